@@ -1,0 +1,18 @@
+# Install and export: headers, static libraries and a corioConfig.cmake package (namespace corio::).
+include(GNUInstallDirs)
+include(CMakePackageConfigHelpers)
+
+set(CORIO_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/corio)
+install(TARGETS corio_core corio_net corio_http corio_llhttp
+    EXPORT corio-targets
+    ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+    LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+    FILE_SET HEADERS DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(EXPORT corio-targets NAMESPACE corio:: DESTINATION ${CORIO_CMAKE_DIR})
+export(EXPORT corio-targets NAMESPACE corio:: FILE ${PROJECT_BINARY_DIR}/corio-targets.cmake)
+
+configure_package_config_file(${CMAKE_CURRENT_LIST_DIR}/corioConfig.cmake.in
+    ${PROJECT_BINARY_DIR}/corioConfig.cmake INSTALL_DESTINATION ${CORIO_CMAKE_DIR})
+write_basic_package_version_file(${PROJECT_BINARY_DIR}/corioConfigVersion.cmake COMPATIBILITY SameMinorVersion)
+install(FILES ${PROJECT_BINARY_DIR}/corioConfig.cmake ${PROJECT_BINARY_DIR}/corioConfigVersion.cmake
+    DESTINATION ${CORIO_CMAKE_DIR})

@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: MIT
+// buffer_ring: a provided-buffer ring (IORING_REGISTER_PBUF_RING) from which multishot receives
+// take their buffers. The kernel picks a buffer per completion and names it in the CQE; the owner
+// reads the bytes and gives the buffer back with recycle() as soon as they are consumed, so an idle
+// connection holds no receive memory. Set up against the kernel ABI: liburing 2.3 predates
+// io_uring_setup_buf_ring. Owned by one shard; not thread-safe.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+
+#include <corio/core/reactor.hpp>
+#include <corio/core/result.hpp>
+
+namespace corio {
+
+/// `count` buffers of `size` bytes each, registered with a reactor as buffer group `group`.
+class buffer_ring {
+public:
+    /// Maps and registers the ring; `count` is rounded up to a power of two (at most 32768).
+    static result<std::unique_ptr<buffer_ring>> create(reactor& owner, std::uint16_t group, std::uint32_t count,
+                                                       std::uint32_t size);
+    ~buffer_ring();
+    buffer_ring(const buffer_ring&) = delete;
+    buffer_ring& operator=(const buffer_ring&) = delete;
+
+    /// The buffer group id to pass to reactor::recv_multishot.
+    std::uint16_t group() const noexcept { return _group; }
+    /// Size of each buffer in bytes.
+    std::uint32_t buffer_size() const noexcept { return _size; }
+    /// Number of buffers.
+    std::uint32_t count() const noexcept { return _count; }
+    /// Buffers currently owned by the application (taken by a completion, not yet recycled).
+    std::uint32_t in_use() const noexcept { return _in_use; }
+
+    /// The first `length` bytes of buffer `id`, which a completion has just handed over.
+    std::span<char> take(std::uint16_t id, std::size_t length) noexcept;
+    /// Gives buffer `id` back to the kernel; its bytes must not be used afterwards.
+    void recycle(std::uint16_t id) noexcept;
+
+private:
+    buffer_ring(reactor& owner, std::uint16_t group, std::uint32_t count, std::uint32_t size);
+
+    reactor& _owner;
+    void* _ring = nullptr; // io_uring_buf_ring, page aligned as the kernel requires
+    char* _buffers = nullptr;
+    std::uint16_t _group;
+    std::uint32_t _count;
+    std::uint32_t _size;
+    std::uint32_t _in_use = 0;
+    std::uint16_t _tail = 0;
+    bool _registered = false;
+};
+
+} // namespace corio

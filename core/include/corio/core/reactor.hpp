@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: MIT
+// reactor: one io_uring per shard and the loop that drives it. Callers queue operations (the
+// handful corio uses: multishot accept and recv, send, read, cancel, close) tagged with a user_data
+// that packs an object pointer and a completion kind; each loop turn runs the turn hooks (which
+// queue batched sends), submits everything and waits in one io_uring_submit_and_wait call, then
+// dispatches every completion to its kind's handler and advances the timer wheel.
+// A reactor belongs to the thread that created it; only notify() may be called from elsewhere.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <corio/core/result.hpp>
+#include <corio/core/timer_wheel.hpp>
+
+namespace corio {
+
+/// Handles one completion: the object packed in user_data, the result (-errno on failure), CQE flags.
+using completion_fn = void (*)(void* object, int result, std::uint32_t flags);
+
+/// Registers a completion kind (call during static initialisation); returns its tag, 1..7.
+std::uint8_t register_completion_kind(completion_fn handler);
+
+/// Packs an object (aligned to 8) and a completion kind tag into an io_uring user_data.
+inline std::uint64_t make_user_data(const void* object, std::uint8_t kind) noexcept {
+    return reinterpret_cast<std::uintptr_t>(object) | kind;
+}
+
+/// CQE flag helpers (the values are io_uring's ABI, checked against liburing in reactor.cpp).
+namespace cqe_flags {
+inline constexpr std::uint32_t buffer = 1U << 0; ///< a provided buffer was consumed
+inline constexpr std::uint32_t more = 1U << 1;   ///< a multishot request stays armed
+inline constexpr unsigned buffer_shift = 16;
+/// The provided-buffer id carried by a completion's flags.
+inline std::uint16_t buffer_id(std::uint32_t flags) noexcept { return static_cast<std::uint16_t>(flags >> buffer_shift); }
+} // namespace cqe_flags
+
+/// Sizes of the ring; the completion queue is explicitly larger than the submission queue.
+struct reactor_config {
+    unsigned sq_entries = 2048;
+    unsigned cq_entries = 16384;
+};
+
+/// io_uring features found on this kernel and whether corio uses them.
+struct uring_features {
+    bool single_issuer = false; ///< IORING_SETUP_SINGLE_ISSUER accepted (6.0)
+    bool defer_taskrun = false; ///< IORING_SETUP_DEFER_TASKRUN accepted (6.1)
+    bool coop_taskrun = false;  ///< IORING_SETUP_COOP_TASKRUN accepted (5.19), used without DEFER
+    bool send_zc = false;       ///< IORING_OP_SEND_ZC present (6.0); not used yet
+    bool recv_bundle = false;   ///< IORING_FEAT_RECVSEND_BUNDLE (6.10); not used yet
+    /// One line naming the features in use, for start-up banners.
+    std::string describe() const;
+};
+
+/// One io_uring and its event loop, owned by one thread.
+class reactor {
+public:
+    /// Sets up the ring (SINGLE_ISSUER|DEFER_TASKRUN, falling back to COOP_TASKRUN, then to none)
+    /// and checks that the kernel has what corio needs; the error message names what is missing.
+    static result<std::unique_ptr<reactor>> create(const reactor_config& config, std::string& error_message);
+    ~reactor();
+    reactor(const reactor&) = delete;
+    reactor& operator=(const reactor&) = delete;
+
+    /// Queues a multishot accept on listening socket `fd`.
+    void accept_multishot(int fd, std::uint64_t user_data);
+    /// Queues a multishot receive on `fd` taking buffers from provided-buffer group `group`.
+    void recv_multishot(int fd, std::uint16_t group, std::uint64_t user_data);
+    /// Queues a send of `size` bytes at `data` (the memory must stay valid until it completes).
+    void send(int fd, const void* data, std::size_t size, std::uint64_t user_data);
+    /// Queues a read of up to `size` bytes into `data` (eventfd, signalfd, files).
+    void read(int fd, void* data, std::size_t size, std::uint64_t user_data);
+    /// Queues cancellation of every request carrying `target` as its user_data; no completion of its own.
+    void cancel(std::uint64_t target);
+    /// Queues close(fd); no completion of its own.
+    void close(int fd);
+
+    /// Runs the loop until stop() is called from a handler or hook on this thread.
+    void run();
+    /// Makes run() return at once: completions not yet dispatched are dropped, so whoever stops the
+    /// loop must already have released what those completions refer to.
+    void stop() noexcept { _stopping = true; }
+    /// True once stop() has been called.
+    bool stopping() const noexcept { return _stopping; }
+
+    /// The loop clock (CLOCK_MONOTONIC milliseconds), read once per turn.
+    std::uint64_t now_ms() const noexcept { return _now_ms; }
+    /// Wall-clock seconds (CLOCK_REALTIME) read once per turn, for Date headers.
+    std::int64_t wall_seconds() const noexcept { return _wall_seconds; }
+    /// The shard's timer wheel, advanced once per turn.
+    timer_wheel& timers() noexcept { return _timers; }
+
+    /// Adds a hook run at the start of every turn, before submission (batched sends, re-arms).
+    void add_turn_hook(void (*hook)(void* context), void* context);
+    /// Removes a hook added with the same arguments.
+    void remove_turn_hook(void (*hook)(void* context), void* context) noexcept;
+    /// Sets the handler run on this thread after notify() was called (from any thread).
+    void set_notify_handler(void (*handler)(void* context), void* context);
+    /// Wakes the loop from any thread; the notify handler runs on the reactor's thread.
+    void notify() noexcept;
+
+    /// Registers a provided-buffer ring (kernel ABI IORING_REGISTER_PBUF_RING) of `entries` slots at `ring`.
+    result<void> register_buffer_ring(void* ring, unsigned entries, std::uint16_t group);
+    /// Unregisters a provided-buffer ring.
+    void unregister_buffer_ring(std::uint16_t group) noexcept;
+
+    /// The features found at start-up.
+    const uring_features& features() const noexcept { return _features; }
+
+    struct ring_state;
+
+private:
+    explicit reactor(std::unique_ptr<ring_state> ring);
+    void update_clock() noexcept;
+    void arm_notify();
+    static void on_notify(void* object, int result, std::uint32_t flags);
+
+    std::unique_ptr<ring_state> _ring;
+    timer_wheel _timers;
+    std::uint64_t _now_ms = 0;
+    std::int64_t _wall_seconds = 0;
+    bool _stopping = false;
+    int _notify_fd = -1;
+    std::uint64_t _notify_value = 0;
+    void (*_notify_handler)(void*) = nullptr;
+    void* _notify_context = nullptr;
+    uring_features _features;
+    std::vector<std::pair<void (*)(void*), void*>> _turn_hooks;
+};
+
+} // namespace corio

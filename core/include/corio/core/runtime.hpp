@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: MIT
+// runtime: starts one shard per core (a pinned thread with its own reactor, mimalloc heap and
+// provided-buffer ring), runs a service on every shard and stops them all on request or on
+// SIGINT/SIGTERM. Typical use: `corio::runtime rt(config); return rt.run(my_server);`.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <corio/core/reactor.hpp>
+#include <corio/core/result.hpp>
+#include <corio/core/service.hpp>
+
+namespace corio {
+
+/// How many shards to start, where to pin them and how to size their rings.
+struct runtime_config {
+    unsigned shards = 0;        ///< 0: one per CPU in the affinity mask (or per entry of `cpus`)
+    std::vector<int> cpus;      ///< CPUs to pin shards to, in order; empty: the affinity mask
+    bool pin = true;            ///< pin each shard's thread to its CPU
+    reactor_config ring;        ///< io_uring sizes per shard
+    std::uint32_t recv_buffers = 1024;    ///< provided receive buffers per shard
+    std::uint32_t recv_buffer_size = 4096; ///< bytes per receive buffer
+    std::uint32_t stop_timeout_ms = 5000; ///< longest a shard waits for its service to drain on stop
+};
+
+/// A set of shards running services; stops and joins them when destroyed.
+class runtime {
+public:
+    explicit runtime(runtime_config config = {});
+    ~runtime();
+    runtime(const runtime&) = delete;
+    runtime& operator=(const runtime&) = delete;
+
+    /// Starts the shards and `work` on each; returns once all run, or the first failure (whose
+    /// message error_message() then holds; the shards that did start are stopped again).
+    result<void> start(service& work);
+    /// Asks every shard to stop; callable from any thread, also from a shard. Idempotent.
+    void stop() noexcept;
+    /// Waits until every shard thread has ended.
+    void join();
+    /// After start(): waits for SIGINT or SIGTERM (read through a signalfd; shard threads block
+    /// both) or for the shards to end, then stops and joins. Returns 0, the process exit status.
+    int wait_for_signal();
+    /// start() then wait_for_signal(); returns 1 (after printing why) if start-up failed.
+    int run(service& work);
+
+    /// Number of shards (valid after start()).
+    unsigned shard_count() const noexcept { return static_cast<unsigned>(_shards.size()); }
+    /// io_uring features of shard 0's ring (valid after start()).
+    const uring_features& features() const noexcept { return _features; }
+    /// Why the last start() failed.
+    const std::string& error_message() const noexcept { return _error; }
+
+    struct shard_thread;
+
+private:
+    runtime_config _config;
+    std::vector<std::unique_ptr<shard_thread>> _shards;
+    uring_features _features;
+    std::string _error;
+    int _stopped_fd = -1;
+};
+
+/// The CPUs in the calling thread's affinity mask, in ascending order.
+std::vector<int> allowed_cpus();
+
+} // namespace corio

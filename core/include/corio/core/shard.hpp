@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: MIT
+// shard: what one core owns (its thread, reactor, heap, timer wheel and provided-buffer ring).
+// Code running on a shard reaches its own shard through shard::current(); nothing in a shard is
+// touched by another thread except through reactor::notify().
+#pragma once
+
+#include <cstdint>
+
+#include <corio/core/buffer_ring.hpp>
+#include <corio/core/reactor.hpp>
+
+namespace corio {
+
+/// The per-core context handed to services when they start and stop on a shard.
+class shard {
+public:
+    shard(unsigned id, unsigned count, int cpu, reactor& loop, buffer_ring& buffers) noexcept
+        : _id(id), _count(count), _cpu(cpu), _reactor(loop), _buffers(buffers) {}
+    shard(const shard&) = delete;
+    shard& operator=(const shard&) = delete;
+
+    /// This shard's index, 0 .. count()-1.
+    unsigned id() const noexcept { return _id; }
+    /// Number of shards in the runtime.
+    unsigned count() const noexcept { return _count; }
+    /// CPU the shard's thread is pinned to, or -1 when unpinned.
+    int cpu() const noexcept { return _cpu; }
+    /// The shard's event loop.
+    corio::reactor& reactor() noexcept { return _reactor; }
+    /// The shard's provided-buffer ring for receives.
+    buffer_ring& buffers() noexcept { return _buffers; }
+
+    /// The shard running on the calling thread, or nullptr outside shard threads.
+    static shard* current() noexcept;
+    /// Makes `s` the calling thread's current shard (runtime internals and tests).
+    static void set_current(shard* s) noexcept;
+
+private:
+    unsigned _id;
+    unsigned _count;
+    int _cpu;
+    corio::reactor& _reactor;
+    buffer_ring& _buffers;
+};
+
+} // namespace corio

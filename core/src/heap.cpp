@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: MIT
+#include <corio/core/heap.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <new>
+
+#include <mimalloc.h>
+
+// Under AddressSanitizer the shard heap forwards to malloc so that ASan sees every block
+// (mimalloc's own pages are invisible to it).
+#if defined(__SANITIZE_ADDRESS__)
+#define CORIO_HEAP_USES_MALLOC 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CORIO_HEAP_USES_MALLOC 1
+#endif
+#endif
+
+namespace corio {
+namespace {
+
+thread_local mi_heap_t* current_heap = nullptr;
+thread_local std::uint64_t alloc_count = 0;
+
+[[noreturn]] void out_of_memory(std::size_t size) {
+    std::fprintf(stderr, "corio: out of memory allocating %zu bytes from the shard heap\n", size);
+    std::abort();
+}
+
+class heap_resource final : public std::pmr::memory_resource {
+    void* do_allocate(std::size_t bytes, std::size_t alignment) override {
+        if (alignment <= alignof(std::max_align_t)) return shard_alloc(bytes);
+        ++alloc_count;
+        void* p = current_heap ? mi_heap_malloc_aligned(current_heap, bytes, alignment) : mi_malloc_aligned(bytes, alignment);
+        if (p == nullptr) out_of_memory(bytes);
+        return p;
+    }
+    void do_deallocate(void* p, std::size_t, std::size_t) override { shard_free(p); }
+    bool do_is_equal(const std::pmr::memory_resource& other) const noexcept override { return this == &other; }
+};
+
+} // namespace
+
+void* shard_alloc(std::size_t size) {
+    ++alloc_count;
+#ifdef CORIO_HEAP_USES_MALLOC
+    void* p = std::malloc(size);
+#else
+    void* p = current_heap ? mi_heap_malloc(current_heap, size) : mi_malloc(size);
+#endif
+    if (p == nullptr) out_of_memory(size);
+    return p;
+}
+
+void shard_free(void* pointer) noexcept {
+#ifdef CORIO_HEAP_USES_MALLOC
+    std::free(pointer);
+#else
+    mi_free(pointer);
+#endif
+}
+
+std::uint64_t shard_alloc_count() noexcept { return alloc_count; }
+
+std::pmr::memory_resource* shard_memory_resource() noexcept {
+    thread_local heap_resource resource;
+    return &resource;
+}
+
+heap_scope::heap_scope() {
+    current_heap = mi_heap_new();
+    if (current_heap == nullptr) out_of_memory(0);
+}
+
+// mi_heap_delete (not destroy): blocks still alive migrate to the default heap instead of
+// being freed under a coroutine frame or buffer that another thread may yet release.
+heap_scope::~heap_scope() {
+    mi_heap_delete(current_heap);
+    current_heap = nullptr;
+}
+
+} // namespace corio

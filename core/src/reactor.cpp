@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: MIT
+#include <corio/core/reactor.hpp>
+
+#include <array>
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "uring.hpp"
+
+namespace corio {
+
+static_assert(cqe_flags::buffer == IORING_CQE_F_BUFFER);
+static_assert(cqe_flags::more == IORING_CQE_F_MORE);
+static_assert(cqe_flags::buffer_shift == IORING_CQE_BUFFER_SHIFT);
+
+namespace {
+
+// Registered before main() by the modules that own the kinds; kind 0 means "no completion wanted".
+// Constant-initialised, so registration during dynamic initialisation is safe in any order.
+std::array<completion_fn, 8> completion_kinds{};
+std::atomic<std::uint8_t> next_kind{1};
+
+constexpr std::uint64_t tag_mask = 7;
+
+std::uint64_t monotonic_ms() noexcept {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<std::uint64_t>(ts.tv_sec) * 1000 + static_cast<std::uint64_t>(ts.tv_nsec) / 1000000;
+}
+
+[[noreturn]] void fatal(const char* what, int err) {
+    std::fprintf(stderr, "corio: %s failed: %s\n", what, std::strerror(err));
+    std::abort();
+}
+
+struct kernel_version {
+    int major = 0;
+    int minor = 0;
+};
+
+kernel_version running_kernel() {
+    utsname name{};
+    kernel_version v;
+    if (uname(&name) == 0) std::sscanf(name.release, "%d.%d", &v.major, &v.minor);
+    return v;
+}
+
+bool at_least(kernel_version v, int major, int minor) {
+    return v.major > major || (v.major == major && v.minor >= minor);
+}
+
+} // namespace
+
+std::uint8_t register_completion_kind(completion_fn handler) {
+    const std::uint8_t kind = next_kind.fetch_add(1);
+    if (kind >= completion_kinds.size()) {
+        std::fputs("corio: more than 7 completion kinds registered\n", stderr);
+        std::abort();
+    }
+    completion_kinds[kind] = handler;
+    return kind;
+}
+
+std::string uring_features::describe() const {
+    std::string s = defer_taskrun ? "single_issuer+defer_taskrun" : coop_taskrun ? "coop_taskrun" : "plain";
+    s += " multishot_accept multishot_recv buf_ring";
+    if (send_zc) s += " (send_zc available)";
+    if (recv_bundle) s += " (recv_bundle available)";
+    return s;
+}
+
+io_uring_sqe* reactor::ring_state::sqe() {
+    io_uring_sqe* s = io_uring_get_sqe(&ring);
+    if (s != nullptr) return s;
+    const int ret = io_uring_submit(&ring);
+    if (ret < 0 && ret != -EBUSY && ret != -EAGAIN) fatal("io_uring_submit (submission queue full)", -ret);
+    s = io_uring_get_sqe(&ring);
+    if (s == nullptr) {
+        std::fputs("corio: io_uring submission queue stays full; raise reactor_config::sq_entries\n", stderr);
+        std::abort();
+    }
+    return s;
+}
+
+result<std::unique_ptr<reactor>> reactor::create(const reactor_config& config, std::string& error_message) {
+    const kernel_version kernel = running_kernel();
+    // Multishot recv (6.0) is the newest feature corio cannot run without; 6.1 is the baseline.
+    if (kernel.major != 0 && !at_least(kernel, 6, 0)) {
+        char msg[200];
+        std::snprintf(msg, sizeof msg,
+                      "kernel %d.%d lacks io_uring multishot recv and provided-buffer rings; corio needs Linux 6.1 "
+                      "or newer",
+                      kernel.major, kernel.minor);
+        error_message = msg;
+        return system_error(ENOSYS);
+    }
+
+    auto state = std::make_unique<ring_state>();
+    const unsigned base = IORING_SETUP_CQSIZE | IORING_SETUP_SUBMIT_ALL;
+    const unsigned attempts[] = {base | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
+                                 base | IORING_SETUP_COOP_TASKRUN, base};
+    int ret = -EINVAL;
+    for (unsigned flags : attempts) {
+        io_uring_params params{};
+        params.flags = flags;
+        params.cq_entries = config.cq_entries;
+        ret = io_uring_queue_init_params(config.sq_entries, &state->ring, &params);
+        if (ret == 0) {
+            state->setup_flags = flags;
+            if ((params.features & IORING_FEAT_NODROP) == 0 || (params.features & IORING_FEAT_EXT_ARG) == 0) {
+                io_uring_queue_exit(&state->ring);
+                error_message = "io_uring lacks IORING_FEAT_NODROP or IORING_FEAT_EXT_ARG; corio needs Linux 6.1 or newer";
+                return system_error(ENOSYS);
+            }
+            break;
+        }
+        if (ret != -EINVAL) break;
+    }
+    if (ret != 0) {
+        error_message = ret == -ENOSYS ? "io_uring_setup is not available (ENOSYS): the kernel lacks io_uring or "
+                                         "it is disabled (sysctl kernel.io_uring_disabled)"
+                                       : std::string("io_uring_setup failed: ") + std::strerror(-ret) +
+                                             (ret == -EPERM ? " (check sysctl kernel.io_uring_disabled)" : "") +
+                                             (ret == -ENOMEM ? " (raise RLIMIT_MEMLOCK or lower the ring sizes)" : "");
+        return system_error(-ret);
+    }
+
+    uring_features features;
+    features.single_issuer = (state->setup_flags & IORING_SETUP_SINGLE_ISSUER) != 0;
+    features.defer_taskrun = (state->setup_flags & IORING_SETUP_DEFER_TASKRUN) != 0;
+    features.coop_taskrun = (state->setup_flags & IORING_SETUP_COOP_TASKRUN) != 0;
+    if (io_uring_probe* probe = io_uring_get_probe_ring(&state->ring)) {
+        const int needed[] = {IORING_OP_ACCEPT, IORING_OP_RECV, IORING_OP_SEND, IORING_OP_READ, IORING_OP_ASYNC_CANCEL,
+                              IORING_OP_CLOSE, IORING_OP_PROVIDE_BUFFERS};
+        for (int op : needed) {
+            if (!io_uring_opcode_supported(probe, op)) {
+                error_message = "io_uring lacks opcode " + std::to_string(op) + "; corio needs Linux 6.1 or newer";
+                io_uring_free_probe(probe);
+                io_uring_queue_exit(&state->ring);
+                return system_error(ENOSYS);
+            }
+        }
+        features.send_zc = io_uring_opcode_supported(probe, IORING_OP_SEND_ZC);
+        io_uring_free_probe(probe);
+    }
+    features.recv_bundle = at_least(kernel, 6, 10);
+
+    std::unique_ptr<reactor> r(new reactor(std::move(state)));
+    r->_features = features;
+    r->_notify_fd = eventfd(0, EFD_CLOEXEC);
+    if (r->_notify_fd < 0) {
+        error_message = std::string("eventfd failed: ") + std::strerror(errno);
+        return last_system_error();
+    }
+    r->arm_notify();
+    return r;
+}
+
+reactor::reactor(std::unique_ptr<ring_state> ring) : _ring(std::move(ring)), _timers(monotonic_ms()) { update_clock(); }
+
+reactor::~reactor() {
+    io_uring_queue_exit(&_ring->ring);
+    if (_notify_fd >= 0) ::close(_notify_fd);
+}
+
+void reactor::update_clock() noexcept {
+    _now_ms = monotonic_ms();
+    timespec ts{};
+    clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+    _wall_seconds = ts.tv_sec;
+}
+
+void reactor::accept_multishot(int fd, std::uint64_t user_data) {
+    io_uring_sqe* s = _ring->sqe();
+    io_uring_prep_multishot_accept(s, fd, nullptr, nullptr, SOCK_CLOEXEC);
+    io_uring_sqe_set_data64(s, user_data);
+}
+
+void reactor::recv_multishot(int fd, std::uint16_t group, std::uint64_t user_data) {
+    io_uring_sqe* s = _ring->sqe();
+    io_uring_prep_recv_multishot(s, fd, nullptr, 0, 0);
+    s->flags |= IOSQE_BUFFER_SELECT;
+    s->buf_group = group;
+    io_uring_sqe_set_data64(s, user_data);
+}
+
+void reactor::send(int fd, const void* data, std::size_t size, std::uint64_t user_data) {
+    io_uring_sqe* s = _ring->sqe();
+    io_uring_prep_send(s, fd, data, size, MSG_NOSIGNAL);
+    io_uring_sqe_set_data64(s, user_data);
+}
+
+void reactor::read(int fd, void* data, std::size_t size, std::uint64_t user_data) {
+    io_uring_sqe* s = _ring->sqe();
+    io_uring_prep_read(s, fd, data, static_cast<unsigned>(size), 0);
+    io_uring_sqe_set_data64(s, user_data);
+}
+
+void reactor::cancel(std::uint64_t target) {
+    io_uring_sqe* s = _ring->sqe();
+    io_uring_prep_cancel64(s, target, 0);
+    io_uring_sqe_set_data64(s, 0);
+    s->flags |= IOSQE_CQE_SKIP_SUCCESS;
+}
+
+void reactor::close(int fd) {
+    io_uring_sqe* s = _ring->sqe();
+    io_uring_prep_close(s, fd);
+    io_uring_sqe_set_data64(s, 0);
+    s->flags |= IOSQE_CQE_SKIP_SUCCESS;
+}
+
+void reactor::add_turn_hook(void (*hook)(void*), void* context) { _turn_hooks.emplace_back(hook, context); }
+
+void reactor::remove_turn_hook(void (*hook)(void*), void* context) noexcept {
+    std::erase_if(_turn_hooks, [&](const auto& h) { return h.first == hook && h.second == context; });
+}
+
+void reactor::set_notify_handler(void (*handler)(void*), void* context) {
+    _notify_handler = handler;
+    _notify_context = context;
+}
+
+void reactor::notify() noexcept {
+    const std::uint64_t one = 1;
+    // eventfd writes only fail on counter overflow, which a pending wake-up makes harmless.
+    [[maybe_unused]] const ssize_t n = ::write(_notify_fd, &one, sizeof one);
+}
+
+void reactor::arm_notify() {
+    static const std::uint8_t notify_kind = register_completion_kind(&reactor::on_notify);
+    read(_notify_fd, &_notify_value, sizeof _notify_value, make_user_data(this, notify_kind));
+}
+
+void reactor::on_notify(void* object, int result, std::uint32_t) {
+    auto* self = static_cast<reactor*>(object);
+    if (result < 0 && result != -EINTR && result != -ECANCELED) fatal("reading the reactor's eventfd", -result);
+    if (!self->_stopping) self->arm_notify();
+    if (self->_notify_handler != nullptr) self->_notify_handler(self->_notify_context);
+}
+
+result<void> reactor::register_buffer_ring(void* ring, unsigned entries, std::uint16_t group) {
+    io_uring_buf_reg reg{};
+    reg.ring_addr = reinterpret_cast<std::uintptr_t>(ring);
+    reg.ring_entries = entries;
+    reg.bgid = group;
+    const int ret = io_uring_register_buf_ring(&_ring->ring, &reg, 0);
+    if (ret < 0) return system_error(-ret);
+    return {};
+}
+
+void reactor::unregister_buffer_ring(std::uint16_t group) noexcept { io_uring_unregister_buf_ring(&_ring->ring, group); }
+
+void reactor::run() {
+    io_uring* ring = &_ring->ring;
+    while (!_stopping) {
+        // By index: a hook may remove itself (a removal during the pass only delays another hook).
+        for (std::size_t i = 0; i < _turn_hooks.size(); ++i) {
+            const auto [hook, context] = _turn_hooks[i];
+            hook(context);
+        }
+
+        // One syscall per turn: submit what the last turn queued and wait for at least one
+        // completion, or for the next timer tick (EXT_ARG timeout, no timeout SQE needed).
+        const int timeout = _timers.next_timeout_ms(_now_ms);
+        __kernel_timespec ts{};
+        ts.tv_sec = timeout / 1000;
+        ts.tv_nsec = static_cast<long long>(timeout % 1000) * 1000000;
+        io_uring_cqe* first = nullptr;
+        const int ret = io_uring_submit_and_wait_timeout(ring, &first, 1, timeout >= 0 ? &ts : nullptr, nullptr);
+        // -EBUSY/-EAGAIN: the kernel holds overflowed completions or lacks memory; reaping below
+        // makes room and the unsubmitted SQEs go out next turn.
+        if (ret < 0 && ret != -ETIME && ret != -EINTR && ret != -EBUSY && ret != -EAGAIN) {
+            fatal("io_uring_submit_and_wait", -ret);
+        }
+        update_clock();
+
+        // Copy each CQE out and advance before dispatching, so handlers may queue (and, when the
+        // submission queue fills, submit) without the completion queue stalling on us.
+        while (!_stopping) {
+            unsigned head = *ring->cq.khead;
+            const unsigned tail = io_uring_smp_load_acquire(ring->cq.ktail);
+            if (head == tail) break;
+            for (; head != tail && !_stopping; ++head) {
+                const io_uring_cqe& cqe = ring->cq.cqes[head & ring->cq.ring_mask];
+                const std::uint64_t ud = cqe.user_data;
+                const int res = cqe.res;
+                const std::uint32_t flags = cqe.flags;
+                io_uring_cq_advance(ring, 1);
+                const completion_fn handler = completion_kinds[ud & tag_mask];
+                if (handler != nullptr) handler(reinterpret_cast<void*>(ud & ~tag_mask), res, flags);
+            }
+        }
+        _timers.advance(_now_ms);
+    }
+    // Closes and cancels queued by the last handlers still have to reach the kernel.
+    io_uring_submit(ring);
+}
+
+} // namespace corio

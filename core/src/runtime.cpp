@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: MIT
+#include <corio/core/runtime.hpp>
+
+#include <atomic>
+#include <cerrno>
+#include <condition_variable>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <mutex>
+#include <thread>
+
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <corio/core/buffer_ring.hpp>
+#include <corio/core/heap.hpp>
+#include <corio/core/shard.hpp>
+
+namespace corio {
+
+namespace {
+
+// Start-up rendezvous: each shard thread reports once, ready or failed.
+struct startup {
+    std::mutex mutex;
+    std::condition_variable changed;
+    unsigned reported = 0;
+    std::string error;
+
+    void report(std::string failure) {
+        std::lock_guard lock(mutex);
+        if (!failure.empty() && error.empty()) error = std::move(failure);
+        ++reported;
+        changed.notify_all();
+    }
+};
+
+constexpr std::uint16_t recv_buffer_group = 0;
+
+sigset_t termination_signals() {
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    return signals;
+}
+
+} // namespace
+
+// The timer base is the stop deadline: it makes sure the loop wakes up to give up on draining.
+struct runtime::shard_thread : timer {
+    shard_thread() noexcept : timer([](timer& t) { static_cast<shard_thread&>(t).self->reactor().stop(); }) {}
+
+    unsigned id = 0;
+    int cpu = -1;
+    std::thread thread;
+    std::atomic<bool> stop_requested{false};
+    std::atomic<reactor*> running{nullptr}; // published once the loop runs, for notify()
+    // Touched only on the shard's own thread:
+    service* work = nullptr;
+    shard* self = nullptr;
+    bool stopped = false;
+    std::uint64_t stop_deadline_ms = 0;
+    std::uint32_t stop_timeout_ms = 0;
+
+    // Stops the service, then keeps the loop turning until the service has drained (or the
+    // deadline passes) so that no completion is left referring to freed objects.
+    void stop_here() {
+        if (stopped) return;
+        stopped = true;
+        work->stop(*self);
+        reactor& loop = self->reactor();
+        stop_deadline_ms = loop.now_ms() + stop_timeout_ms;
+        if (work->drained(*self)) {
+            loop.stop();
+            return;
+        }
+        loop.add_turn_hook(&shard_thread::check_drained, this);
+        loop.timers().schedule(*this, stop_deadline_ms);
+    }
+
+    static void check_drained(void* context) {
+        auto* t = static_cast<shard_thread*>(context);
+        reactor& loop = t->self->reactor();
+        if (t->work->drained(*t->self) || loop.now_ms() >= t->stop_deadline_ms) {
+            loop.remove_turn_hook(&shard_thread::check_drained, t);
+            loop.timers().cancel(*t);
+            loop.stop();
+        }
+    }
+};
+
+std::vector<int> allowed_cpus() {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    std::vector<int> cpus;
+    if (sched_getaffinity(0, sizeof set, &set) != 0) return cpus;
+    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+        if (CPU_ISSET(cpu, &set)) cpus.push_back(cpu);
+    }
+    return cpus;
+}
+
+runtime::runtime(runtime_config config) : _config(std::move(config)) {}
+
+runtime::~runtime() {
+    stop();
+    join();
+    if (_stopped_fd >= 0) close(_stopped_fd);
+}
+
+result<void> runtime::start(service& work) {
+    if (!_shards.empty()) return system_error(EALREADY);
+    std::vector<int> cpus = _config.cpus.empty() ? allowed_cpus() : _config.cpus;
+    if (cpus.empty()) cpus.push_back(-1);
+    const unsigned count = _config.shards != 0 ? _config.shards : static_cast<unsigned>(cpus.size());
+    if (_stopped_fd < 0) _stopped_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (_stopped_fd < 0) {
+        _error = std::string("eventfd failed: ") + std::strerror(errno);
+        return last_system_error();
+    }
+    if (auto prepared = work.prepare(count); !prepared) {
+        _error = "preparing the service failed: " + prepared.error().message();
+        return prepared;
+    }
+
+    startup rendezvous;
+    for (unsigned i = 0; i < count; ++i) {
+        auto st = std::make_unique<shard_thread>();
+        st->id = i;
+        st->cpu = _config.pin ? cpus[i % cpus.size()] : -1;
+        st->work = &work;
+        st->stop_timeout_ms = _config.stop_timeout_ms;
+        _shards.push_back(std::move(st));
+    }
+    for (auto& owned : _shards) {
+        shard_thread* st = owned.get();
+        st->thread = std::thread([this, st, count, &rendezvous] {
+            // Termination signals are for wait_for_signal()'s signalfd, never for a shard thread.
+            const sigset_t signals = termination_signals();
+            pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+            if (st->cpu >= 0) {
+                cpu_set_t set;
+                CPU_ZERO(&set);
+                CPU_SET(st->cpu, &set);
+                if (const int err = pthread_setaffinity_np(pthread_self(), sizeof set, &set); err != 0) {
+                    rendezvous.report("pinning shard " + std::to_string(st->id) + " to CPU " +
+                                      std::to_string(st->cpu) + " failed: " + std::strerror(err));
+                    return;
+                }
+            }
+            heap_scope heap;
+            std::string message;
+            auto loop = reactor::create(_config.ring, message);
+            if (!loop) {
+                rendezvous.report("shard " + std::to_string(st->id) + ": " + message);
+                return;
+            }
+            auto buffers = buffer_ring::create(**loop, recv_buffer_group, _config.recv_buffers, _config.recv_buffer_size);
+            if (!buffers) {
+                rendezvous.report("shard " + std::to_string(st->id) +
+                                  ": registering the provided-buffer ring failed: " + buffers.error().message() +
+                                  " (corio needs Linux 6.1 or newer)");
+                return;
+            }
+            shard self(st->id, count, st->cpu, **loop, **buffers);
+            shard::set_current(&self);
+            st->self = &self;
+            if (auto started = st->work->start(self); !started) {
+                st->stop_here();
+                rendezvous.report("shard " + std::to_string(st->id) + ": starting the service failed: " +
+                                  started.error().message());
+            } else {
+                (*loop)->set_notify_handler(
+                    [](void* context) {
+                        auto* t = static_cast<shard_thread*>(context);
+                        if (t->stop_requested.load(std::memory_order_acquire)) t->stop_here();
+                    },
+                    st);
+                if (st->id == 0) _features = (*loop)->features();
+                st->running.store(loop->get(), std::memory_order_release);
+                // A stop() that raced with start-up saw no reactor to notify: notice it here.
+                if (st->stop_requested.load(std::memory_order_acquire)) st->stop_here();
+                rendezvous.report({});
+                (*loop)->run();
+                st->stop_here();
+            }
+            st->running.store(nullptr, std::memory_order_release);
+            st->work->finish(self);
+            shard::set_current(nullptr);
+            buffers->reset();
+            loop->reset();
+            const std::uint64_t one = 1;
+            [[maybe_unused]] const ssize_t n = write(_stopped_fd, &one, sizeof one);
+        });
+    }
+
+    std::unique_lock lock(rendezvous.mutex);
+    rendezvous.changed.wait(lock, [&] { return rendezvous.reported == count; });
+    if (!rendezvous.error.empty()) {
+        _error = rendezvous.error;
+        lock.unlock();
+        stop();
+        join();
+        return system_error(ECANCELED);
+    }
+    return {};
+}
+
+void runtime::stop() noexcept {
+    for (auto& st : _shards) {
+        st->stop_requested.store(true, std::memory_order_release);
+        if (reactor* loop = st->running.load(std::memory_order_acquire)) loop->notify();
+    }
+}
+
+void runtime::join() {
+    for (auto& st : _shards) {
+        if (st->thread.joinable()) st->thread.join();
+    }
+    _shards.clear();
+}
+
+int runtime::run(service& work) {
+    if (auto started = start(work); !started) {
+        std::fprintf(stderr, "corio: %s\n", _error.c_str());
+        return 1;
+    }
+    return wait_for_signal();
+}
+
+int runtime::wait_for_signal() {
+    sigset_t signals = termination_signals();
+    sigset_t previous;
+    pthread_sigmask(SIG_BLOCK, &signals, &previous);
+    const int signal_fd = signalfd(-1, &signals, SFD_CLOEXEC);
+    if (signal_fd < 0) {
+        std::fprintf(stderr, "corio: signalfd failed (%s); stopping\n", std::strerror(errno));
+    } else {
+        // Wait for a signal, or for the shard threads to end on their own (then stop the rest).
+        pollfd fds[2] = {{signal_fd, POLLIN, 0}, {_stopped_fd, POLLIN, 0}};
+        while (poll(fds, 2, -1) < 0 && errno == EINTR) {
+        }
+        // Consume the signal so that restoring the mask below does not deliver it again.
+        if ((fds[0].revents & POLLIN) != 0) {
+            signalfd_siginfo info{};
+            [[maybe_unused]] const ssize_t n = read(signal_fd, &info, sizeof info);
+        }
+        close(signal_fd);
+    }
+    stop();
+    join();
+    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+    return 0;
+}
+
+} // namespace corio

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: MIT
+// server: an HTTP/1.1 server as a corio service. Each shard gets its own SO_REUSEPORT listener and
+// connections; requests are parsed in place, routed, answered by the handler on the same shard and
+// serialized into the connection's output, one send per batch of pipelined requests.
+//
+//     corio::http::router routes;
+//     routes.get("/hello", [](corio::http::request&) { return corio::http::response::text("hi"); });
+//     corio::http::server server(std::move(routes), {.port = 8080});
+//     corio::runtime rt;
+//     return rt.run(server);
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <corio/core/service.hpp>
+#include <corio/http/router.hpp>
+#include <corio/net/socket_address.hpp>
+
+namespace corio::http {
+
+/// Listening address, limits and timeouts of a server. Defaults suit a public-facing service.
+struct server_config {
+    std::string address = "0.0.0.0";         ///< numeric IPv4/IPv6 address to listen on
+    std::uint16_t port = 8080;               ///< 0 picks a free port (see server::port())
+    int backlog = 4096;                      ///< listen() backlog per shard
+    std::uint32_t idle_timeout_ms = 60'000;  ///< close a connection after this long without a request
+    std::uint32_t max_url_bytes = 8192;      ///< longer request targets get 414
+    std::uint32_t max_header_bytes = 16384;  ///< request line + headers; more gets 431
+    std::uint32_t max_headers = 64;          ///< header fields; more gets 431
+    std::uint32_t max_body_bytes = 1 << 20;  ///< request bodies; larger gets 413
+};
+
+/// Per-shard counters of a server.
+struct server_stats {
+    std::uint64_t requests = 0;
+    std::uint64_t parse_errors = 0;
+    std::uint64_t connections_opened = 0;
+    std::uint64_t connections_closed = 0;
+    std::uint64_t connections_open = 0;
+    std::uint64_t bytes_in = 0;
+    std::uint64_t bytes_out = 0;
+    std::uint64_t recv_no_buffers = 0;
+};
+
+/// An HTTP/1.1 server; runs on every shard of the runtime that starts it.
+class server final : public corio::service {
+public:
+    /// A server answering with `routes`; the router is shared read-only by all shards.
+    explicit server(router routes, server_config config = {});
+    ~server() override;
+
+    /// The port listened on (after the runtime started the server; resolves port 0).
+    std::uint16_t port() const noexcept { return _port; }
+    /// The configuration.
+    const server_config& config() const noexcept { return _config; }
+    /// Counters of shard `shard_id` (read them on that shard, or after the runtime stopped).
+    server_stats stats(unsigned shard_id) const;
+
+    /// The routes (shared read-only by the shards).
+    const router& routes() const noexcept { return _routes; }
+
+    result<void> prepare(unsigned shard_count) override;
+    result<void> start(shard& s) override;
+    void stop(shard& s) override;
+    bool drained(shard& s) override;
+    void finish(shard& s) override;
+
+    struct shard_state;
+
+private:
+    router _routes;
+    server_config _config;
+    std::uint16_t _port = 0;
+    std::vector<int> _listen_fds;
+    std::vector<std::unique_ptr<shard_state>> _shards;
+    std::vector<server_stats> _final_stats;
+};
+
+} // namespace corio::http

@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: MIT
+#include "request_parser.hpp"
+
+#include <string>
+#include <vector>
+
+#include <llhttp.h>
+
+namespace corio::http {
+
+struct request_parser::state {
+    llhttp_t parser{};
+    llhttp_settings_t settings{};
+    parse_limits limits;
+    const char* begin = nullptr;
+    std::vector<header_field> headers;
+    std::size_t header_count = 0;
+    const char* field_at = nullptr;
+    std::size_t field_length = 0;
+    const char* value_at = nullptr;
+    std::size_t value_length = 0;
+    const char* url_at = nullptr;
+    std::size_t url_length = 0;
+    const char* method_at = nullptr;
+    std::size_t method_length = 0;
+    const char* head_end = nullptr; // furthest byte of the request head seen so far
+    const char* body_at = nullptr;
+    std::size_t body_length = 0;
+    bool body_copied = false;
+    std::string body_scratch; // de-chunked bodies; keeps its capacity between requests
+    bool headers_done = false;
+    bool message_done = false;
+    bool keep_alive = true;
+    http::status error_status = status::bad_request;
+
+    static state& of(llhttp_t* p) { return *static_cast<state*>(p->data); }
+
+    int fail(http::status s) {
+        error_status = s;
+        return HPE_USER;
+    }
+
+    // Span callbacks can be called more than once for one span when it crosses the end of the
+    // input; consecutive pieces are contiguous, so extending the length is enough.
+    static void extend(const char*& start, std::size_t& length, const char* at, std::size_t n) {
+        if (start == nullptr) start = at;
+        length = static_cast<std::size_t>(at + n - start);
+    }
+
+    void end_of_head(const char* at, std::size_t n) {
+        if (at + n > head_end) head_end = at + n;
+    }
+
+    int finish_header() {
+        if (field_at == nullptr) return 0;
+        if (header_count == limits.max_headers) return fail(status::request_header_fields_too_large);
+        std::string_view value(value_at == nullptr ? "" : value_at, value_length);
+        while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+        headers[header_count++] = {{field_at, field_length}, value};
+        field_at = value_at = nullptr;
+        field_length = value_length = 0;
+        return 0;
+    }
+
+    static int on_method(llhttp_t* p, const char* at, std::size_t n) {
+        state& s = of(p);
+        extend(s.method_at, s.method_length, at, n);
+        return 0;
+    }
+    static int on_url(llhttp_t* p, const char* at, std::size_t n) {
+        state& s = of(p);
+        extend(s.url_at, s.url_length, at, n);
+        s.end_of_head(at, n);
+        return s.url_length > s.limits.max_url_bytes ? s.fail(status::uri_too_long) : 0;
+    }
+    static int on_header_field(llhttp_t* p, const char* at, std::size_t n) {
+        state& s = of(p);
+        extend(s.field_at, s.field_length, at, n);
+        s.end_of_head(at, n);
+        return 0;
+    }
+    static int on_header_value(llhttp_t* p, const char* at, std::size_t n) {
+        state& s = of(p);
+        extend(s.value_at, s.value_length, at, n);
+        s.end_of_head(at, n);
+        return 0;
+    }
+    static int on_header_value_complete(llhttp_t* p) {
+        state& s = of(p);
+        if (s.value_at == nullptr) s.value_at = ""; // an empty value still ends the field
+        return s.finish_header();
+    }
+    static int on_headers_complete(llhttp_t* p) {
+        state& s = of(p);
+        if (s.finish_header() != 0) return -1;
+        if (p->http_major != 1) {
+            s.fail(status::http_version_not_supported);
+            return -1;
+        }
+        if (static_cast<std::size_t>(s.head_end - s.begin) > s.limits.max_header_bytes) {
+            s.fail(status::request_header_fields_too_large);
+            return -1;
+        }
+        if ((p->flags & F_CONTENT_LENGTH) != 0 && p->content_length > s.limits.max_body_bytes) {
+            s.fail(status::payload_too_large);
+            return -1;
+        }
+        s.headers_done = true;
+        return 0;
+    }
+    static int on_body(llhttp_t* p, const char* at, std::size_t n) {
+        state& s = of(p);
+        if (s.body_length + n > s.limits.max_body_bytes) return s.fail(status::payload_too_large);
+        if (s.body_at == nullptr) {
+            s.body_at = at;
+        } else if (!s.body_copied && s.body_at + s.body_length == at) {
+            // contiguous continuation (a span split by the end of the input)
+        } else {
+            // A second chunk: collect the body in the scratch buffer (the input stays untouched so
+            // that an incomplete request can be parsed again from its start).
+            if (!s.body_copied) {
+                s.body_scratch.assign(s.body_at, s.body_length);
+                s.body_copied = true;
+            }
+            s.body_scratch.append(at, n);
+        }
+        s.body_length += n;
+        return 0;
+    }
+    static int on_message_complete(llhttp_t* p) {
+        state& s = of(p);
+        s.keep_alive = llhttp_should_keep_alive(p) != 0;
+        s.message_done = true;
+        return HPE_PAUSED; // one request per parse() call
+    }
+};
+
+namespace {
+
+http::method map_method(std::uint8_t m) noexcept {
+    switch (m) {
+    case HTTP_GET: return method::get;
+    case HTTP_HEAD: return method::head;
+    case HTTP_POST: return method::post;
+    case HTTP_PUT: return method::put;
+    case HTTP_DELETE: return method::delete_;
+    case HTTP_PATCH: return method::patch;
+    case HTTP_OPTIONS: return method::options;
+    case HTTP_CONNECT: return method::connect;
+    case HTTP_TRACE: return method::trace;
+    default: return method::other;
+    }
+}
+
+// One table from parser errors to the status sent before closing.
+http::status status_for(llhttp_errno_t err) noexcept {
+    switch (err) {
+    case HPE_INVALID_VERSION: return status::http_version_not_supported;
+    case HPE_INVALID_TRANSFER_ENCODING: return status::not_implemented;
+    default: return status::bad_request;
+    }
+}
+
+} // namespace
+
+request_parser::request_parser(const parse_limits& limits) : _state(std::make_unique<state>()) {
+    state& s = *_state;
+    s.limits = limits;
+    s.headers.resize(limits.max_headers);
+    llhttp_settings_init(&s.settings);
+    s.settings.on_method = &state::on_method;
+    s.settings.on_url = &state::on_url;
+    s.settings.on_header_field = &state::on_header_field;
+    s.settings.on_header_value = &state::on_header_value;
+    s.settings.on_header_value_complete = &state::on_header_value_complete;
+    s.settings.on_headers_complete = &state::on_headers_complete;
+    s.settings.on_body = &state::on_body;
+    s.settings.on_message_complete = &state::on_message_complete;
+    llhttp_init(&s.parser, HTTP_REQUEST, &s.settings);
+    s.parser.data = &s;
+}
+
+request_parser::~request_parser() = default;
+
+parse_outcome request_parser::parse(std::span<char> data, request& out) {
+    state& s = *_state;
+    llhttp_reset(&s.parser);
+    s.begin = data.data();
+    s.header_count = 0;
+    s.field_at = s.value_at = s.url_at = s.method_at = s.body_at = nullptr;
+    s.field_length = s.value_length = s.url_length = s.method_length = s.body_length = 0;
+    s.head_end = data.data();
+    s.body_copied = false;
+    s.headers_done = s.message_done = false;
+    s.error_status = status::bad_request;
+
+    const llhttp_errno_t err = llhttp_execute(&s.parser, data.data(), data.size());
+    parse_outcome result;
+    if (s.message_done && (err == HPE_PAUSED || err == HPE_PAUSED_UPGRADE)) {
+        result.what = parse_outcome::kind::complete;
+        result.consumed = static_cast<std::size_t>(llhttp_get_error_pos(&s.parser) - data.data());
+        result.upgrade = s.parser.upgrade != 0;
+        const std::string_view target(s.url_at == nullptr ? "" : s.url_at, s.url_length);
+        const std::size_t question = target.find('?');
+        out._method = map_method(s.parser.method);
+        out._method_name = {s.method_at == nullptr ? "" : s.method_at, s.method_length};
+        out._version_minor = s.parser.http_minor;
+        out._keep_alive = s.keep_alive && !result.upgrade;
+        out._target = target;
+        out._path = target.substr(0, question);
+        out._query = question == std::string_view::npos ? std::string_view() : target.substr(question + 1);
+        out._headers = {s.headers.data(), s.header_count};
+        out._body = s.body_copied ? std::string_view(s.body_scratch)
+                                  : std::string_view(s.body_at == nullptr ? "" : s.body_at, s.body_length);
+        return result;
+    }
+    if (err == HPE_OK) {
+        // Incomplete: refuse heads that outgrow the limit before they end; otherwise say how many
+        // bytes a Content-Length body still needs so the connection does not re-parse per packet.
+        if (!s.headers_done && data.size() > s.limits.max_header_bytes) {
+            result.what = parse_outcome::kind::error;
+            result.error_status = status::request_header_fields_too_large;
+            return result;
+        }
+        result.what = parse_outcome::kind::incomplete;
+        if (s.headers_done && (s.parser.flags & F_CONTENT_LENGTH) != 0 && (s.parser.flags & F_CHUNKED) == 0) {
+            result.need = data.size() + s.parser.content_length;
+        }
+        return result;
+    }
+    result.what = parse_outcome::kind::error;
+    result.error_status = err == HPE_USER || err == HPE_CB_HEADERS_COMPLETE ? s.error_status : status_for(err);
+    return result;
+}
+
+} // namespace corio::http

@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: MIT
+// response_writer: serializes a response (status line, the server's headers, the handler's
+// headers, body) straight into a connection's output chain.
+#pragma once
+
+#include <string_view>
+
+#include <corio/http/response.hpp>
+#include <corio/net/tcp_connection.hpp>
+
+namespace corio::http {
+
+/// How the server frames a response.
+struct response_framing {
+    std::string_view date_line;     ///< "Date: ...\r\n"
+    bool head = false;              ///< HEAD request: send the headers only
+    bool close = false;             ///< add "Connection: close"
+    bool keep_alive_header = false; ///< HTTP/1.0 keep-alive: add "Connection: keep-alive"
+};
+
+/// Appends `res` to `out`'s output (does not flush).
+void write_response(net::tcp_connection& out, const response& res, const response_framing& framing);
+
+} // namespace corio::http

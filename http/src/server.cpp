@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: MIT
+#include <corio/http/server.hpp>
+
+#include <cerrno>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "server_shard.hpp"
+
+namespace corio::http {
+
+namespace {
+
+parse_limits limits_of(const server_config& c) {
+    return {c.max_url_bytes, c.max_header_bytes, c.max_headers, c.max_body_bytes};
+}
+
+void on_accept(void* context, int fd) {
+    auto* st = static_cast<server::shard_state*>(context);
+    // Responses leave in one send per batch; Nagle would only delay the next batch's first segment.
+    const int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    auto* c = new server_connection(*st, fd);
+    c->open();
+}
+
+} // namespace
+
+server::shard_state::shard_state(corio::shard& s, const server& server_owner, int listen_fd)
+    : net::connection_set(s), owner(server_owner), listener(s.reactor(), listen_fd, &on_accept, this),
+      parser(limits_of(server_owner.config())) {}
+
+server_stats server::shard_state::stats() const {
+    const net::connection_stats& c = net::connection_set::stats();
+    return {requests,  parse_errors, c.opened,    c.closed,
+            size(),    c.bytes_in,   c.bytes_out, c.recv_no_buffers};
+}
+
+server::server(router routes, server_config config) : _routes(std::move(routes)), _config(std::move(config)) {}
+
+server::~server() {
+    for (int fd : _listen_fds) {
+        if (fd >= 0) ::close(fd);
+    }
+}
+
+result<void> server::prepare(unsigned shard_count) {
+    auto address = net::socket_address::parse(_config.address, _config.port);
+    if (!address) return tl::unexpected(address.error());
+    for (int fd : _listen_fds) {
+        if (fd >= 0) ::close(fd);
+    }
+    _listen_fds.assign(shard_count, -1);
+    _shards.clear();
+    _shards.resize(shard_count);
+    _final_stats.assign(shard_count, {});
+    // One SO_REUSEPORT socket per shard; with port 0 the first socket picks the port for all.
+    for (unsigned i = 0; i < shard_count; ++i) {
+        auto fd = net::open_listening_socket(*address, _config.backlog);
+        if (!fd) return tl::unexpected(fd.error());
+        _listen_fds[i] = *fd;
+        if (i == 0) {
+            auto bound = net::socket_address::local_of(*fd);
+            if (!bound) return tl::unexpected(bound.error());
+            _port = bound->port();
+            address = address->with_port(_port);
+        }
+    }
+    return {};
+}
+
+result<void> server::start(shard& s) {
+    if (s.id() >= _shards.size()) return system_error(EINVAL);
+    const int fd = std::exchange(_listen_fds[s.id()], -1);
+    _shards[s.id()] = std::make_unique<shard_state>(s, *this, fd);
+    _shards[s.id()]->listener.start();
+    return {};
+}
+
+void server::stop(shard& s) {
+    shard_state* st = _shards[s.id()].get();
+    if (st == nullptr) return;
+    st->listener.stop();
+    st->close_all();
+}
+
+bool server::drained(shard& s) {
+    const shard_state* st = _shards[s.id()].get();
+    return st == nullptr || st->empty();
+}
+
+void server::finish(shard& s) {
+    if (_shards[s.id()] == nullptr) return;
+    _final_stats[s.id()] = _shards[s.id()]->stats();
+    _shards[s.id()].reset();
+}
+
+server_stats server::stats(unsigned shard_id) const {
+    if (shard_id < _shards.size() && _shards[shard_id] != nullptr) return _shards[shard_id]->stats();
+    return shard_id < _final_stats.size() ? _final_stats[shard_id] : server_stats{};
+}
+
+} // namespace corio::http

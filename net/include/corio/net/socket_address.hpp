@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: MIT
+// socket_address: an IPv4 or IPv6 address with a port, parsed from text or read back from a socket.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <sys/socket.h>
+
+#include <corio/core/result.hpp>
+
+namespace corio::net {
+
+/// An IPv4/IPv6 socket address held by value (a sockaddr_storage).
+class socket_address {
+public:
+    socket_address() noexcept;
+    /// Parses a numeric address ("0.0.0.0", "127.0.0.1", "::1") and a port; EINVAL if not numeric.
+    static result<socket_address> parse(std::string_view host, std::uint16_t port);
+    /// The local address a socket is bound to (resolves port 0 to the port the kernel chose).
+    static result<socket_address> local_of(int fd);
+
+    /// The port in host byte order.
+    std::uint16_t port() const noexcept;
+    /// A copy with another port.
+    socket_address with_port(std::uint16_t port) const noexcept;
+    /// Address family (AF_INET or AF_INET6).
+    int family() const noexcept { return _storage.ss_family; }
+    /// "127.0.0.1:8080" or "[::1]:8080".
+    std::string to_string() const;
+
+    /// The raw sockaddr and its length, for bind/connect.
+    const sockaddr* data() const noexcept { return reinterpret_cast<const sockaddr*>(&_storage); }
+    socklen_t size() const noexcept { return _length; }
+
+private:
+    sockaddr_storage _storage;
+    socklen_t _length;
+};
+
+} // namespace corio::net

@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: MIT
+// tcp_connection: a TCP connection driven by its completions, not by a coroutine. A multishot
+// receive takes buffers from the shard's provided-buffer ring; a protocol subclass consumes bytes in
+// on_data() and the buffer goes straight back to the ring (bytes it leaves unconsumed, such as a
+// request cut by a buffer boundary, are copied into a small spill block). Output is written into a
+// chain of pooled chunks and sent once per loop turn, so all responses produced by one receive go
+// out in one send. An idle connection holds no buffer at all, only this object.
+//
+// connection_set: the connections of one shard (per server), with the per-turn send batching,
+// receive re-arming after buffer exhaustion (-ENOBUFS) and closing everything when the shard stops.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include <corio/core/heap.hpp>
+#include <corio/core/shard.hpp>
+#include <corio/net/output_chunk.hpp>
+
+namespace corio::net {
+
+class connection_set;
+
+/// Base class of protocol connections; allocated on the shard heap and deleted by its connection_set.
+class tcp_connection : public shard_allocated {
+public:
+    /// Takes ownership of connected socket `fd` and joins `owner`; call start() to begin receiving.
+    tcp_connection(connection_set& owner, int fd) noexcept;
+    virtual ~tcp_connection();
+    tcp_connection(const tcp_connection&) = delete;
+    tcp_connection& operator=(const tcp_connection&) = delete;
+
+    /// Arms the multishot receive.
+    void start();
+
+    /// At least `size` contiguous writable bytes at the end of the output; commit() what was used.
+    char* reserve(std::size_t size);
+    /// Makes `size` bytes written after reserve() part of the output.
+    void commit(std::size_t size) noexcept { _tail->end += static_cast<std::uint32_t>(size); }
+    /// Appends `bytes` to the output.
+    void write(std::string_view bytes);
+    /// Schedules the pending output to be sent at the end of this loop turn.
+    void flush() noexcept;
+    /// Bytes written but not yet taken by the kernel.
+    std::size_t pending_output() const noexcept;
+
+    /// Stops reading and closes once the pending output has been sent.
+    void close_after_flush() noexcept;
+    /// Stops reading and closes now, dropping pending output.
+    void abort() noexcept;
+    /// True once the connection is closing (no more on_data calls).
+    bool closing() const noexcept { return (_flags & flag_closing) != 0; }
+
+    /// The socket descriptor.
+    int fd() const noexcept { return _fd; }
+    /// The set (and thereby the shard) the connection belongs to.
+    connection_set& owner() const noexcept { return *_owner; }
+
+protected:
+    /// New input: `data` holds unconsumed earlier bytes followed by the new ones. Returns how many
+    /// leading bytes were consumed; the rest is kept (in the spill block) and offered again.
+    virtual std::size_t on_data(std::span<char> data) = 0;
+    /// Do not call on_data again until at least `bytes` unconsumed bytes are available.
+    void wait_for_input(std::size_t bytes) noexcept { _want = static_cast<std::uint32_t>(bytes); }
+
+private:
+    friend class connection_set;
+    struct spill;
+
+    static void on_recv(void* object, int result, std::uint32_t flags);
+    static void on_send(void* object, int result, std::uint32_t flags);
+    static const std::uint8_t recv_kind;
+    static const std::uint8_t send_kind;
+
+    void receive(std::span<char> data);
+    void keep_unconsumed(std::span<char> rest, bool already_spilled);
+    void send_next();
+    void release_output() noexcept;
+    void finish_if_done() noexcept;
+
+    enum : std::uint16_t {
+        flag_recv_armed = 1 << 0,
+        flag_send_inflight = 1 << 1,
+        flag_in_flush = 1 << 2,   // in the set's flush list
+        flag_starved = 1 << 3,    // in the set's starved list
+        flag_closing = 1 << 4,    // no more input is processed
+        flag_close_after_flush = 1 << 5,
+        flag_closed = 1 << 6, // descriptor closed; deleted once no completion or list refers to it
+    };
+
+    connection_set* _owner;
+    tcp_connection* _prev = nullptr;
+    tcp_connection* _next = nullptr;
+    output_chunk* _head = nullptr; // oldest unsent chunk
+    output_chunk* _tail = nullptr;
+    spill* _spill = nullptr;
+    std::uint32_t _want = 0;
+    int _fd;
+    std::uint16_t _flags = 0;
+};
+
+/// Counters of one connection_set.
+struct connection_stats {
+    std::uint64_t opened = 0;
+    std::uint64_t closed = 0;
+    std::uint64_t bytes_in = 0;
+    std::uint64_t bytes_out = 0;
+    std::uint64_t recv_no_buffers = 0; ///< receives that ended with -ENOBUFS and were re-armed
+};
+
+/// The connections a service owns on one shard.
+class connection_set {
+public:
+    /// Registers the per-turn send hook with `s`'s reactor.
+    explicit connection_set(corio::shard& s);
+    /// Deletes every connection still there (after the loop has stopped).
+    ~connection_set();
+    connection_set(const connection_set&) = delete;
+    connection_set& operator=(const connection_set&) = delete;
+
+    /// The shard the set lives on.
+    corio::shard& shard() const noexcept { return _shard; }
+    /// Open connections.
+    std::size_t size() const noexcept { return _size; }
+    /// Counters since creation.
+    const connection_stats& stats() const noexcept { return _stats; }
+    /// Aborts every connection (shard stop): descriptors are closed before this returns; the objects
+    /// go away as their last completions arrive (empty() tells when).
+    void close_all() noexcept;
+    /// True when no connection object is left.
+    bool empty() const noexcept { return _first == nullptr; }
+
+private:
+    friend class tcp_connection;
+    static void on_turn(void* context);
+    void enqueue(tcp_connection& c);
+    void destroy(tcp_connection& c) noexcept;
+
+    corio::shard& _shard;
+    tcp_connection* _first = nullptr;
+    std::size_t _size = 0;
+    std::vector<tcp_connection*> _flush;   // connections with output to send this turn
+    std::vector<tcp_connection*> _starved; // receives to re-arm once buffers are back
+    connection_stats _stats;
+};
+
+} // namespace corio::net

@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: MIT
+// tcp_listener: one listening socket per shard (all bound to the same port with SO_REUSEPORT, so
+// the kernel spreads connections across shards) and a multishot accept on that shard's ring.
+// Accepted descriptors go to a callback on the owning shard. When descriptors run out
+// (EMFILE/ENFILE) the listener waits on the timer wheel before accepting again instead of spinning.
+#pragma once
+
+#include <cstdint>
+
+#include <corio/core/reactor.hpp>
+#include <corio/core/result.hpp>
+#include <corio/core/timer_wheel.hpp>
+#include <corio/net/socket_address.hpp>
+
+namespace corio::net {
+
+/// Creates a non-blocking listening TCP socket bound to `address` with SO_REUSEADDR and SO_REUSEPORT.
+result<int> open_listening_socket(const socket_address& address, int backlog = 4096);
+
+/// Accepts connections on one shard's listening socket and hands each new descriptor to `on_accept`.
+class tcp_listener : private timer {
+public:
+    /// Called on the owning shard with each accepted descriptor (the callee owns it).
+    using accept_fn = void (*)(void* context, int fd);
+
+    /// Takes ownership of listening socket `fd`; nothing happens until start().
+    tcp_listener(reactor& loop, int fd, accept_fn on_accept, void* context) noexcept;
+    ~tcp_listener();
+    tcp_listener(const tcp_listener&) = delete;
+    tcp_listener& operator=(const tcp_listener&) = delete;
+
+    /// Arms the multishot accept.
+    void start();
+    /// Stops accepting and closes the socket; connections already accepted are not affected.
+    void stop();
+    /// Number of times accepting had to back off (descriptor exhaustion and other errors).
+    std::uint64_t backoffs() const noexcept { return _backoffs; }
+
+    /// How long to wait before accepting again after EMFILE/ENFILE/ENOMEM.
+    static constexpr std::uint64_t backoff_ms = 50;
+
+private:
+    static void on_complete(void* object, int result, std::uint32_t flags);
+    static void on_backoff(timer& t);
+    static const std::uint8_t accept_kind;
+    void arm();
+
+    reactor& _loop;
+    int _fd;
+    accept_fn _on_accept;
+    void* _context;
+    std::uint64_t _backoffs = 0;
+    bool _armed = false;
+    bool _stopped = true;
+};
+
+} // namespace corio::net

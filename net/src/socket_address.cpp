@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: MIT
+#include <corio/net/socket_address.hpp>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+namespace corio::net {
+
+socket_address::socket_address() noexcept : _storage{}, _length(0) {}
+
+result<socket_address> socket_address::parse(std::string_view host, std::uint16_t port) {
+    const std::string text(host.starts_with('[') && host.ends_with(']') ? host.substr(1, host.size() - 2) : host);
+    socket_address a;
+    auto* v4 = reinterpret_cast<sockaddr_in*>(&a._storage);
+    if (inet_pton(AF_INET, text.c_str(), &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons(port);
+        a._length = sizeof(sockaddr_in);
+        return a;
+    }
+    auto* v6 = reinterpret_cast<sockaddr_in6*>(&a._storage);
+    if (inet_pton(AF_INET6, text.c_str(), &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons(port);
+        a._length = sizeof(sockaddr_in6);
+        return a;
+    }
+    return system_error(EINVAL);
+}
+
+result<socket_address> socket_address::local_of(int fd) {
+    socket_address a;
+    a._length = sizeof a._storage;
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&a._storage), &a._length) != 0) return last_system_error();
+    return a;
+}
+
+std::uint16_t socket_address::port() const noexcept {
+    if (family() == AF_INET6) return ntohs(reinterpret_cast<const sockaddr_in6*>(&_storage)->sin6_port);
+    return ntohs(reinterpret_cast<const sockaddr_in*>(&_storage)->sin_port);
+}
+
+socket_address socket_address::with_port(std::uint16_t port) const noexcept {
+    socket_address a = *this;
+    if (family() == AF_INET6) {
+        reinterpret_cast<sockaddr_in6*>(&a._storage)->sin6_port = htons(port);
+    } else {
+        reinterpret_cast<sockaddr_in*>(&a._storage)->sin_port = htons(port);
+    }
+    return a;
+}
+
+std::string socket_address::to_string() const {
+    char text[INET6_ADDRSTRLEN] = {};
+    if (family() == AF_INET6) {
+        inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&_storage)->sin6_addr, text, sizeof text);
+        return "[" + std::string(text) + "]:" + std::to_string(port());
+    }
+    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&_storage)->sin_addr, text, sizeof text);
+    return std::string(text) + ":" + std::to_string(port());
+}
+
+} // namespace corio::net

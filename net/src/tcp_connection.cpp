@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: MIT
+#include <corio/net/tcp_connection.hpp>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace corio::net {
+
+// Unconsumed input kept between receives; allocated only while a message straddles buffers.
+struct tcp_connection::spill {
+    std::uint32_t size;
+    std::uint32_t capacity;
+    char* data() noexcept { return reinterpret_cast<char*>(this + 1); }
+};
+
+const std::uint8_t tcp_connection::recv_kind = register_completion_kind(&tcp_connection::on_recv);
+const std::uint8_t tcp_connection::send_kind = register_completion_kind(&tcp_connection::on_send);
+
+tcp_connection::tcp_connection(connection_set& owner, int fd) noexcept : _owner(&owner), _fd(fd) {
+    _next = owner._first;
+    if (_next != nullptr) _next->_prev = this;
+    owner._first = this;
+    ++owner._size;
+    ++owner._stats.opened;
+}
+
+tcp_connection::~tcp_connection() {
+    release_output();
+    if (_spill != nullptr) shard_free(_spill);
+    if ((_flags & flag_closed) == 0 && _fd >= 0) ::close(_fd);
+}
+
+void tcp_connection::start() {
+    connection_set& set = *_owner;
+    set._shard.reactor().recv_multishot(_fd, set._shard.buffers().group(), make_user_data(this, recv_kind));
+    _flags |= flag_recv_armed;
+}
+
+char* tcp_connection::reserve(std::size_t size) {
+    if (_tail == nullptr || _tail->capacity - _tail->end < size) {
+        output_chunk* c = output_chunk::acquire(size);
+        if (_tail != nullptr) {
+            _tail->next = c;
+        } else {
+            _head = c;
+        }
+        _tail = c;
+    }
+    return _tail->data() + _tail->end;
+}
+
+void tcp_connection::write(std::string_view bytes) {
+    while (!bytes.empty()) {
+        const std::size_t room = _tail == nullptr ? 0 : _tail->capacity - _tail->end;
+        const std::size_t n = room != 0 ? std::min(room, bytes.size()) : bytes.size();
+        std::memcpy(reserve(n), bytes.data(), n);
+        commit(n);
+        bytes.remove_prefix(n);
+    }
+}
+
+std::size_t tcp_connection::pending_output() const noexcept {
+    std::size_t n = 0;
+    for (const output_chunk* c = _head; c != nullptr; c = c->next) n += c->end - c->begin;
+    return n;
+}
+
+void tcp_connection::flush() noexcept {
+    if ((_flags & (flag_in_flush | flag_send_inflight | flag_closed)) != 0) return;
+    _flags |= flag_in_flush;
+    _owner->_flush.push_back(this);
+}
+
+void tcp_connection::close_after_flush() noexcept {
+    if ((_flags & flag_closed) != 0) return;
+    _flags |= flag_closing | flag_close_after_flush;
+    // Sending continues from the flush list or the in-flight send's completion; with nothing left
+    // to send the connection closes there too.
+    if ((_flags & flag_send_inflight) == 0) flush();
+}
+
+void tcp_connection::abort() noexcept {
+    if ((_flags & flag_closed) != 0) return;
+    _flags |= flag_closing | flag_closed;
+    reactor& loop = _owner->_shard.reactor();
+    if ((_flags & flag_recv_armed) != 0) loop.cancel(make_user_data(this, recv_kind));
+    // Closed now: the armed receive and an in-flight send hold their own file references, and the
+    // port number of a closed connection is free for the next accept at once.
+    ::close(_fd);
+    if ((_flags & flag_send_inflight) == 0) release_output();
+}
+
+void tcp_connection::release_output() noexcept {
+    while (_head != nullptr) {
+        output_chunk* next = _head->next;
+        output_chunk::release(_head);
+        _head = next;
+    }
+    _tail = nullptr;
+}
+
+void tcp_connection::finish_if_done() noexcept {
+    constexpr std::uint16_t busy = flag_recv_armed | flag_send_inflight | flag_in_flush | flag_starved;
+    if ((_flags & flag_closed) != 0 && (_flags & busy) == 0) _owner->destroy(*this);
+}
+
+void tcp_connection::on_recv(void* object, int result, std::uint32_t flags) {
+    auto* c = static_cast<tcp_connection*>(object);
+    connection_set& set = *c->_owner;
+    if ((flags & cqe_flags::more) == 0) c->_flags &= ~flag_recv_armed;
+    if (result > 0) {
+        if ((flags & cqe_flags::buffer) != 0) {
+            buffer_ring& ring = set._shard.buffers();
+            const std::uint16_t id = cqe_flags::buffer_id(flags);
+            const std::span<char> data = ring.take(id, static_cast<std::size_t>(result));
+            set._stats.bytes_in += static_cast<std::uint64_t>(result);
+            if (!c->closing()) c->receive(data);
+            ring.recycle(id);
+        }
+        // A multishot receive can end after delivering data; keep the connection reading.
+        if ((c->_flags & (flag_recv_armed | flag_closing)) == 0) c->start();
+    } else if (result == -ENOBUFS) {
+        // The ring ran dry this turn; the data waits in the socket. Buffers come back as this
+        // turn's completions are handled, so the set re-arms the receive before the next submit.
+        ++set._stats.recv_no_buffers;
+        if (!c->closing() && (c->_flags & flag_starved) == 0) {
+            c->_flags |= flag_starved;
+            set._starved.push_back(c);
+        }
+    } else if (result == 0) {
+        c->close_after_flush(); // orderly shutdown by the peer: answer what was read, then close
+    } else if (result != -ECANCELED || !c->closing()) {
+        c->abort(); // ECONNRESET and friends
+    }
+    c->finish_if_done();
+}
+
+void tcp_connection::receive(std::span<char> data) {
+    if (_spill == nullptr) {
+        _want = 0;
+        const std::size_t consumed = on_data(data);
+        if (consumed < data.size() && !closing()) keep_unconsumed(data.subspan(consumed), false);
+        return;
+    }
+    // Append to the spill block, growing it geometrically; the protocol bounds its size.
+    const std::size_t needed = std::size_t{_spill->size} + data.size();
+    if (needed > _spill->capacity) {
+        const std::size_t capacity = std::max<std::size_t>(needed, std::size_t{_spill->capacity} * 2);
+        auto* grown = static_cast<spill*>(shard_alloc(sizeof(spill) + capacity));
+        std::memcpy(grown->data(), _spill->data(), _spill->size);
+        grown->size = _spill->size;
+        grown->capacity = static_cast<std::uint32_t>(capacity);
+        shard_free(_spill);
+        _spill = grown;
+    }
+    std::memcpy(_spill->data() + _spill->size, data.data(), data.size());
+    _spill->size = static_cast<std::uint32_t>(needed);
+    if (_spill->size < _want) return;
+    _want = 0;
+    const std::size_t consumed = on_data({_spill->data(), _spill->size});
+    if (closing() || consumed == _spill->size) {
+        shard_free(_spill);
+        _spill = nullptr;
+        return;
+    }
+    keep_unconsumed({_spill->data() + consumed, _spill->size - consumed}, true);
+}
+
+void tcp_connection::keep_unconsumed(std::span<char> rest, bool already_spilled) {
+    if (already_spilled) {
+        std::memmove(_spill->data(), rest.data(), rest.size());
+        _spill->size = static_cast<std::uint32_t>(rest.size());
+        return;
+    }
+    // Room for a typical request header so that a trickling client does not regrow it per byte.
+    const std::size_t capacity = std::max<std::size_t>(rest.size() * 2, 512);
+    _spill = static_cast<spill*>(shard_alloc(sizeof(spill) + capacity));
+    _spill->capacity = static_cast<std::uint32_t>(capacity);
+    _spill->size = static_cast<std::uint32_t>(rest.size());
+    std::memcpy(_spill->data(), rest.data(), rest.size());
+}
+
+void tcp_connection::send_next() {
+    if ((_flags & (flag_send_inflight | flag_closed)) != 0) return;
+    while (_head != nullptr && _head->begin == _head->end) {
+        output_chunk* next = _head->next;
+        output_chunk::release(_head);
+        _head = next;
+    }
+    if (_head == nullptr) {
+        _tail = nullptr;
+        if ((_flags & flag_close_after_flush) != 0) {
+            // Let the peer read everything before the FIN; then close.
+            ::shutdown(_fd, SHUT_WR);
+            abort();
+        }
+        return;
+    }
+    _owner->_shard.reactor().send(_fd, _head->data() + _head->begin, _head->end - _head->begin,
+                                  make_user_data(this, send_kind));
+    _flags |= flag_send_inflight;
+}
+
+void tcp_connection::on_send(void* object, int result, std::uint32_t) {
+    auto* c = static_cast<tcp_connection*>(object);
+    c->_flags &= ~flag_send_inflight;
+    if ((c->_flags & flag_closed) != 0) {
+        c->release_output();
+    } else if (result < 0) {
+        c->abort(); // EPIPE, ECONNRESET: the peer is gone
+    } else {
+        c->_owner->_stats.bytes_out += static_cast<std::uint64_t>(result);
+        c->_head->begin += static_cast<std::uint32_t>(result);
+        // A short send, or output written while the send was in flight: keep going now.
+        c->send_next();
+    }
+    c->finish_if_done();
+}
+
+connection_set::connection_set(corio::shard& s) : _shard(s) {
+    _flush.reserve(1024);
+    _starved.reserve(64);
+    _shard.reactor().add_turn_hook(&connection_set::on_turn, this);
+}
+
+connection_set::~connection_set() {
+    _shard.reactor().remove_turn_hook(&connection_set::on_turn, this);
+    while (_first != nullptr) destroy(*_first);
+}
+
+void connection_set::close_all() noexcept {
+    for (tcp_connection* c = _first; c != nullptr;) {
+        tcp_connection* next = c->_next;
+        c->abort();
+        c->finish_if_done();
+        c = next;
+    }
+}
+
+void connection_set::destroy(tcp_connection& c) noexcept {
+    if (c._prev != nullptr) {
+        c._prev->_next = c._next;
+    } else {
+        _first = c._next;
+    }
+    if (c._next != nullptr) c._next->_prev = c._prev;
+    --_size;
+    ++_stats.closed;
+    delete &c;
+}
+
+void connection_set::on_turn(void* context) {
+    auto* set = static_cast<connection_set*>(context);
+    // Index loops: send_next() may abort a connection, which never appends to these lists.
+    for (std::size_t i = 0; i < set->_starved.size(); ++i) {
+        tcp_connection* c = set->_starved[i];
+        c->_flags &= ~tcp_connection::flag_starved;
+        if (!c->closing() && (c->_flags & tcp_connection::flag_recv_armed) == 0) c->start();
+        c->finish_if_done();
+    }
+    set->_starved.clear();
+    for (std::size_t i = 0; i < set->_flush.size(); ++i) {
+        tcp_connection* c = set->_flush[i];
+        c->_flags &= ~tcp_connection::flag_in_flush;
+        c->send_next();
+        c->finish_if_done();
+    }
+    set->_flush.clear();
+}
+
+} // namespace corio::net

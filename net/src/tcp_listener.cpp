@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: MIT
+#include <corio/net/tcp_listener.hpp>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace corio::net {
+
+const std::uint8_t tcp_listener::accept_kind = register_completion_kind(&tcp_listener::on_complete);
+
+result<int> open_listening_socket(const socket_address& address, int backlog) {
+    const int fd = socket(address.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+    if (fd < 0) return last_system_error();
+    const int one = 1;
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0 ||
+        bind(fd, address.data(), address.size()) != 0 || listen(fd, backlog) != 0) {
+        const int err = errno;
+        ::close(fd);
+        return system_error(err);
+    }
+    return fd;
+}
+
+tcp_listener::tcp_listener(reactor& loop, int fd, accept_fn on_accept, void* context) noexcept
+    : timer(&tcp_listener::on_backoff), _loop(loop), _fd(fd), _on_accept(on_accept), _context(context) {}
+
+tcp_listener::~tcp_listener() { stop(); }
+
+void tcp_listener::start() {
+    _stopped = false;
+    arm();
+}
+
+void tcp_listener::arm() {
+    _loop.accept_multishot(_fd, make_user_data(this, accept_kind));
+    _armed = true;
+}
+
+void tcp_listener::stop() {
+    if (_stopped && _fd < 0) return;
+    _stopped = true;
+    _loop.timers().cancel(*this);
+    if (_armed) _loop.cancel(make_user_data(this, accept_kind));
+    if (_fd >= 0) {
+        // Closed synchronously: the port must be free when stop() returns (restarts, tests).
+        ::close(_fd);
+        _fd = -1;
+    }
+}
+
+void tcp_listener::on_complete(void* object, int result, std::uint32_t flags) {
+    auto* self = static_cast<tcp_listener*>(object);
+    if ((flags & cqe_flags::more) == 0) self->_armed = false;
+    if (result >= 0) {
+        if (self->_stopped) {
+            ::close(result);
+            return;
+        }
+        self->_on_accept(self->_context, result);
+    } else if (result != -ECANCELED && !self->_stopped) {
+        // EMFILE/ENFILE/ENOMEM and the like: the multishot request ends; retrying at once would spin
+        // on the same error, so wait on the wheel and accept again when descriptors may be free.
+        ++self->_backoffs;
+        if (result != -EMFILE && result != -ENFILE && result != -ENOBUFS && result != -ENOMEM) {
+            std::fprintf(stderr, "corio: accept failed: %s; retrying in %llu ms\n", std::strerror(-result),
+                         static_cast<unsigned long long>(backoff_ms));
+        }
+        if (!self->_armed) self->_loop.timers().schedule(*self, self->_loop.now_ms() + backoff_ms);
+        return;
+    }
+    if (!self->_armed && !self->_stopped && !self->armed()) self->arm();
+}
+
+void tcp_listener::on_backoff(timer& t) {
+    auto& self = static_cast<tcp_listener&>(t);
+    if (!self._stopped && !self._armed) self.arm();
+}
+
+} // namespace corio::net
