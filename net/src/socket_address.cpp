@@ -2,6 +2,7 @@
 #include <corio/net/socket_address.hpp>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <string>
 
@@ -56,12 +57,15 @@ socket_address socket_address::with_port(std::uint16_t port) const noexcept {
 
 std::string socket_address::to_string() const {
     char text[INET6_ADDRSTRLEN] = {};
+    char out[INET6_ADDRSTRLEN + 16];
     if (family() == AF_INET6) {
         inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&_storage)->sin6_addr, text, sizeof text);
-        return "[" + std::string(text) + "]:" + std::to_string(port());
+        std::snprintf(out, sizeof out, "[%s]:%u", text, static_cast<unsigned>(port()));
+    } else {
+        inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&_storage)->sin_addr, text, sizeof text);
+        std::snprintf(out, sizeof out, "%s:%u", text, static_cast<unsigned>(port()));
     }
-    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&_storage)->sin_addr, text, sizeof text);
-    return std::string(text) + ":" + std::to_string(port());
+    return out;
 }
 
 } // namespace corio::net
