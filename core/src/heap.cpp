@@ -32,7 +32,8 @@ class heap_resource final : public std::pmr::memory_resource {
     void* do_allocate(std::size_t bytes, std::size_t alignment) override {
         if (alignment <= alignof(std::max_align_t)) return shard_alloc(bytes);
         ++alloc_count;
-        void* p = current_heap ? mi_heap_malloc_aligned(current_heap, bytes, alignment) : mi_malloc_aligned(bytes, alignment);
+        void* p =
+            current_heap ? mi_heap_malloc_aligned(current_heap, bytes, alignment) : mi_malloc_aligned(bytes, alignment);
         if (p == nullptr) out_of_memory(bytes);
         return p;
     }
@@ -61,7 +62,9 @@ void shard_free(void* pointer) noexcept {
 #endif
 }
 
-std::uint64_t shard_alloc_count() noexcept { return alloc_count; }
+std::uint64_t shard_alloc_count() noexcept {
+    return alloc_count;
+}
 
 std::pmr::memory_resource* shard_memory_resource() noexcept {
     thread_local heap_resource resource;

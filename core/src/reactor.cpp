@@ -118,7 +118,8 @@ result<std::unique_ptr<reactor>> reactor::create(const reactor_config& config, s
             state->setup_flags = flags;
             if ((params.features & IORING_FEAT_NODROP) == 0 || (params.features & IORING_FEAT_EXT_ARG) == 0) {
                 io_uring_queue_exit(&state->ring);
-                error_message = "io_uring lacks IORING_FEAT_NODROP or IORING_FEAT_EXT_ARG; corio needs Linux 6.1 or newer";
+                error_message =
+                    "io_uring lacks IORING_FEAT_NODROP or IORING_FEAT_EXT_ARG; corio needs Linux 6.1 or newer";
                 return system_error(ENOSYS);
             }
             break;
@@ -139,8 +140,8 @@ result<std::unique_ptr<reactor>> reactor::create(const reactor_config& config, s
     features.defer_taskrun = (state->setup_flags & IORING_SETUP_DEFER_TASKRUN) != 0;
     features.coop_taskrun = (state->setup_flags & IORING_SETUP_COOP_TASKRUN) != 0;
     if (io_uring_probe* probe = io_uring_get_probe_ring(&state->ring)) {
-        const int needed[] = {IORING_OP_ACCEPT, IORING_OP_RECV, IORING_OP_SEND, IORING_OP_READ, IORING_OP_ASYNC_CANCEL,
-                              IORING_OP_CLOSE, IORING_OP_PROVIDE_BUFFERS};
+        const int needed[] = {IORING_OP_ACCEPT,       IORING_OP_RECV,  IORING_OP_SEND,           IORING_OP_READ,
+                              IORING_OP_ASYNC_CANCEL, IORING_OP_CLOSE, IORING_OP_PROVIDE_BUFFERS};
         for (int op : needed) {
             if (!io_uring_opcode_supported(probe, op)) {
                 error_message = "io_uring lacks opcode " + std::to_string(op) + "; corio needs Linux 6.1 or newer";
@@ -165,7 +166,9 @@ result<std::unique_ptr<reactor>> reactor::create(const reactor_config& config, s
     return r;
 }
 
-reactor::reactor(std::unique_ptr<ring_state> ring) : _ring(std::move(ring)), _timers(monotonic_ms()) { update_clock(); }
+reactor::reactor(std::unique_ptr<ring_state> ring) : _ring(std::move(ring)), _timers(monotonic_ms()) {
+    update_clock();
+}
 
 reactor::~reactor() {
     io_uring_queue_exit(&_ring->ring);
@@ -219,7 +222,9 @@ void reactor::close(int fd) {
     s->flags |= IOSQE_CQE_SKIP_SUCCESS;
 }
 
-void reactor::add_turn_hook(void (*hook)(void*), void* context) { _turn_hooks.emplace_back(hook, context); }
+void reactor::add_turn_hook(void (*hook)(void*), void* context) {
+    _turn_hooks.emplace_back(hook, context);
+}
 
 void reactor::remove_turn_hook(void (*hook)(void*), void* context) noexcept {
     std::erase_if(_turn_hooks, [&](const auto& h) { return h.first == hook && h.second == context; });
@@ -258,7 +263,9 @@ result<void> reactor::register_buffer_ring(void* ring, unsigned entries, std::ui
     return {};
 }
 
-void reactor::unregister_buffer_ring(std::uint16_t group) noexcept { io_uring_unregister_buf_ring(&_ring->ring, group); }
+void reactor::unregister_buffer_ring(std::uint16_t group) noexcept {
+    io_uring_unregister_buf_ring(&_ring->ring, group);
+}
 
 void reactor::run() {
     io_uring* ring = &_ring->ring;

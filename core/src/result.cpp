@@ -5,6 +5,8 @@
 
 namespace corio {
 
-tl::unexpected<std::error_code> last_system_error() { return system_error(errno); }
+tl::unexpected<std::error_code> last_system_error() {
+    return system_error(errno);
+}
 
 } // namespace corio

@@ -149,8 +149,8 @@ result<void> runtime::start(service& work) {
                 CPU_ZERO(&set);
                 CPU_SET(st->cpu, &set);
                 if (const int err = pthread_setaffinity_np(pthread_self(), sizeof set, &set); err != 0) {
-                    rendezvous.report("pinning shard " + std::to_string(st->id) + " to CPU " +
-                                      std::to_string(st->cpu) + " failed: " + std::strerror(err));
+                    rendezvous.report("pinning shard " + std::to_string(st->id) + " to CPU " + std::to_string(st->cpu) +
+                                      " failed: " + std::strerror(err));
                     return;
                 }
             }
@@ -161,7 +161,8 @@ result<void> runtime::start(service& work) {
                 rendezvous.report("shard " + std::to_string(st->id) + ": " + message);
                 return;
             }
-            auto buffers = buffer_ring::create(**loop, recv_buffer_group, _config.recv_buffers, _config.recv_buffer_size);
+            auto buffers =
+                buffer_ring::create(**loop, recv_buffer_group, _config.recv_buffers, _config.recv_buffer_size);
             if (!buffers) {
                 rendezvous.report("shard " + std::to_string(st->id) +
                                   ": registering the provided-buffer ring failed: " + buffers.error().message() +
@@ -173,8 +174,8 @@ result<void> runtime::start(service& work) {
             st->self = &self;
             if (auto started = st->work->start(self); !started) {
                 st->stop_here();
-                rendezvous.report("shard " + std::to_string(st->id) + ": starting the service failed: " +
-                                  started.error().message());
+                rendezvous.report("shard " + std::to_string(st->id) +
+                                  ": starting the service failed: " + started.error().message());
             } else {
                 (*loop)->set_notify_handler(
                     [](void* context) {

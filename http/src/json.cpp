@@ -105,11 +105,21 @@ void json_writer::string(std::string_view text) {
         _out.append(text.substr(run, i - run));
         run = i + 1;
         switch (c) {
-        case '"': _out.append(std::string_view("\\\"")); break;
-        case '\\': _out.append(std::string_view("\\\\")); break;
-        case '\n': _out.append(std::string_view("\\n")); break;
-        case '\r': _out.append(std::string_view("\\r")); break;
-        case '\t': _out.append(std::string_view("\\t")); break;
+        case '"':
+            _out.append(std::string_view("\\\""));
+            break;
+        case '\\':
+            _out.append(std::string_view("\\\\"));
+            break;
+        case '\n':
+            _out.append(std::string_view("\\n"));
+            break;
+        case '\r':
+            _out.append(std::string_view("\\r"));
+            break;
+        case '\t':
+            _out.append(std::string_view("\\t"));
+            break;
         default: {
             const char escaped[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
             _out.append(std::string_view(escaped, 6));

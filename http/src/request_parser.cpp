@@ -55,7 +55,8 @@ struct request_parser::state {
         if (field_at == nullptr) return 0;
         if (header_count == limits.max_headers) return fail(status::request_header_fields_too_large);
         std::string_view value(value_at == nullptr ? "" : value_at, value_length);
-        while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+        while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
+            value.remove_suffix(1);
         headers[header_count++] = {{field_at, field_length}, value};
         field_at = value_at = nullptr;
         field_length = value_length = 0;
@@ -139,25 +140,38 @@ namespace {
 
 http::method map_method(std::uint8_t m) noexcept {
     switch (m) {
-    case HTTP_GET: return method::get;
-    case HTTP_HEAD: return method::head;
-    case HTTP_POST: return method::post;
-    case HTTP_PUT: return method::put;
-    case HTTP_DELETE: return method::delete_;
-    case HTTP_PATCH: return method::patch;
-    case HTTP_OPTIONS: return method::options;
-    case HTTP_CONNECT: return method::connect;
-    case HTTP_TRACE: return method::trace;
-    default: return method::other;
+    case HTTP_GET:
+        return method::get;
+    case HTTP_HEAD:
+        return method::head;
+    case HTTP_POST:
+        return method::post;
+    case HTTP_PUT:
+        return method::put;
+    case HTTP_DELETE:
+        return method::delete_;
+    case HTTP_PATCH:
+        return method::patch;
+    case HTTP_OPTIONS:
+        return method::options;
+    case HTTP_CONNECT:
+        return method::connect;
+    case HTTP_TRACE:
+        return method::trace;
+    default:
+        return method::other;
     }
 }
 
 // One table from parser errors to the status sent before closing.
 http::status status_for(llhttp_errno_t err) noexcept {
     switch (err) {
-    case HPE_INVALID_VERSION: return status::http_version_not_supported;
-    case HPE_INVALID_TRANSFER_ENCODING: return status::not_implemented;
-    default: return status::bad_request;
+    case HPE_INVALID_VERSION:
+        return status::http_version_not_supported;
+    case HPE_INVALID_TRANSFER_ENCODING:
+        return status::not_implemented;
+    default:
+        return status::bad_request;
     }
 }
 

@@ -43,8 +43,8 @@ void write_response(net::tcp_connection& out, const response& res, const respons
     const std::string_view body = res.body();
     const bool bodiless = has_no_body(res.status_code());
     char length_text[24];
-    const std::size_t length_size =
-        static_cast<std::size_t>(std::to_chars(length_text, length_text + sizeof length_text, body.size()).ptr - length_text);
+    const std::size_t length_size = static_cast<std::size_t>(
+        std::to_chars(length_text, length_text + sizeof length_text, body.size()).ptr - length_text);
 
     const std::string_view type = res.content_type();
     const std::string_view extra = res.extra_headers();
@@ -57,9 +57,9 @@ void write_response(net::tcp_connection& out, const response& res, const respons
     if (!bodiless) head_size += content_length_name.size() + length_size + 2;
 
     // Typical responses are serialized with one reservation; a large body goes through write().
-    const std::size_t inline_body = head_size + sent_body.size() + sizeof(net::output_chunk) <= net::output_chunk::pooled_size
-                                        ? sent_body.size()
-                                        : 0;
+    const std::size_t inline_body =
+        head_size + sent_body.size() + sizeof(net::output_chunk) <= net::output_chunk::pooled_size ? sent_body.size()
+                                                                                                   : 0;
     appender a{out.reserve(head_size + inline_body)};
     a.put("HTTP/1.1 ");
     a.put({digits, 3});

@@ -26,8 +26,12 @@ router& router::add_or_abort(method m, std::string_view path, handler h) {
     return *this;
 }
 
-router& router::get(std::string_view path, handler h) { return add_or_abort(method::get, path, std::move(h)); }
-router& router::post(std::string_view path, handler h) { return add_or_abort(method::post, path, std::move(h)); }
+router& router::get(std::string_view path, handler h) {
+    return add_or_abort(method::get, path, std::move(h));
+}
+router& router::post(std::string_view path, handler h) {
+    return add_or_abort(method::post, path, std::move(h));
+}
 
 route_match router::find(method m, std::string_view path) const noexcept {
     const auto it = _routes.find(path);
@@ -39,7 +43,8 @@ route_match router::find(method m, std::string_view path) const noexcept {
         match.allowed_methods |= static_cast<std::uint16_t>(1U << static_cast<unsigned>(method::head));
     }
     const method effective = m == method::head && !e.handlers[static_cast<std::size_t>(method::head)] ? method::get : m;
-    if (e.handlers[static_cast<std::size_t>(effective)]) match.target = &e.handlers[static_cast<std::size_t>(effective)];
+    if (e.handlers[static_cast<std::size_t>(effective)])
+        match.target = &e.handlers[static_cast<std::size_t>(effective)];
     return match;
 }
 

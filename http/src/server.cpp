@@ -35,8 +35,7 @@ server::shard_state::shard_state(corio::shard& s, const server& server_owner, in
 
 server_stats server::shard_state::stats() const {
     const net::connection_stats& c = net::connection_set::stats();
-    return {requests,  parse_errors, c.opened,    c.closed,
-            size(),    c.bytes_in,   c.bytes_out, c.recv_no_buffers};
+    return {requests, parse_errors, c.opened, c.closed, size(), c.bytes_in, c.bytes_out, c.recv_no_buffers};
 }
 
 server::server(router routes, server_config config) : _routes(std::move(routes)), _config(std::move(config)) {}

@@ -7,10 +7,16 @@
 
 namespace corio::http {
 
+// The idle-connection budget (DESIGN.md: at most 128 bytes of RSS per idle keep-alive connection,
+// allocator rounding included); mimalloc rounds this object up to its 112-byte size class.
+static_assert(sizeof(server_connection) <= 112, "server_connection outgrew its memory budget");
+
 server_connection::server_connection(server::shard_state& state, int fd) noexcept
     : tcp_connection(state, fd), timer(&server_connection::on_idle) {}
 
-server_connection::~server_connection() { owner().shard().reactor().timers().cancel(*this); }
+server_connection::~server_connection() {
+    owner().shard().reactor().timers().cancel(*this);
+}
 
 void server_connection::open() {
     reactor& loop = owner().shard().reactor();
@@ -18,7 +24,9 @@ void server_connection::open() {
     start();
 }
 
-void server_connection::on_idle(timer& t) { static_cast<server_connection&>(t).abort(); }
+void server_connection::on_idle(timer& t) {
+    static_cast<server_connection&>(t).abort();
+}
 
 std::size_t server_connection::on_data(std::span<char> data) {
     server::shard_state& st = state();

@@ -60,6 +60,8 @@ void output_chunk::release(output_chunk* chunk) noexcept {
     shard_free(chunk);
 }
 
-std::size_t output_chunk::pooled() noexcept { return pool.count; }
+std::size_t output_chunk::pooled() noexcept {
+    return pool.count;
+}
 
 } // namespace corio::net

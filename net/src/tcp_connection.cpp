@@ -65,7 +65,8 @@ void tcp_connection::write(std::string_view bytes) {
 
 std::size_t tcp_connection::pending_output() const noexcept {
     std::size_t n = 0;
-    for (const output_chunk* c = _head; c != nullptr; c = c->next) n += c->end - c->begin;
+    for (const output_chunk* c = _head; c != nullptr; c = c->next)
+        n += c->end - c->begin;
     return n;
 }
 
@@ -92,6 +93,12 @@ void tcp_connection::abort() noexcept {
     // port number of a closed connection is free for the next accept at once.
     ::close(_fd);
     if ((_flags & flag_send_inflight) == 0) release_output();
+    // The object goes away from the set's turn hook (or a later completion), never under a caller
+    // that may still touch it: a timer callback, a handler, on_data.
+    if ((_flags & flag_in_flush) == 0) {
+        _flags |= flag_in_flush;
+        _owner->_flush.push_back(this);
+    }
 }
 
 void tcp_connection::release_output() noexcept {
@@ -229,7 +236,8 @@ connection_set::connection_set(corio::shard& s) : _shard(s) {
 
 connection_set::~connection_set() {
     _shard.reactor().remove_turn_hook(&connection_set::on_turn, this);
-    while (_first != nullptr) destroy(*_first);
+    while (_first != nullptr)
+        destroy(*_first);
 }
 
 void connection_set::close_all() noexcept {

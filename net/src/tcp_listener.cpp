@@ -31,7 +31,9 @@ result<int> open_listening_socket(const socket_address& address, int backlog) {
 tcp_listener::tcp_listener(reactor& loop, int fd, accept_fn on_accept, void* context) noexcept
     : timer(&tcp_listener::on_backoff), _loop(loop), _fd(fd), _on_accept(on_accept), _context(context) {}
 
-tcp_listener::~tcp_listener() { stop(); }
+tcp_listener::~tcp_listener() {
+    stop();
+}
 
 void tcp_listener::start() {
     _stopped = false;

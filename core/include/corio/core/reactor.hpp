@@ -35,7 +35,9 @@ inline constexpr std::uint32_t buffer = 1U << 0; ///< a provided buffer was cons
 inline constexpr std::uint32_t more = 1U << 1;   ///< a multishot request stays armed
 inline constexpr unsigned buffer_shift = 16;
 /// The provided-buffer id carried by a completion's flags.
-inline std::uint16_t buffer_id(std::uint32_t flags) noexcept { return static_cast<std::uint16_t>(flags >> buffer_shift); }
+inline std::uint16_t buffer_id(std::uint32_t flags) noexcept {
+    return static_cast<std::uint16_t>(flags >> buffer_shift);
+}
 } // namespace cqe_flags
 
 /// Sizes of the ring; the completion queue is explicitly larger than the submission queue.

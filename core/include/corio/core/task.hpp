@@ -144,6 +144,8 @@ inline task<void> promise<void>::get_return_object() noexcept {
 
 /// Starts a task that nobody awaits; its frame frees itself at the end. An exception escaping it
 /// is a broken contract and terminates the process with a message.
-inline void spawn(task<void> work) { work.release().resume(); }
+inline void spawn(task<void> work) {
+    work.release().resume();
+}
 
 } // namespace corio

@@ -21,8 +21,8 @@ using handler = std::function<response(request&)>;
 
 /// The outcome of a lookup.
 struct route_match {
-    const handler* target = nullptr;  ///< the handler, or null
-    bool path_known = false;          ///< the path exists for some method (answer 405, not 404)
+    const handler* target = nullptr;   ///< the handler, or null
+    bool path_known = false;           ///< the path exists for some method (answer 405, not 404)
     std::uint16_t allowed_methods = 0; ///< bit per http::method for the Allow header
 };
 

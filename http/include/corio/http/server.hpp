@@ -23,14 +23,14 @@ namespace corio::http {
 
 /// Listening address, limits and timeouts of a server. Defaults suit a public-facing service.
 struct server_config {
-    std::string address = "0.0.0.0";         ///< numeric IPv4/IPv6 address to listen on
-    std::uint16_t port = 8080;               ///< 0 picks a free port (see server::port())
-    int backlog = 4096;                      ///< listen() backlog per shard
-    std::uint32_t idle_timeout_ms = 60'000;  ///< close a connection after this long without a request
-    std::uint32_t max_url_bytes = 8192;      ///< longer request targets get 414
-    std::uint32_t max_header_bytes = 16384;  ///< request line + headers; more gets 431
-    std::uint32_t max_headers = 64;          ///< header fields; more gets 431
-    std::uint32_t max_body_bytes = 1 << 20;  ///< request bodies; larger gets 413
+    std::string address = "0.0.0.0";        ///< numeric IPv4/IPv6 address to listen on
+    std::uint16_t port = 8080;              ///< 0 picks a free port (see server::port())
+    int backlog = 4096;                     ///< listen() backlog per shard
+    std::uint32_t idle_timeout_ms = 60'000; ///< close a connection after this long without a request
+    std::uint32_t max_url_bytes = 8192;     ///< longer request targets get 414
+    std::uint32_t max_header_bytes = 16384; ///< request line + headers; more gets 431
+    std::uint32_t max_headers = 64;         ///< header fields; more gets 431
+    std::uint32_t max_body_bytes = 1 << 20; ///< request bodies; larger gets 413
 };
 
 /// Per-shard counters of a server.

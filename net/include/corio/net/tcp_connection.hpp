@@ -84,9 +84,9 @@ private:
     enum : std::uint16_t {
         flag_recv_armed = 1 << 0,
         flag_send_inflight = 1 << 1,
-        flag_in_flush = 1 << 2,   // in the set's flush list
-        flag_starved = 1 << 3,    // in the set's starved list
-        flag_closing = 1 << 4,    // no more input is processed
+        flag_in_flush = 1 << 2, // in the set's flush list
+        flag_starved = 1 << 3,  // in the set's starved list
+        flag_closing = 1 << 4,  // no more input is processed
         flag_close_after_flush = 1 << 5,
         flag_closed = 1 << 6, // descriptor closed; deleted once no completion or list refers to it
     };
