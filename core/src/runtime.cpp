@@ -60,7 +60,10 @@ struct runtime::shard_thread : timer {
     int cpu = -1;
     std::thread thread;
     std::atomic<bool> stop_requested{false};
-    std::atomic<reactor*> running{nullptr}; // published once the loop runs, for notify()
+    // The running loop, for notify() from other threads; the mutex keeps the reactor alive while
+    // stop() notifies it (teardown clears the pointer under the same mutex before destroying it).
+    std::mutex notify_mutex;
+    reactor* running = nullptr;
     // Touched only on the shard's own thread:
     service* work = nullptr;
     shard* self = nullptr;
@@ -184,14 +187,20 @@ result<void> runtime::start(service& work) {
                     },
                     st);
                 if (st->id == 0) _features = (*loop)->features();
-                st->running.store(loop->get(), std::memory_order_release);
+                {
+                    std::lock_guard lock(st->notify_mutex);
+                    st->running = loop->get();
+                }
                 // A stop() that raced with start-up saw no reactor to notify: notice it here.
                 if (st->stop_requested.load(std::memory_order_acquire)) st->stop_here();
                 rendezvous.report({});
                 (*loop)->run();
                 st->stop_here();
             }
-            st->running.store(nullptr, std::memory_order_release);
+            {
+                std::lock_guard lock(st->notify_mutex);
+                st->running = nullptr;
+            }
             st->work->finish(self);
             shard::set_current(nullptr);
             buffers->reset();
@@ -216,7 +225,8 @@ result<void> runtime::start(service& work) {
 void runtime::stop() noexcept {
     for (auto& st : _shards) {
         st->stop_requested.store(true, std::memory_order_release);
-        if (reactor* loop = st->running.load(std::memory_order_acquire)) loop->notify();
+        std::lock_guard lock(st->notify_mutex);
+        if (st->running != nullptr) st->running->notify();
     }
 }
 
