@@ -275,6 +275,9 @@ void reactor::run() {
             const auto [hook, context] = _turn_hooks[i];
             hook(context);
         }
+        // A hook may have stopped the loop (the runtime's drain check does): waiting now could
+        // block for good, since nothing may be left to complete and no timer to wake us.
+        if (_stopping) break;
 
         // One syscall per turn: submit what the last turn queued and wait for at least one
         // completion, or for the next timer tick (EXT_ARG timeout, no timeout SQE needed).

@@ -51,10 +51,12 @@ void timer_wheel::cancel(timer& t) noexcept {
 std::size_t timer_wheel::advance(std::uint64_t now_ms) {
     const std::uint64_t now_tick = now_ms / _tick_ms;
     std::size_t fired = 0;
-    // After a stall longer than one revolution, visiting each slot once covers every timer.
+    // After a stall longer than one revolution, visiting each slot once covers every timer. Visit
+    // the revolution that ends at now_tick, so a timer a callback arms for a tick already reached
+    // lands in a slot still ahead of the pass (not one visited already, a revolution late).
     std::uint64_t tick = _current_tick;
-    const std::uint64_t last = now_tick - tick > _slots.size() ? tick + _slots.size() : now_tick;
-    while (tick < last) {
+    if (now_tick > tick + _slots.size()) tick = now_tick - _slots.size();
+    while (tick < now_tick) {
         ++tick;
         _current_tick = tick;
         // Detach the slot first: callbacks may arm timers into this very slot.

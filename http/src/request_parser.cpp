@@ -2,6 +2,7 @@
 #include "request_parser.hpp"
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <llhttp.h>
@@ -53,6 +54,13 @@ struct request_parser::state {
 
     int finish_header() {
         if (field_at == nullptr) return 0;
+        if (headers_done) { // a chunked body's trailer field: parsed, then ignored
+            field_at = value_at = nullptr;
+            field_length = value_length = 0;
+            return 0;
+        }
+        // llhttp 8 accepts "Name : value"; RFC 9112 5.1 requires a 400 (a smuggling vector).
+        if (field_length != 0 && field_at[field_length - 1] == ' ') return fail(status::bad_request);
         if (header_count == limits.max_headers) return fail(status::request_header_fields_too_large);
         std::string_view value(value_at == nullptr ? "" : value_at, value_length);
         while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
@@ -82,6 +90,16 @@ struct request_parser::state {
     }
     static int on_header_value(llhttp_t* p, const char* at, std::size_t n) {
         state& s = of(p);
+        if (n == 0) return 0; // llhttp reports an empty value as an empty piece after its line break
+        // A line break between the name (or the value's previous piece) and this piece is an obs-fold,
+        // which llhttp 8 accepts; RFC 9112 5.2 lets a server reject it with 400 (merging the pieces
+        // would put CRLF into the value).
+        const char* gap = s.value_at != nullptr   ? s.value_at + s.value_length
+                          : s.field_at != nullptr ? s.field_at + s.field_length
+                                                  : at;
+        if (std::string_view(gap, static_cast<std::size_t>(at - gap)).find('\n') != std::string_view::npos) {
+            return s.fail(status::bad_request);
+        }
         extend(s.value_at, s.value_length, at, n);
         s.end_of_head(at, n);
         return 0;
@@ -163,11 +181,13 @@ http::method map_method(std::uint8_t m) noexcept {
     }
 }
 
-// One table from parser errors to the status sent before closing.
-http::status status_for(llhttp_errno_t err) noexcept {
+// One table from parser errors to the status sent before closing. llhttp reports a version it
+// does not know and junk after the version with one code; only the former is a 505.
+http::status status_for(llhttp_errno_t err, const char* reason) noexcept {
     switch (err) {
     case HPE_INVALID_VERSION:
-        return status::http_version_not_supported;
+        return reason != nullptr && std::string_view(reason).starts_with("Invalid") ? status::http_version_not_supported
+                                                                                     : status::bad_request;
     case HPE_INVALID_TRANSFER_ENCODING:
         return status::not_implemented;
     default:
@@ -243,7 +263,9 @@ parse_outcome request_parser::parse(std::span<char> data, request& out) {
         return result;
     }
     result.what = parse_outcome::kind::error;
-    result.error_status = err == HPE_USER || err == HPE_CB_HEADERS_COMPLETE ? s.error_status : status_for(err);
+    // llhttp reports a failing non-span callback with its own code (HPE_CB_*), a span callback's with ours.
+    const bool ours = err == HPE_USER || err == HPE_CB_HEADERS_COMPLETE || err == HPE_CB_HEADER_VALUE_COMPLETE;
+    result.error_status = ours ? s.error_status : status_for(err, llhttp_get_error_reason(&s.parser));
     return result;
 }
 

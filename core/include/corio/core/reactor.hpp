@@ -80,7 +80,7 @@ public:
     /// Queues close(fd); no completion of its own.
     void close(int fd);
 
-    /// Runs the loop until stop() is called from a handler or hook on this thread.
+    /// Runs the loop until stop() is called from a handler or hook on this thread (at once if it was).
     void run();
     /// Makes run() return at once: completions not yet dispatched are dropped, so whoever stops the
     /// loop must already have released what those completions refer to.

@@ -44,7 +44,8 @@ public:
     /// Disarms `t`; harmless if it is not armed.
     void cancel(timer& t) noexcept;
 
-    /// Fires every timer whose deadline is at or before `now_ms`; returns how many fired.
+    /// Fires every timer whose deadline is at or before `now_ms` and whose tick has been reached
+    /// (timers fire at tick granularity: never early, at most one tick late); returns how many fired.
     std::size_t advance(std::uint64_t now_ms);
 
     /// Milliseconds until the next tick boundary that may hold a due timer (at most one tick), or
