@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: MIT
+// Steady state allocates nothing: after a warm-up, thousands of keep-alive /plaintext and /json
+// requests leave both the shard heap's allocation counter and the process-wide operator new counter
+// unchanged. This binary replaces the global operator new/delete with counting versions, so it is
+// a test program of its own.
+#include <atomic>
+#include <charconv>
+#include <cstdint>
+#include <cstdlib>
+#include <new>
+#include <string_view>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <corio/core/heap.hpp>
+#include <corio/core/runtime.hpp>
+#include <corio/http/json.hpp>
+#include <corio/http/server.hpp>
+
+#include "loopback_client.hpp"
+
+namespace {
+
+// Every operator new call of every thread in the process.
+std::atomic<std::uint64_t> global_news{0};
+
+void* counted_new(std::size_t size) {
+    global_news.fetch_add(1, std::memory_order_relaxed);
+    return std::malloc(size == 0 ? 1 : size);
+}
+
+void* counted_new_aligned(std::size_t size, std::align_val_t alignment) {
+    global_news.fetch_add(1, std::memory_order_relaxed);
+    const auto align = static_cast<std::size_t>(alignment);
+    void* p = nullptr;
+    if (posix_memalign(&p, align < sizeof(void*) ? sizeof(void*) : align, size == 0 ? 1 : size) != 0) return nullptr;
+    return p;
+}
+
+} // namespace
+
+void* operator new(std::size_t size) {
+    if (void* p = counted_new(size)) return p;
+    throw std::bad_alloc();
+}
+void* operator new[](std::size_t size) {
+    if (void* p = counted_new(size)) return p;
+    throw std::bad_alloc();
+}
+void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
+    return counted_new(size);
+}
+void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
+    return counted_new(size);
+}
+void* operator new(std::size_t size, std::align_val_t alignment) {
+    if (void* p = counted_new_aligned(size, alignment)) return p;
+    throw std::bad_alloc();
+}
+void* operator new[](std::size_t size, std::align_val_t alignment) {
+    if (void* p = counted_new_aligned(size, alignment)) return p;
+    throw std::bad_alloc();
+}
+void* operator new(std::size_t size, std::align_val_t alignment, const std::nothrow_t&) noexcept {
+    return counted_new_aligned(size, alignment);
+}
+void* operator new[](std::size_t size, std::align_val_t alignment, const std::nothrow_t&) noexcept {
+    return counted_new_aligned(size, alignment);
+}
+void operator delete(void* p) noexcept {
+    std::free(p);
+}
+void operator delete[](void* p) noexcept {
+    std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+    std::free(p);
+}
+void operator delete[](void* p, std::size_t) noexcept {
+    std::free(p);
+}
+void operator delete(void* p, const std::nothrow_t&) noexcept {
+    std::free(p);
+}
+void operator delete[](void* p, const std::nothrow_t&) noexcept {
+    std::free(p);
+}
+void operator delete(void* p, std::align_val_t) noexcept {
+    std::free(p);
+}
+void operator delete[](void* p, std::align_val_t) noexcept {
+    std::free(p);
+}
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept {
+    std::free(p);
+}
+void operator delete[](void* p, std::size_t, std::align_val_t) noexcept {
+    std::free(p);
+}
+void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept {
+    std::free(p);
+}
+void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept {
+    std::free(p);
+}
+
+namespace {
+
+using corio::test::loopback_client;
+using corio::test::reply;
+
+constexpr std::string_view plaintext_request = "GET /plaintext HTTP/1.1\r\nHost: loopback\r\n\r\n";
+constexpr std::string_view json_request = "GET /json HTTP/1.1\r\nHost: loopback\r\n\r\n";
+constexpr std::string_view count_request = "GET /count HTTP/1.1\r\nHost: loopback\r\n\r\n";
+constexpr std::string_view json_body = R"({"message":"Hello, World!"})";
+
+// Both counters as read on the shard thread by /count.
+struct counters {
+    std::uint64_t shard_allocs = 0;
+    std::uint64_t global_news = 0;
+};
+
+// Sends /count and parses "<shard allocs> <global news>"; false if anything is off. Allocates nothing.
+bool read_counters(loopback_client& client, counters& out) {
+    reply r;
+    if (!client.roundtrip(count_request, r) || r.status != 200) return false;
+    const char* p = r.body.data();
+    const char* end = p + r.body.size();
+    auto parsed = std::from_chars(p, end, out.shard_allocs);
+    if (parsed.ec != std::errc() || parsed.ptr == end || *parsed.ptr != ' ') return false;
+    parsed = std::from_chars(parsed.ptr + 1, end, out.global_news);
+    return parsed.ec == std::errc() && parsed.ptr == end;
+}
+
+// Runs `n` keep-alive requests alternating /plaintext and /json; returns the number of bad answers.
+// Allocates nothing on the client side: constant requests, the client's own buffer, no gtest calls.
+int run_requests(loopback_client& client, int n) {
+    int bad = 0;
+    reply r;
+    for (int i = 0; i < n; ++i) {
+        const bool json = i % 2 != 0;
+        if (!client.roundtrip(json ? json_request : plaintext_request, r)) return bad + (n - i);
+        if (r.status != 200 || r.body != (json ? json_body : std::string_view("Hello, World!"))) ++bad;
+    }
+    return bad;
+}
+
+TEST(allocation, steady_state_keep_alive_requests_allocate_nothing) {
+    corio::http::router routes;
+    routes.get("/plaintext", [](corio::http::request&) { return corio::http::response::text("Hello, World!"); });
+    routes.get("/json", [](corio::http::request&) {
+        corio::http::response res;
+        corio::http::json_body(res).begin_object().key("message").value("Hello, World!").end_object();
+        return res;
+    });
+    routes.get("/count", [](corio::http::request&) {
+        // Read both counters first, so that building this response does not count.
+        const std::uint64_t shard_allocs = corio::shard_alloc_count();
+        const std::uint64_t news = global_news.load(std::memory_order_relaxed);
+        corio::http::response res;
+        res.set_content_type("text/plain");
+        fmt::format_to(std::back_inserter(res.body_buffer()), "{} {}", shard_allocs, news);
+        return res;
+    });
+    corio::http::server_config config;
+    config.address = "127.0.0.1";
+    config.port = 0;
+    corio::http::server srv(std::move(routes), config);
+    corio::runtime_config one;
+    one.shards = 1;
+    corio::runtime rt(one);
+    CORIO_START_OR_SKIP(rt, srv);
+
+    loopback_client client(srv.port());
+    ASSERT_TRUE(client.connected()) << client.error();
+
+    ASSERT_EQ(run_requests(client, 2000), 0) << client.error();
+    // Two /count calls in a row measure what a /count request costs by itself.
+    counters first;
+    counters second;
+    ASSERT_TRUE(read_counters(client, first)) << client.error();
+    ASSERT_TRUE(read_counters(client, second)) << client.error();
+    const std::uint64_t count_shard_cost = second.shard_allocs - first.shard_allocs;
+    const std::uint64_t count_global_cost = second.global_news - first.global_news;
+
+    const int bad = run_requests(client, 10000);
+    counters after;
+    ASSERT_TRUE(read_counters(client, after)) << client.error();
+    ASSERT_EQ(bad, 0) << client.error();
+
+    EXPECT_EQ(after.shard_allocs - second.shard_allocs, count_shard_cost)
+        << "shard heap allocations during 10,000 steady-state requests";
+    EXPECT_EQ(after.global_news - second.global_news, count_global_cost)
+        << "operator new calls (any thread) during 10,000 steady-state requests";
+    // What /count costs is expected to be nothing as well; report it if not.
+    EXPECT_EQ(count_shard_cost, 0U);
+    EXPECT_EQ(count_global_cost, 0U);
+}
+
+} // namespace
