@@ -108,7 +108,7 @@ for round in $(seq 1 "$rounds"); do
         errors=$(echo "$out" | awk '/Non-2xx|Socket errors/ {printf "%s ", $0}')
         us=$(awk -v t=$((after - before)) -v hz="$hz" -v n="$total" 'BEGIN {printf "%.2f", t / hz * 1e6 / n}')
         echo "| $round | $s | $rps | $us | ${errors:-0} |"
-        echo "$s $rps $us" >>"$results"
+        echo "$s $rps $us $round" >>"$results"
     done
 done
 
@@ -120,4 +120,19 @@ for s in $servers; do
     rps=$(awk '{a[NR]=$1} END {printf "%.0f (%.0f-%.0f)", a[int((NR+1)/2)], a[1], a[NR]}' "$work/r")
     us=$(awk '{print $2}' "$work/r" | sort -n | awk '{a[NR]=$1} END {printf "%.2f (%.2f-%.2f)", a[int((NR+1)/2)], a[1], a[NR]}')
     echo "| $s | $rps | $us |"
+done
+
+# The machine is shared and noisy: ratios within one round (servers measured minutes apart at
+# most) are steadier than absolute figures.
+for base in nginx reference; do
+    case " $servers " in *" $base "*) ;; *) continue ;; esac
+    echo
+    echo "| server | CPU/request as a multiple of $base's in the same round: median (min-max) |"
+    echo "|---|---|"
+    for s in $servers; do
+        [ "$s" = "$base" ] && continue
+        awk -v s="$s" -v b="$base" '$1 == s {x[$4] = $3} $1 == b {y[$4] = $3}
+            END {for (r in x) if (r in y && y[r] > 0) printf "%.3f\n", x[r] / y[r]}' "$results" | sort -n |
+            awk -v s="$s" '{a[NR]=$1} END {printf "| %s | %.2f (%.2f-%.2f) |\n", s, a[int((NR+1)/2)], a[1], a[NR]}'
+    done
 done
