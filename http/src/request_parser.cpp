@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "request_parser.hpp"
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -187,7 +188,7 @@ http::status status_for(llhttp_errno_t err, const char* reason) noexcept {
     switch (err) {
     case HPE_INVALID_VERSION:
         return reason != nullptr && std::string_view(reason).starts_with("Invalid") ? status::http_version_not_supported
-                                                                                     : status::bad_request;
+                                                                                    : status::bad_request;
     case HPE_INVALID_TRANSFER_ENCODING:
         return status::not_implemented;
     default:
@@ -230,20 +231,33 @@ parse_outcome request_parser::parse(std::span<char> data, request& out) {
 
     const llhttp_errno_t err = llhttp_execute(&s.parser, data.data(), data.size());
     parse_outcome result;
-    if (s.message_done && (err == HPE_PAUSED || err == HPE_PAUSED_UPGRADE)) {
-        result.what = parse_outcome::kind::complete;
-        result.consumed = static_cast<std::size_t>(llhttp_get_error_pos(&s.parser) - data.data());
-        result.upgrade = s.parser.upgrade != 0;
+    const auto fill = [&] {
         const std::string_view target(s.url_at == nullptr ? "" : s.url_at, s.url_length);
+        // Absolute form (RFC 9112 3.2.2): route on the path; the authority is not ours to check.
+        std::string_view path = target;
+        if (const std::size_t scheme = target.find("://");
+            scheme != std::string_view::npos && !target.starts_with('/')) {
+            const std::size_t slash = target.find_first_of("/?", scheme + 3);
+            path =
+                slash == std::string_view::npos || target[slash] == '?' ? std::string_view("/") : target.substr(slash);
+        }
         const std::size_t question = target.find('?');
         out._method = map_method(s.parser.method);
         out._method_name = {s.method_at == nullptr ? "" : s.method_at, s.method_length};
         out._version_minor = s.parser.http_minor;
-        out._keep_alive = s.keep_alive && !result.upgrade;
         out._target = target;
-        out._path = target.substr(0, question);
+        out._path = path.substr(0, path.find('?'));
         out._query = question == std::string_view::npos ? std::string_view() : target.substr(question + 1);
         out._headers = {s.headers.data(), s.header_count};
+        const std::optional<std::string_view> expect = out.header("Expect");
+        result.expect_continue = expect && expect->size() == 12 && expect->substr(0, 4) == "100-";
+    };
+    if (s.message_done && (err == HPE_PAUSED || err == HPE_PAUSED_UPGRADE)) {
+        result.what = parse_outcome::kind::complete;
+        result.consumed = static_cast<std::size_t>(llhttp_get_error_pos(&s.parser) - data.data());
+        result.upgrade = s.parser.upgrade != 0;
+        fill();
+        out._keep_alive = s.keep_alive && !result.upgrade;
         out._body = s.body_copied ? std::string_view(s.body_scratch)
                                   : std::string_view(s.body_at == nullptr ? "" : s.body_at, s.body_length);
         return result;
@@ -257,8 +271,14 @@ parse_outcome request_parser::parse(std::span<char> data, request& out) {
             return result;
         }
         result.what = parse_outcome::kind::incomplete;
-        if (s.headers_done && (s.parser.flags & F_CONTENT_LENGTH) != 0 && (s.parser.flags & F_CHUNKED) == 0) {
-            result.need = data.size() + s.parser.content_length;
+        if (s.headers_done) {
+            result.head_complete = true;
+            fill();
+            out._keep_alive = llhttp_should_keep_alive(&s.parser) != 0;
+            out._body = {};
+            if ((s.parser.flags & F_CONTENT_LENGTH) != 0 && (s.parser.flags & F_CHUNKED) == 0) {
+                result.need = data.size() + s.parser.content_length;
+            }
         }
         return result;
     }

@@ -29,9 +29,11 @@ struct parse_outcome {
     enum class kind : std::uint8_t { complete, incomplete, error };
     kind what = kind::incomplete;
     http::status error_status = http::status::bad_request; ///< for errors: the status to answer with
-    bool upgrade = false;     ///< complete, but the connection asked to switch protocols (or CONNECT)
-    std::size_t consumed = 0; ///< complete: bytes of this request
-    std::size_t need = 0;     ///< incomplete: bytes needed before parsing again makes sense (0: any more)
+    bool upgrade = false;         ///< complete, but the connection asked to switch protocols (or CONNECT)
+    bool head_complete = false;   ///< incomplete, but the head is parsed (request filled, body empty)
+    bool expect_continue = false; ///< the head carries `Expect: 100-continue`
+    std::size_t consumed = 0;     ///< complete: bytes of this request
+    std::size_t need = 0;         ///< incomplete: bytes needed before parsing again makes sense (0: any more)
 };
 
 /// Parses requests with llhttp in strict mode (no lenient flags).

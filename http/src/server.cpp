@@ -25,13 +25,30 @@ void on_accept(void* context, int fd) {
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     auto* c = new server_connection(*st, fd);
     c->open();
+    if (st->size() >= st->owner.config().max_connections) st->listener.pause();
 }
 
 } // namespace
 
 server::shard_state::shard_state(corio::shard& s, const server& server_owner, int listen_fd)
-    : net::connection_set(s), owner(server_owner), listener(s.reactor(), listen_fd, &on_accept, this),
-      parser(limits_of(server_owner.config())) {}
+    : net::connection_set(s), timer([](timer& t) { static_cast<shard_state&>(t).close_all(); }), owner(server_owner),
+      listener(s.reactor(), listen_fd, &on_accept, this), parser(limits_of(server_owner.config())) {}
+
+// Connections refer to the listener and parser: they go first, before the members do.
+server::shard_state::~shard_state() {
+    shard().reactor().timers().cancel(*this);
+    destroy_all();
+}
+
+void server::shard_state::drain() {
+    listener.stop();
+    connection_set::drain();
+    shard().reactor().timers().schedule(*this, shard().reactor().now_ms() + owner.config().drain_timeout_ms);
+}
+
+void server::shard_state::connection_closed() noexcept {
+    if (listener.paused() && size() < owner.config().max_connections) listener.resume();
+}
 
 server_stats server::shard_state::stats() const {
     const net::connection_stats& c = net::connection_set::stats();
@@ -82,8 +99,7 @@ result<void> server::start(shard& s) {
 void server::stop(shard& s) {
     shard_state* st = _shards[s.id()].get();
     if (st == nullptr) return;
-    st->listener.stop();
-    st->close_all();
+    st->drain();
 }
 
 bool server::drained(shard& s) {

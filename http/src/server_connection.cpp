@@ -11,31 +11,68 @@ namespace corio::http {
 // allocator rounding included); mimalloc rounds this object up to its 112-byte size class.
 static_assert(sizeof(server_connection) <= 112, "server_connection outgrew its memory budget");
 
+namespace {
+constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
+}
+
 server_connection::server_connection(server::shard_state& state, int fd) noexcept
-    : tcp_connection(state, fd), timer(&server_connection::on_idle) {}
+    : tcp_connection(state, fd), timer(&server_connection::on_timer) {}
 
 server_connection::~server_connection() {
     owner().shard().reactor().timers().cancel(*this);
+    state().connection_closed();
 }
 
 void server_connection::open() {
-    reactor& loop = owner().shard().reactor();
-    loop.timers().schedule(*this, loop.now_ms() + state().owner.config().idle_timeout_ms);
+    arm_timer(phase::idle);
     start();
 }
 
-void server_connection::on_idle(timer& t) {
-    static_cast<server_connection&>(t).abort();
+void server_connection::arm_timer(phase next) {
+    const server_config& config = state().owner.config();
+    reactor& loop = owner().shard().reactor();
+    std::uint32_t timeout = config.idle_timeout_ms;
+    if (next == phase::head) {
+        // Counted from the head's first byte, not pushed back by every trickled byte (slowloris).
+        if (_phase == phase::head) return;
+        timeout = config.header_timeout_ms;
+    } else if (next == phase::body) {
+        timeout = config.body_timeout_ms; // progress timeout: every piece of the body re-arms it
+    }
+    _phase = next;
+    loop.timers().schedule(*this, loop.now_ms() + timeout);
+}
+
+void server_connection::on_timer(timer& t) {
+    auto& self = static_cast<server_connection&>(t);
+    if (self._phase == phase::idle || self.closing()) {
+        self.abort();
+    } else {
+        self.fail(status::request_timeout);
+    }
 }
 
 std::size_t server_connection::on_data(std::span<char> data) {
     server::shard_state& st = state();
+    const server_config& config = st.owner.config();
     std::size_t offset = 0;
     bool wrote = false;
     while (offset < data.size() && !closing()) {
+        // Backpressure: a client that pipelines without reading stops being read, so the unsent
+        // output stays bounded; reading resumes once the output has drained.
+        if (pending_output() >= config.max_pending_output) {
+            pause_reading();
+            break;
+        }
         const parse_outcome parsed = st.parser.parse(data.subspan(offset), st.scratch);
         if (parsed.what == parse_outcome::kind::incomplete) {
             if (parsed.need != 0) wait_for_input(parsed.need);
+            if (!parsed.head_complete) {
+                arm_timer(phase::head);
+            } else {
+                arm_timer(phase::body);
+                if (parsed.expect_continue && !_continue_sent) wrote |= answer_expect_continue(st.scratch);
+            }
             break;
         }
         wrote = true;
@@ -46,16 +83,28 @@ std::size_t server_connection::on_data(std::span<char> data) {
         }
         offset += parsed.consumed;
         ++st.requests;
-        const bool close = !st.scratch.keep_alive() || parsed.upgrade;
+        _continue_sent = false;
+        const bool close = !st.scratch.keep_alive() || parsed.upgrade || st.draining();
         serve(st.scratch, close);
         if (close) close_after_flush();
     }
-    if (wrote) {
-        flush();
-        reactor& loop = owner().shard().reactor();
-        loop.timers().schedule(*this, loop.now_ms() + st.owner.config().idle_timeout_ms);
-    }
+    if (offset == data.size() && !closing()) arm_timer(phase::idle);
+    if (wrote) flush();
     return offset;
+}
+
+// Expect: 100-continue (RFC 9110 10.1.1): invite the body only if a handler will read it;
+// otherwise answer the final status now and close rather than read a body nobody wants.
+bool server_connection::answer_expect_continue(request& req) {
+    const route_match match = state().owner.routes().find(req.method(), req.path());
+    _continue_sent = true;
+    if (match.target != nullptr) {
+        write(continue_line);
+        return true;
+    }
+    serve(req, true);
+    close_after_flush();
+    return true;
 }
 
 void server_connection::serve(request& req, bool close) {
@@ -66,6 +115,12 @@ void server_connection::serve(request& req, bool close) {
     framing.close = close;
     framing.keep_alive_header = !close && req.version_minor() == 0;
 
+    if (req.method() == method::options && req.target() == "*") {
+        response res(status::ok);
+        res.add_header("Allow", "GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS");
+        write_response(*this, res, framing);
+        return;
+    }
     const route_match match = st.owner.routes().find(req.method(), req.path());
     if (match.target == nullptr) {
         if (!match.path_known) {

@@ -13,8 +13,15 @@
 
 namespace corio::http {
 
-struct server::shard_state : net::connection_set {
+/// The timer base is the drain deadline: when it fires, connections still busy are cut.
+struct server::shard_state : net::connection_set, timer {
     shard_state(corio::shard& s, const server& owner, int listen_fd);
+    ~shard_state();
+
+    /// Graceful stop: no more accepting, idle connections closed, the others after their response.
+    void drain();
+    /// A connection went away: accept again if the connection limit paused accepting.
+    void connection_closed() noexcept;
 
     const server& owner;
     net::tcp_listener listener;
@@ -27,10 +34,13 @@ struct server::shard_state : net::connection_set {
     server_stats stats() const;
 };
 
-/// One HTTP connection: parses what arrives, runs handlers, queues responses. Its timer closes it
-/// after idle_timeout_ms without a complete request.
+/// One HTTP connection: parses what arrives, runs handlers, queues responses. One timer counts down
+/// the phase it is in: idle between requests (close), a head arriving (408), a body arriving (408).
 class server_connection final : public net::tcp_connection, private timer {
 public:
+    /// What the connection's single timer is counting down.
+    enum class phase : std::uint8_t { idle, head, body };
+
     server_connection(server::shard_state& state, int fd) noexcept;
     ~server_connection() override;
 
@@ -40,9 +50,14 @@ public:
 private:
     std::size_t on_data(std::span<char> data) override;
     void serve(request& req, bool close);
+    bool answer_expect_continue(request& req);
     void fail(status code);
+    void arm_timer(phase next);
     server::shard_state& state() const noexcept { return static_cast<server::shard_state&>(owner()); }
-    static void on_idle(timer& t);
+    static void on_timer(timer& t);
+
+    phase _phase = phase::idle;
+    bool _continue_sent = false; // 100 Continue already sent for the request being received
 };
 
 } // namespace corio::http

@@ -63,13 +63,6 @@ void tcp_connection::write(std::string_view bytes) {
     }
 }
 
-std::size_t tcp_connection::pending_output() const noexcept {
-    std::size_t n = 0;
-    for (const output_chunk* c = _head; c != nullptr; c = c->next)
-        n += c->end - c->begin;
-    return n;
-}
-
 void tcp_connection::flush() noexcept {
     if ((_flags & (flag_in_flush | flag_send_inflight | flag_closed)) != 0) return;
     _flags |= flag_in_flush;
@@ -108,6 +101,20 @@ void tcp_connection::release_output() noexcept {
         _head = next;
     }
     _tail = nullptr;
+    _pending = 0;
+}
+
+void tcp_connection::pause_reading() noexcept {
+    if ((_flags & (flag_paused | flag_closing)) != 0) return;
+    _flags |= flag_paused;
+    // Completions already on their way still bring data; receive() keeps it in the spill block.
+    if ((_flags & flag_recv_armed) != 0) _owner->_shard.reactor().cancel(make_user_data(this, recv_kind));
+}
+
+void tcp_connection::resume_reading() {
+    _flags &= ~flag_paused;
+    deliver_spill();
+    if ((_flags & (flag_recv_armed | flag_closing | flag_paused)) == 0) start();
 }
 
 void tcp_connection::finish_if_done() noexcept {
@@ -129,7 +136,7 @@ void tcp_connection::on_recv(void* object, int result, std::uint32_t flags) {
             ring.recycle(id);
         }
         // A multishot receive can end after delivering data; keep the connection reading.
-        if ((c->_flags & (flag_recv_armed | flag_closing)) == 0) c->start();
+        if ((c->_flags & (flag_recv_armed | flag_closing | flag_paused)) == 0) c->start();
     } else if (result == -ENOBUFS) {
         // The ring ran dry this turn; the data waits in the socket. Buffers come back as this
         // turn's completions are handled, so the set re-arms the receive before the next submit.
@@ -140,6 +147,8 @@ void tcp_connection::on_recv(void* object, int result, std::uint32_t flags) {
         }
     } else if (result == 0) {
         c->close_after_flush(); // orderly shutdown by the peer: answer what was read, then close
+    } else if (result == -ECANCELED && c->reading_paused()) {
+        // pause_reading() cancelled the receive; resume_reading() arms it again
     } else if (result != -ECANCELED || !c->closing()) {
         c->abort(); // ECONNRESET and friends
     }
@@ -147,13 +156,25 @@ void tcp_connection::on_recv(void* object, int result, std::uint32_t flags) {
 }
 
 void tcp_connection::receive(std::span<char> data) {
-    if (_spill == nullptr) {
+    if (_spill == nullptr && !reading_paused()) {
         _want = 0;
         const std::size_t consumed = on_data(data);
-        if (consumed < data.size() && !closing()) keep_unconsumed(data.subspan(consumed), false);
+        if (consumed < data.size() && !closing()) append_to_spill(data.subspan(consumed));
         return;
     }
-    // Append to the spill block, growing it geometrically; the protocol bounds its size.
+    append_to_spill(data);
+    if (_spill->size >= _want && !reading_paused()) deliver_spill();
+}
+
+void tcp_connection::append_to_spill(std::span<const char> data) {
+    if (_spill == nullptr) {
+        // Room for a typical request head so that a trickling client does not regrow it per byte.
+        const std::size_t capacity = std::max<std::size_t>(data.size() * 2, 512);
+        _spill = static_cast<spill*>(shard_alloc(sizeof(spill) + capacity));
+        _spill->capacity = static_cast<std::uint32_t>(capacity);
+        _spill->size = 0;
+    }
+    // Grow geometrically; the protocol bounds the size (431/413) and pauses reading under backpressure.
     const std::size_t needed = std::size_t{_spill->size} + data.size();
     if (needed > _spill->capacity) {
         const std::size_t capacity = std::max<std::size_t>(needed, std::size_t{_spill->capacity} * 2);
@@ -166,7 +187,10 @@ void tcp_connection::receive(std::span<char> data) {
     }
     std::memcpy(_spill->data() + _spill->size, data.data(), data.size());
     _spill->size = static_cast<std::uint32_t>(needed);
-    if (_spill->size < _want) return;
+}
+
+void tcp_connection::deliver_spill() {
+    if (_spill == nullptr || closing()) return;
     _want = 0;
     const std::size_t consumed = on_data({_spill->data(), _spill->size});
     if (closing() || consumed == _spill->size) {
@@ -174,21 +198,8 @@ void tcp_connection::receive(std::span<char> data) {
         _spill = nullptr;
         return;
     }
-    keep_unconsumed({_spill->data() + consumed, _spill->size - consumed}, true);
-}
-
-void tcp_connection::keep_unconsumed(std::span<char> rest, bool already_spilled) {
-    if (already_spilled) {
-        std::memmove(_spill->data(), rest.data(), rest.size());
-        _spill->size = static_cast<std::uint32_t>(rest.size());
-        return;
-    }
-    // Room for a typical request header so that a trickling client does not regrow it per byte.
-    const std::size_t capacity = std::max<std::size_t>(rest.size() * 2, 512);
-    _spill = static_cast<spill*>(shard_alloc(sizeof(spill) + capacity));
-    _spill->capacity = static_cast<std::uint32_t>(capacity);
-    _spill->size = static_cast<std::uint32_t>(rest.size());
-    std::memcpy(_spill->data(), rest.data(), rest.size());
+    std::memmove(_spill->data(), _spill->data() + consumed, _spill->size - consumed);
+    _spill->size -= static_cast<std::uint32_t>(consumed);
 }
 
 void tcp_connection::send_next() {
@@ -200,6 +211,11 @@ void tcp_connection::send_next() {
     }
     if (_head == nullptr) {
         _tail = nullptr;
+        if (reading_paused() && !closing()) {
+            resume_reading(); // may queue more output, pause again or close
+            return;
+        }
+        if (_owner->_draining && _spill == nullptr) _flags |= flag_closing | flag_close_after_flush;
         if ((_flags & flag_close_after_flush) != 0) {
             // Let the peer read everything before the FIN; then close.
             ::shutdown(_fd, SHUT_WR);
@@ -222,6 +238,7 @@ void tcp_connection::on_send(void* object, int result, std::uint32_t) {
     } else {
         c->_owner->_stats.bytes_out += static_cast<std::uint64_t>(result);
         c->_head->begin += static_cast<std::uint32_t>(result);
+        c->_pending -= static_cast<std::uint32_t>(result);
         // A short send, or output written while the send was in flight: keep going now.
         c->send_next();
     }
@@ -236,6 +253,12 @@ connection_set::connection_set(corio::shard& s) : _shard(s) {
 
 connection_set::~connection_set() {
     _shard.reactor().remove_turn_hook(&connection_set::on_turn, this);
+    destroy_all();
+}
+
+void connection_set::destroy_all() noexcept {
+    _flush.clear();
+    _starved.clear();
     while (_first != nullptr)
         destroy(*_first);
 }
@@ -245,6 +268,19 @@ void connection_set::close_all() noexcept {
         tcp_connection* next = c->_next;
         c->abort();
         c->finish_if_done();
+        c = next;
+    }
+}
+
+void connection_set::drain() noexcept {
+    _draining = true;
+    for (tcp_connection* c = _first; c != nullptr;) {
+        tcp_connection* next = c->_next;
+        if (c->idle()) {
+            c->abort();
+        } else {
+            c->flush(); // closes from send_next() once its output is out and no request is half-read
+        }
         c = next;
     }
 }
@@ -267,7 +303,9 @@ void connection_set::on_turn(void* context) {
     for (std::size_t i = 0; i < set->_starved.size(); ++i) {
         tcp_connection* c = set->_starved[i];
         c->_flags &= ~tcp_connection::flag_starved;
-        if (!c->closing() && (c->_flags & tcp_connection::flag_recv_armed) == 0) c->start();
+        if (!c->closing() && (c->_flags & (tcp_connection::flag_recv_armed | tcp_connection::flag_paused)) == 0) {
+            c->start();
+        }
         c->finish_if_done();
     }
     set->_starved.clear();

@@ -45,6 +45,19 @@ void tcp_listener::arm() {
     _armed = true;
 }
 
+void tcp_listener::pause() {
+    if (_paused || _stopped) return;
+    _paused = true;
+    _loop.timers().cancel(*this);
+    if (_armed) _loop.cancel(make_user_data(this, accept_kind));
+}
+
+void tcp_listener::resume() {
+    if (!_paused || _stopped) return;
+    _paused = false;
+    if (!_armed) arm();
+}
+
 void tcp_listener::stop() {
     if (_stopped && _fd < 0) return;
     _stopped = true;
@@ -66,7 +79,7 @@ void tcp_listener::on_complete(void* object, int result, std::uint32_t flags) {
             return;
         }
         self->_on_accept(self->_context, result);
-    } else if (result != -ECANCELED && !self->_stopped) {
+    } else if (result != -ECANCELED && !self->_stopped && !self->_paused) {
         // EMFILE/ENFILE/ENOMEM and the like: the multishot request ends; retrying at once would spin
         // on the same error, so wait on the wheel and accept again when descriptors may be free.
         ++self->_backoffs;
@@ -77,12 +90,12 @@ void tcp_listener::on_complete(void* object, int result, std::uint32_t flags) {
         if (!self->_armed) self->_loop.timers().schedule(*self, self->_loop.now_ms() + backoff_ms);
         return;
     }
-    if (!self->_armed && !self->_stopped && !self->armed()) self->arm();
+    if (!self->_armed && !self->_stopped && !self->_paused && !self->armed()) self->arm();
 }
 
 void tcp_listener::on_backoff(timer& t) {
     auto& self = static_cast<tcp_listener&>(t);
-    if (!self._stopped && !self._armed) self.arm();
+    if (!self._stopped && !self._paused && !self._armed) self.arm();
 }
 
 } // namespace corio::net

@@ -23,7 +23,7 @@ struct runtime_config {
     reactor_config ring;                   ///< io_uring sizes per shard
     std::uint32_t recv_buffers = 1024;     ///< provided receive buffers per shard
     std::uint32_t recv_buffer_size = 4096; ///< bytes per receive buffer
-    std::uint32_t stop_timeout_ms = 5000;  ///< longest a shard waits for its service to drain on stop
+    std::uint32_t stop_timeout_ms = 30000; ///< backstop: longest a shard waits for its services to drain on stop
 };
 
 /// A set of shards running services; stops and joins them when destroyed.

@@ -23,14 +23,19 @@ namespace corio::http {
 
 /// Listening address, limits and timeouts of a server. Defaults suit a public-facing service.
 struct server_config {
-    std::string address = "0.0.0.0";        ///< numeric IPv4/IPv6 address to listen on
-    std::uint16_t port = 8080;              ///< 0 picks a free port (see server::port())
-    int backlog = 4096;                     ///< listen() backlog per shard
-    std::uint32_t idle_timeout_ms = 60'000; ///< close a connection after this long without a request
-    std::uint32_t max_url_bytes = 8192;     ///< longer request targets get 414
-    std::uint32_t max_header_bytes = 16384; ///< request line + headers; more gets 431
-    std::uint32_t max_headers = 64;         ///< header fields; more gets 431
-    std::uint32_t max_body_bytes = 1 << 20; ///< request bodies; larger gets 413
+    std::string address = "0.0.0.0";          ///< numeric IPv4/IPv6 address to listen on
+    std::uint16_t port = 8080;                ///< 0 picks a free port (see server::port())
+    int backlog = 4096;                       ///< listen() backlog per shard
+    std::uint32_t idle_timeout_ms = 60'000;   ///< keep-alive: close after this long between requests
+    std::uint32_t header_timeout_ms = 10'000; ///< a request head must arrive within this from its first byte (408)
+    std::uint32_t body_timeout_ms = 30'000;   ///< longest wait for more of a request body (408)
+    std::uint32_t drain_timeout_ms = 10'000;  ///< on stop, in-flight requests get this long before connections are cut
+    std::uint32_t max_url_bytes = 8192;       ///< longer request targets get 414
+    std::uint32_t max_header_bytes = 16384;   ///< request line + headers; more gets 431
+    std::uint32_t max_headers = 64;           ///< header fields; more gets 431
+    std::uint32_t max_body_bytes = 1 << 20;   ///< request bodies; larger gets 413
+    std::uint32_t max_pending_output = 256 << 10; ///< unsent response bytes per connection before it stops reading
+    std::uint32_t max_connections = 100'000;      ///< per shard; at the limit accepting pauses until one closes
 };
 
 /// Per-shard counters of a server.

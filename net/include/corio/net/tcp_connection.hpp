@@ -39,13 +39,24 @@ public:
     /// At least `size` contiguous writable bytes at the end of the output; commit() what was used.
     char* reserve(std::size_t size);
     /// Makes `size` bytes written after reserve() part of the output.
-    void commit(std::size_t size) noexcept { _tail->end += static_cast<std::uint32_t>(size); }
+    void commit(std::size_t size) noexcept {
+        _tail->end += static_cast<std::uint32_t>(size);
+        _pending += static_cast<std::uint32_t>(size);
+    }
     /// Appends `bytes` to the output.
     void write(std::string_view bytes);
     /// Schedules the pending output to be sent at the end of this loop turn.
     void flush() noexcept;
     /// Bytes written but not yet taken by the kernel.
-    std::size_t pending_output() const noexcept;
+    std::size_t pending_output() const noexcept { return _pending; }
+
+    /// Stops delivering input (backpressure): bytes already received are kept, the receive is
+    /// cancelled. Reading resumes by itself once all pending output has been sent.
+    void pause_reading() noexcept;
+    /// True while reading is paused.
+    bool reading_paused() const noexcept { return (_flags & flag_paused) != 0; }
+    /// True when nothing is half-received, waiting to be sent or in flight: safe to close.
+    bool idle() const noexcept { return _spill == nullptr && _pending == 0 && (_flags & flag_send_inflight) == 0; }
 
     /// Stops reading and closes once the pending output has been sent.
     void close_after_flush() noexcept;
@@ -76,7 +87,9 @@ private:
     static const std::uint8_t send_kind;
 
     void receive(std::span<char> data);
-    void keep_unconsumed(std::span<char> rest, bool already_spilled);
+    void deliver_spill();
+    void resume_reading();
+    void append_to_spill(std::span<const char> data);
     void send_next();
     void release_output() noexcept;
     void finish_if_done() noexcept;
@@ -89,6 +102,7 @@ private:
         flag_closing = 1 << 4,  // no more input is processed
         flag_close_after_flush = 1 << 5,
         flag_closed = 1 << 6, // descriptor closed; deleted once no completion or list refers to it
+        flag_paused = 1 << 7, // input is not delivered until the output has drained
     };
 
     connection_set* _owner;
@@ -98,6 +112,7 @@ private:
     output_chunk* _tail = nullptr;
     spill* _spill = nullptr;
     std::uint32_t _want = 0;
+    std::uint32_t _pending = 0; // output bytes not yet sent
     int _fd;
     std::uint16_t _flags = 0;
 };
@@ -118,6 +133,8 @@ public:
     explicit connection_set(corio::shard& s);
     /// Deletes every connection still there (after the loop has stopped).
     ~connection_set();
+    /// Deletes every connection object now, whatever is in flight (teardown after the loop stopped).
+    void destroy_all() noexcept;
     connection_set(const connection_set&) = delete;
     connection_set& operator=(const connection_set&) = delete;
 
@@ -132,6 +149,11 @@ public:
     void close_all() noexcept;
     /// True when no connection object is left.
     bool empty() const noexcept { return _first == nullptr; }
+    /// Graceful stop: closes idle connections now and every other one as soon as it becomes idle
+    /// (its output sent, no half-received request). Irreversible.
+    void drain() noexcept;
+    /// True once drain() has been called.
+    bool draining() const noexcept { return _draining; }
 
 private:
     friend class tcp_connection;
@@ -145,6 +167,7 @@ private:
     std::vector<tcp_connection*> _flush;   // connections with output to send this turn
     std::vector<tcp_connection*> _starved; // receives to re-arm once buffers are back
     connection_stats _stats;
+    bool _draining = false;
 };
 
 } // namespace corio::net

@@ -33,6 +33,12 @@ public:
     void start();
     /// Stops accepting and closes the socket; connections already accepted are not affected.
     void stop();
+    /// Stops accepting for now (connection limit); new connections wait in the kernel's backlog.
+    void pause();
+    /// Accepts again after pause().
+    void resume();
+    /// True while paused.
+    bool paused() const noexcept { return _paused; }
     /// Number of times accepting had to back off (descriptor exhaustion and other errors).
     std::uint64_t backoffs() const noexcept { return _backoffs; }
 
@@ -52,6 +58,7 @@ private:
     std::uint64_t _backoffs = 0;
     bool _armed = false;
     bool _stopped = true;
+    bool _paused = false;
 };
 
 } // namespace corio::net
