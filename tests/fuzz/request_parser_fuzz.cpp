@@ -51,10 +51,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         check(buffer == original);
         if (out.what != parse_outcome::kind::complete) break;
         check(out.consumed > 0 && out.consumed <= rest.size());
-        for (std::string_view v : {req.method_name(), req.target(), req.query()}) check(inside(v, buffer, req.body()));
+        for (std::string_view v : {req.method_name(), req.target(), req.query()})
+            check(inside(v, buffer, req.body()));
         // An absolute-form target without a path ("http://host") routes as "/", a literal.
         check(inside(req.path(), buffer, {}) || req.path() == "/");
-        for (const auto& h : req.headers()) check(inside(h.name, buffer, {}) && inside(h.value, buffer, {}));
+        for (const auto& h : req.headers())
+            check(inside(h.name, buffer, {}) && inside(h.value, buffer, {}));
         const std::string body(req.body());
         // The same request alone parses the same way; one byte less of it is not complete.
         const parse_outcome alone = parser.parse(rest.first(out.consumed), req);

@@ -23,6 +23,7 @@
 namespace corio::net {
 
 class connection_set;
+struct connection_probe;
 
 /// Base class of protocol connections; allocated on the shard heap and deleted by its connection_set.
 class tcp_connection : public shard_allocated {
@@ -79,6 +80,7 @@ protected:
 
 private:
     friend class connection_set;
+    friend struct connection_probe;
     struct spill;
 
     static void on_recv(void* object, int result, std::uint32_t flags);
@@ -157,6 +159,7 @@ public:
 
 private:
     friend class tcp_connection;
+    friend struct connection_probe;
     static void on_turn(void* context);
     void enqueue(tcp_connection& c);
     void destroy(tcp_connection& c) noexcept;

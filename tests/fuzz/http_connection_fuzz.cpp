@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: MIT
+// Fuzz target for the HTTP connection state machine (server_connection over tcp_connection, the
+// code the server runs), driven from memory through connection_probe. The input, after a header
+// byte, is fed twice to fresh connections: once whole, once cut at fuzzer-chosen points (a byte
+// at a time included). The responses must be well-formed and identical either way: cutting a
+// stream into receives must never change what the server answers (spill, re-parse and the
+// Content-Length wait hint are all on that path).
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <corio/core/buffer_ring.hpp>
+#include <corio/core/reactor.hpp>
+#include <corio/core/shard.hpp>
+#include <corio/net/connection_probe.hpp>
+
+#include "server_shard.hpp"
+
+namespace {
+
+using namespace corio;
+
+void check(bool ok) {
+    if (!ok) std::abort();
+}
+
+struct harness {
+    std::string error;
+    std::unique_ptr<reactor> loop;
+    std::unique_ptr<buffer_ring> buffers;
+    std::unique_ptr<shard> self;
+    std::unique_ptr<http::server> server;
+    std::unique_ptr<http::server::shard_state> state;
+
+    harness() {
+        auto r = reactor::create({}, error);
+        if (!r) return; // no io_uring here: the target does nothing
+        loop = std::move(*r);
+        buffers = std::move(*buffer_ring::create(*loop, 0, 8, 4096));
+        self = std::make_unique<shard>(0, 1, -1, *loop, *buffers);
+        http::router routes;
+        routes.get("/plaintext", [](http::request&) { return http::response::text("Hello, World!"); });
+        routes.post("/echo", [](http::request& req) { return http::response::copy_of(req.body(), "text/plain"); });
+        routes.get("/throw", [](http::request&) -> http::response { throw std::runtime_error("fuzz"); });
+        http::server_config config;
+        config.max_url_bytes = 256;
+        config.max_header_bytes = 1024;
+        config.max_headers = 8;
+        config.max_body_bytes = 4096;
+        config.max_pending_output = 64 << 20; // no backpressure: both runs must see every request
+        server = std::make_unique<http::server>(std::move(routes), config);
+        state = std::make_unique<http::server::shard_state>(*self, *server, -1);
+    }
+};
+
+// Runs `input` through a fresh connection, cut before the offsets in `cuts` (ascending).
+std::string serve(harness& h, std::string input, std::string_view cuts) {
+    auto* c = new http::server_connection(*h.state, -1);
+    std::string out;
+    std::size_t at = 0;
+    for (std::size_t i = 0; i <= cuts.size() && at < input.size(); ++i) {
+        const std::size_t step = i < cuts.size() ? static_cast<unsigned char>(cuts[i]) % 64 + 1 : input.size();
+        const std::size_t n = std::min(step, input.size() - at);
+        net::connection_probe::feed(*c, {input.data() + at, n});
+        net::connection_probe::take_output(*c, out);
+        at += n;
+    }
+    h.state->destroy_all();
+    return out;
+}
+
+// Blanks the Date values (the clock may tick between the two runs) and drops interim 100s.
+std::string normalized(std::string s) {
+    for (std::size_t p = 0; (p = s.find("\r\nDate: ", p)) != std::string::npos; p += 8) {
+        for (std::size_t i = p + 8; i < s.size() && s[i] != '\r'; ++i)
+            s[i] = 'x';
+    }
+    return s;
+}
+
+void check_well_formed(std::string_view out) {
+    while (!out.empty()) {
+        check(out.starts_with("HTTP/1.1 "));
+        const std::size_t end = out.find("\r\n\r\n");
+        check(end != std::string_view::npos);
+        const std::string_view head = out.substr(0, end + 4);
+        const std::size_t cl = head.find("\r\nContent-Length: ");
+        std::size_t length = 0;
+        if (cl != std::string_view::npos) {
+            for (std::size_t i = cl + 18; head[i] >= '0' && head[i] <= '9'; ++i)
+                length = length * 10 + (head[i] - '0');
+        }
+        // HEAD responses announce a length they do not carry; the next response starts right away.
+        const bool next_follows = out.substr(end + 4).starts_with("HTTP/1.1 ");
+        out.remove_prefix(end + 4 + (next_follows && length != 0 ? 0 : std::min(length, out.size() - end - 4)));
+    }
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    static harness h;
+    if (h.state == nullptr || size < 2) return 0;
+    // Byte 0: how many cut bytes follow; they choose the piece sizes of the second run.
+    const std::size_t ncuts = std::min<std::size_t>(data[0] % 16, size - 1);
+    const std::string_view cuts(reinterpret_cast<const char*>(data + 1), ncuts);
+    const std::string input(reinterpret_cast<const char*>(data + 1 + ncuts), size - 1 - ncuts);
+    const std::string whole = serve(h, input, {});
+    const std::string pieces = serve(h, input, ncuts == 0 ? std::string_view("\x00", 1) : cuts);
+    check_well_formed(whole);
+    check_well_formed(pieces);
+    // Expect: 100-continue legitimately depends on the cuts (the 100, or an early final answer).
+    if (input.find("100-") == std::string::npos) check(normalized(whole) == normalized(pieces));
+    return 0;
+}
