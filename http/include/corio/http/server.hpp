@@ -48,6 +48,7 @@ struct server_stats {
     std::uint64_t bytes_in = 0;
     std::uint64_t bytes_out = 0;
     std::uint64_t recv_no_buffers = 0;
+    std::uint64_t accept_backoffs = 0; ///< accepting paused after EMFILE/ENFILE and similar errors
 };
 
 /// An HTTP/1.1 server; runs on every shard of the runtime that starts it.
