@@ -52,6 +52,12 @@ void server_connection::on_timer(timer& t) {
     }
 }
 
+// Part of a Content-Length body arrived (held until the whole body is there): progress re-arms
+// the body timeout.
+void server_connection::on_partial_input() {
+    if (_phase == phase::body) arm_timer(phase::body);
+}
+
 std::size_t server_connection::on_data(std::span<char> data) {
     server::shard_state& st = state();
     const server_config& config = st.owner.config();
@@ -84,7 +90,9 @@ std::size_t server_connection::on_data(std::span<char> data) {
         offset += parsed.consumed;
         ++st.requests;
         _continue_sent = false;
-        const bool close = !st.scratch.keep_alive() || parsed.upgrade || st.draining();
+        _phase = phase::idle; // a pipelined request after this one gets a header timeout of its own
+        // Draining: requests already received are all answered; the close goes on the last of them.
+        const bool close = !st.scratch.keep_alive() || parsed.upgrade || (st.draining() && offset == data.size());
         serve(st.scratch, close);
         if (close) close_after_flush();
     }

@@ -49,6 +49,7 @@ public:
 
 private:
     std::size_t on_data(std::span<char> data) override;
+    void on_partial_input() override;
     void serve(request& req, bool close);
     bool answer_expect_continue(request& req);
     void fail(status code);

@@ -163,7 +163,12 @@ void tcp_connection::receive(std::span<char> data) {
         return;
     }
     append_to_spill(data);
-    if (_spill->size >= _want && !reading_paused()) deliver_spill();
+    if (reading_paused()) return;
+    if (_spill->size >= _want) {
+        deliver_spill();
+    } else {
+        on_partial_input();
+    }
 }
 
 void tcp_connection::append_to_spill(std::span<const char> data) {

@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -63,18 +64,17 @@ std::optional<std::string_view> reply::header(std::string_view name) const noexc
     return std::nullopt;
 }
 
-loopback_client::loopback_client(std::uint16_t port, int timeout_ms, std::size_t buffer_bytes)
+loopback_client::loopback_client(std::uint16_t port, int timeout_ms, std::size_t buffer_bytes, int receive_buffer_bytes)
     : _buffer(new char[buffer_bytes]), _capacity(buffer_bytes) {
     _fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (_fd < 0) {
         fail("socket", errno);
         return;
     }
-    timeval tv{};
-    tv.tv_sec = timeout_ms / 1000;
-    tv.tv_usec = static_cast<suseconds_t>(timeout_ms % 1000) * 1000;
-    ::setsockopt(_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    ::setsockopt(_fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    set_timeout(timeout_ms);
+    if (receive_buffer_bytes > 0) {
+        ::setsockopt(_fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer_bytes, sizeof receive_buffer_bytes);
+    }
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(port);
@@ -98,6 +98,24 @@ loopback_client::loopback_client(loopback_client&& other) noexcept
 void loopback_client::set_nodelay() {
     const int one = 1;
     ::setsockopt(_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+void loopback_client::set_timeout(int timeout_ms) noexcept {
+    timeval tv{};
+    tv.tv_sec = timeout_ms / 1000;
+    tv.tv_usec = static_cast<suseconds_t>(timeout_ms % 1000) * 1000;
+    ::setsockopt(_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    ::setsockopt(_fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+}
+
+bool loopback_client::readable_within(int timeout_ms) noexcept {
+    if (_begin != _end) return true;
+    if (_fd < 0) return false;
+    pollfd p{_fd, POLLIN, 0};
+    int n = 0;
+    while ((n = ::poll(&p, 1, timeout_ms)) < 0 && errno == EINTR) {
+    }
+    return n > 0;
 }
 
 bool loopback_client::fail(const char* what, int err) noexcept {

@@ -46,7 +46,9 @@ enum class peer_end { eof, reset, timeout, data, error };
 class loopback_client {
 public:
     /// Connects to 127.0.0.1:`port` with `timeout_ms` receive/send timeouts; check connected().
-    explicit loopback_client(std::uint16_t port, int timeout_ms = 5000, std::size_t buffer_bytes = 64 * 1024);
+    /// `receive_buffer_bytes` > 0 sets SO_RCVBUF before connecting (a small TCP receive window).
+    explicit loopback_client(std::uint16_t port, int timeout_ms = 5000, std::size_t buffer_bytes = 64 * 1024,
+                             int receive_buffer_bytes = 0);
     ~loopback_client();
     loopback_client(loopback_client&& other) noexcept;
     loopback_client& operator=(loopback_client&&) = delete;
@@ -59,6 +61,11 @@ public:
     int fd() const noexcept { return _fd; }
     /// Turns Nagle off, so that each small write leaves as its own segment.
     void set_nodelay();
+    /// Changes the receive and send timeouts.
+    void set_timeout(int timeout_ms) noexcept;
+    /// True when a read would not block within `timeout_ms`: bytes are buffered or arrive, or the
+    /// peer closed or reset the connection.
+    bool readable_within(int timeout_ms) noexcept;
 
     /// Writes all of `bytes`; false on error or timeout (see error()).
     bool send_all(std::string_view bytes) noexcept;

@@ -77,6 +77,9 @@ protected:
     virtual std::size_t on_data(std::span<char> data) = 0;
     /// Do not call on_data again until at least `bytes` unconsumed bytes are available.
     void wait_for_input(std::size_t bytes) noexcept { _want = static_cast<std::uint32_t>(bytes); }
+    /// Input arrived and was kept without an on_data call, fewer bytes than wait_for_input() asked
+    /// for (progress, e.g. for a timeout).
+    virtual void on_partial_input() {}
 
 private:
     friend class connection_set;
