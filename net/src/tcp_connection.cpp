@@ -147,8 +147,10 @@ void tcp_connection::on_recv(void* object, int result, std::uint32_t flags) {
         }
     } else if (result == 0) {
         c->close_after_flush(); // orderly shutdown by the peer: answer what was read, then close
-    } else if (result == -ECANCELED && c->reading_paused()) {
-        // pause_reading() cancelled the receive; resume_reading() arms it again
+    } else if (result == -ECANCELED && !c->closing()) {
+        // pause_reading() cancelled the receive. If reading resumed before this completion came,
+        // resume_reading() saw the receive still armed and left it: arm it now.
+        if ((c->_flags & (flag_recv_armed | flag_paused)) == 0) c->start();
     } else if (result != -ECANCELED || !c->closing()) {
         c->abort(); // ECONNRESET and friends
     }
