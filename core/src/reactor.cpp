@@ -4,6 +4,7 @@
 #include <array>
 #include <atomic>
 #include <cerrno>
+#include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -21,6 +22,8 @@ namespace corio {
 static_assert(cqe_flags::buffer == IORING_CQE_F_BUFFER);
 static_assert(cqe_flags::more == IORING_CQE_F_MORE);
 static_assert(cqe_flags::buffer_shift == IORING_CQE_BUFFER_SHIFT);
+static_assert(sizeof(uring_timespec) == sizeof(__kernel_timespec));
+static_assert(offsetof(uring_timespec, tv_nsec) == offsetof(__kernel_timespec, tv_nsec));
 
 namespace {
 
@@ -208,6 +211,42 @@ void reactor::read(int fd, void* data, std::size_t size, std::uint64_t user_data
     io_uring_sqe_set_data64(s, user_data);
 }
 
+void reactor::connect(int fd, const sockaddr* address, socklen_t length, std::uint64_t user_data) {
+    io_uring_sqe* s = _ring->sqe();
+    io_uring_prep_connect(s, fd, address, length);
+    io_uring_sqe_set_data64(s, user_data);
+}
+
+void reactor::connect(fixed_file file, const sockaddr* address, socklen_t length, std::uint64_t user_data) {
+    io_uring_sqe* s = _ring->sqe();
+    io_uring_prep_connect(s, static_cast<int>(file.index), address, length);
+    s->flags |= IOSQE_FIXED_FILE;
+    io_uring_sqe_set_data64(s, user_data);
+}
+
+void reactor::recv_multishot(fixed_file file, std::uint16_t group, std::uint64_t user_data) {
+    io_uring_sqe* s = _ring->sqe();
+    io_uring_prep_recv_multishot(s, static_cast<int>(file.index), nullptr, 0, 0);
+    s->flags |= IOSQE_BUFFER_SELECT | IOSQE_FIXED_FILE;
+    s->buf_group = group;
+    io_uring_sqe_set_data64(s, user_data);
+}
+
+void reactor::send_all(fixed_file file, const void* data, std::size_t size, std::uint64_t user_data) {
+    io_uring_sqe* s = _ring->sqe();
+    io_uring_prep_send(s, static_cast<int>(file.index), data, size, MSG_NOSIGNAL | MSG_WAITALL);
+    s->flags |= IOSQE_FIXED_FILE;
+    io_uring_sqe_set_data64(s, user_data);
+}
+
+void reactor::timeout_at(const uring_timespec& when, std::uint64_t user_data) {
+    io_uring_sqe* s = _ring->sqe();
+    // The cast is layout-checked above; the kernel copies the timespec when it takes the SQE.
+    io_uring_prep_timeout(s, reinterpret_cast<__kernel_timespec*>(const_cast<uring_timespec*>(&when)), 0,
+                          IORING_TIMEOUT_ABS);
+    io_uring_sqe_set_data64(s, user_data);
+}
+
 void reactor::cancel(std::uint64_t target) {
     io_uring_sqe* s = _ring->sqe();
     io_uring_prep_cancel64(s, target, 0);
@@ -265,6 +304,20 @@ result<void> reactor::register_buffer_ring(void* ring, unsigned entries, std::ui
 
 void reactor::unregister_buffer_ring(std::uint16_t group) noexcept {
     io_uring_unregister_buf_ring(&_ring->ring, group);
+}
+
+result<void> reactor::register_files(unsigned count) {
+    // Sparse tables need 5.19; the kernel caps the size at RLIMIT_NOFILE (EMFILE beyond it).
+    const int ret = io_uring_register_files_sparse(&_ring->ring, count);
+    if (ret < 0) return system_error(-ret);
+    return {};
+}
+
+result<void> reactor::update_files(unsigned first, const int* fds, unsigned count) {
+    const int ret = io_uring_register_files_update(&_ring->ring, first, const_cast<int*>(fds), count);
+    if (ret < 0) return system_error(-ret);
+    if (static_cast<unsigned>(ret) != count) return system_error(EIO);
+    return {};
 }
 
 void reactor::run() {

@@ -5,6 +5,8 @@
 // queue batched sends), submits everything and waits in one io_uring_submit_and_wait call, then
 // dispatches every completion to its kind's handler and advances the timer wheel.
 // A reactor belongs to the thread that created it; only notify() may be called from elsewhere.
+// Clients (the load generator) also connect sockets, keep them in the ring's table of registered
+// ("direct") descriptors and wake at exact instants with timeouts.
 #pragma once
 
 #include <cstddef>
@@ -12,6 +14,8 @@
 #include <memory>
 #include <string>
 #include <vector>
+
+#include <sys/socket.h>
 
 #include <corio/core/result.hpp>
 #include <corio/core/timer_wheel.hpp>
@@ -46,6 +50,19 @@ struct reactor_config {
     unsigned cq_entries = 16384;
 };
 
+/// A slot in a reactor's table of registered (direct) descriptors (see reactor::register_files): an
+/// operation on it skips the per-operation descriptor lookup, and the socket in it needs no entry in
+/// the process's descriptor table, so a ring holds up to RLIMIT_NOFILE sockets of its own.
+struct fixed_file {
+    unsigned index;
+};
+
+/// A CLOCK_MONOTONIC instant in the layout io_uring reads (struct __kernel_timespec).
+struct uring_timespec {
+    std::int64_t tv_sec;
+    long long tv_nsec;
+};
+
 /// io_uring features found on this kernel and whether corio uses them.
 struct uring_features {
     bool single_issuer = false; ///< IORING_SETUP_SINGLE_ISSUER accepted (6.0)
@@ -75,6 +92,19 @@ public:
     void send(int fd, const void* data, std::size_t size, std::uint64_t user_data);
     /// Queues a read of up to `size` bytes into `data` (eventfd, signalfd, files).
     void read(int fd, void* data, std::size_t size, std::uint64_t user_data);
+    /// Queues a connect of socket `fd` to `address`, which must stay valid until the connect completes.
+    void connect(int fd, const sockaddr* address, socklen_t length, std::uint64_t user_data);
+    /// Queues a connect of the socket in slot `file`; `address` must stay valid until it completes.
+    void connect(fixed_file file, const sockaddr* address, socklen_t length, std::uint64_t user_data);
+    /// Queues a multishot receive on the socket in slot `file` (as recv_multishot above).
+    void recv_multishot(fixed_file file, std::uint16_t group, std::uint64_t user_data);
+    /// Queues a send of all `size` bytes at `data` on the socket in slot `file` (MSG_WAITALL: the
+    /// kernel carries on after a short send; the result is short only on an error). The memory must
+    /// stay valid until it completes.
+    void send_all(fixed_file file, const void* data, std::size_t size, std::uint64_t user_data);
+    /// Queues a timeout completing with -ETIME at CLOCK_MONOTONIC instant `when` (or earlier with
+    /// -ECANCELED); `when` is read at submission, so it must stay valid until the next loop turn.
+    void timeout_at(const uring_timespec& when, std::uint64_t user_data);
     /// Queues cancellation of every request carrying `target` as its user_data; no completion of its own.
     void cancel(std::uint64_t target);
     /// Queues close(fd); no completion of its own.
@@ -108,6 +138,13 @@ public:
     result<void> register_buffer_ring(void* ring, unsigned entries, std::uint16_t group);
     /// Unregisters a provided-buffer ring.
     void unregister_buffer_ring(std::uint16_t group) noexcept;
+
+    /// Creates an empty table of `count` registered-descriptor slots (at most RLIMIT_NOFILE; once).
+    result<void> register_files(unsigned count);
+    /// Puts descriptors `fds` into slots `first`.. at once (synchronously); a slot's previous socket
+    /// is released when the operations still using it end, and -1 empties a slot. The caller may
+    /// close its own descriptors afterwards: the table holds references of its own.
+    result<void> update_files(unsigned first, const int* fds, unsigned count);
 
     /// The features found at start-up.
     const uring_features& features() const noexcept { return _features; }

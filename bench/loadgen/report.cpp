@@ -1,0 +1,401 @@
+// SPDX-License-Identifier: MIT
+#include "report.hpp"
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <ctime>
+#include <iterator>
+#include <memory>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+namespace corio::load {
+
+namespace {
+
+constexpr double percentiles[] = {50, 75, 90, 99, 99.9, 99.99};
+
+std::string format_count(double n) {
+    if (n >= 1e9) return fmt::format("{:.2f}G", n / 1e9);
+    if (n >= 1e6) return fmt::format("{:.2f}M", n / 1e6);
+    if (n >= 1e4) return fmt::format("{:.1f}k", n / 1e3);
+    return fmt::format("{:.0f}", n);
+}
+
+std::string format_bytes(double n) {
+    if (n >= 1024.0 * 1024 * 1024) return fmt::format("{:.2f} GiB", n / (1024.0 * 1024 * 1024));
+    if (n >= 1024.0 * 1024) return fmt::format("{:.2f} MiB", n / (1024.0 * 1024));
+    if (n >= 1024.0) return fmt::format("{:.2f} KiB", n / 1024.0);
+    return fmt::format("{:.0f} B", n);
+}
+
+std::string json_string(std::string_view s) {
+    std::string out = "\"";
+    for (const char c : s) {
+        switch (c) {
+        case '"':
+            out += "\\\"";
+            break;
+        case '\\':
+            out += "\\\\";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        case '\r':
+            out += "\\r";
+            break;
+        case '\t':
+            out += "\\t";
+            break;
+        default:
+            if (static_cast<unsigned char>(c) < 0x20) {
+                out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
+            } else {
+                out += c;
+            }
+        }
+    }
+    return out + "\"";
+}
+
+std::string mode_text(const load_config& config) {
+    if (config.rate > 0) return fmt::format("open loop at {} requests/s", format_count(config.rate));
+    return "closed loop";
+}
+
+double us(std::uint64_t ns) {
+    return static_cast<double>(ns) / 1e3;
+}
+
+} // namespace
+
+std::string format_latency(std::uint64_t ns) {
+    const double v = static_cast<double>(ns);
+    if (ns < 1'000) return fmt::format("{}ns", ns);
+    if (ns < 10'000) return fmt::format("{:.2f}us", v / 1e3);
+    if (ns < 1'000'000) return fmt::format("{:.0f}us", v / 1e3);
+    if (ns < 10'000'000) return fmt::format("{:.2f}ms", v / 1e6);
+    if (ns < 100'000'000) return fmt::format("{:.1f}ms", v / 1e6);
+    if (ns < 1'000'000'000) return fmt::format("{:.0f}ms", v / 1e6);
+    return fmt::format("{:.2f}s", v / 1e9);
+}
+
+void print_summary(std::FILE* to, const load_config& config, const test_result& r) {
+    const thread_result& t = r.total;
+    std::string out;
+    auto line = [&](const std::string& s) { out += s + "\n"; };
+    line(fmt::format("corio-load {} {}: {} threads, {} connections, {}{}", config.spec.method, config.url_text,
+                     r.threads.size(), t.connections, mode_text(config),
+                     config.pipeline > 1 ? fmt::format(", pipeline {}", config.pipeline) : ""));
+    for (const std::string& n : r.notes)
+        line("  note: " + n);
+    line("");
+    std::string head = "  Latency  ";
+    std::string values = "           ";
+    for (const double p : percentiles) {
+        head += fmt::format("{:>10}", fmt::format("p{}", p));
+        values += fmt::format("{:>10}", format_latency(t.latency.percentile(p)));
+    }
+    head += fmt::format("{:>10}{:>10}{:>10}", "max", "mean", "stdev");
+    values += fmt::format("{:>10}{:>10}{:>10}", format_latency(t.latency.max()),
+                          format_latency(static_cast<std::uint64_t>(t.latency.mean())),
+                          format_latency(static_cast<std::uint64_t>(t.latency.stdev())));
+    line(head);
+    line(values);
+    if (config.rate > 0) line("  (open loop: latency from each request's scheduled send time)");
+    line("");
+    line(fmt::format("  {} requests in {:.2f}s, {} read, {} written", t.requests, r.elapsed_s,
+                     format_bytes(static_cast<double>(t.bytes_read)),
+                     format_bytes(static_cast<double>(t.bytes_written))));
+    line(fmt::format("  Requests/sec: {:.2f}", r.requests_per_second()));
+    line(fmt::format("  Transfer/sec: {}",
+                     format_bytes(r.elapsed_s > 0 ? static_cast<double>(t.bytes_read) / r.elapsed_s : 0)));
+    if (config.rate > 0 && r.elapsed_s > 0) {
+        const double achieved = r.requests_per_second();
+        line(fmt::format("  Target rate: {:.0f}/s, achieved {:.1f}%{}", config.rate, 100.0 * achieved / config.rate,
+                         achieved < 0.95 * config.rate ? " (the server or the connections could not keep up: "
+                                                         "requests queued, and their wait is in the latency)"
+                                                       : ""));
+    }
+    std::string statuses;
+    for (unsigned c = 1; c <= 5; ++c) {
+        if (const std::uint64_t n = r.status_class(c)) statuses += fmt::format(" {}xx {}", c, n);
+    }
+    line("  Status:" + (statuses.empty() ? std::string(" none") : statuses));
+    std::string errors;
+    for (std::size_t k = 0; k < error_kind_count; ++k)
+        errors += fmt::format("{}{} {}", k == 0 ? " " : ", ", error_kind_names[k], t.errors[k]);
+    const std::uint64_t non2xx = t.requests - r.status_class(2);
+    line(fmt::format("  Errors:{}; non-2xx {}; lost requests {}", errors, non2xx, t.lost));
+    if (!t.connect_errnos.empty() || !t.io_errnos.empty()) {
+        std::string detail;
+        for (const auto& [e, n] : t.connect_errnos)
+            detail += fmt::format(" connect {} x{};", std::strerror(e), n);
+        for (const auto& [e, n] : t.io_errnos)
+            detail += fmt::format(" read/write {} x{};", std::strerror(e), n);
+        line("   " + detail);
+    }
+    line(fmt::format("  Connections: {} opened (connect p50 {}, max {}), {} reopened during the test", t.connects,
+                     format_latency(t.connect_time.percentile(50)), format_latency(t.connect_time.max()),
+                     t.reconnects));
+    std::fputs(out.c_str(), to);
+    std::fflush(to);
+}
+
+void print_progress(std::FILE* to, const progress_info& info) {
+    const std::string total = info.total_s > 0 ? fmt::format("/{:.0f}s", info.total_s) : "";
+    std::fputs(fmt::format("\r\x1b[K  {:.0f}s{}  {} req/s  p99 {}  {} requests  {} errors", info.elapsed_s, total,
+                           format_count(info.last_second_rps), format_latency(info.p99_ns), info.requests, info.errors)
+                   .c_str(),
+               to);
+    std::fflush(to);
+}
+
+void clear_progress(std::FILE* to) {
+    std::fputs("\r\x1b[K", to);
+    std::fflush(to);
+}
+
+bool write_json(const std::string& path, const load_config& config, const test_result& r, std::string& error) {
+    const thread_result& t = r.total;
+    std::string j;
+    auto out = std::back_inserter(j);
+    fmt::format_to(out, "{{\n  \"tool\": \"corio-load\",\n");
+    fmt::format_to(out, "  \"config\": {{\"url\": {}, \"method\": {}, \"threads\": {}, \"connections\": {}, ",
+                   json_string(config.url_text), json_string(config.spec.method), r.threads.size(), config.connections);
+    fmt::format_to(out, "\"mode\": \"{}\", \"rate\": {}, \"pipeline\": {}, \"duration_s\": {}, \"requests\": {}, ",
+                   config.rate > 0 ? "open" : "closed", config.rate, config.pipeline,
+                   static_cast<double>(config.duration_ns) / 1e9, config.requests);
+    fmt::format_to(out, "\"timeout_s\": {}, \"address\": {}, \"paths\": [",
+                   static_cast<double>(config.timeout_ns) / 1e9, json_string(config.address.to_string()));
+    for (std::size_t i = 0; i < config.spec.paths.size(); ++i)
+        fmt::format_to(out, "{}{{\"path\": {}, \"weight\": {}}}", i ? ", " : "",
+                       json_string(config.spec.paths[i].target), config.spec.paths[i].weight);
+    fmt::format_to(out, "], \"headers\": [");
+    for (std::size_t i = 0; i < config.spec.headers.size(); ++i)
+        fmt::format_to(out, "{}{}", i ? ", " : "", json_string(config.spec.headers[i]));
+    fmt::format_to(out, "], \"body_bytes\": {}, \"sources\": [", config.spec.body.size());
+    for (std::size_t i = 0; i < r.sources.size(); ++i)
+        fmt::format_to(out, "{}{}", i ? ", " : "", json_string(r.sources[i]));
+    fmt::format_to(out, "], \"cpus\": [");
+    for (std::size_t i = 0; i < r.threads.size(); ++i)
+        fmt::format_to(out, "{}{}", i ? ", " : "", r.threads[i].cpu);
+    fmt::format_to(out, "]}},\n");
+
+    fmt::format_to(out,
+                   "  \"summary\": {{\"elapsed_s\": {:.6f}, \"stopped_by\": {}, \"requests\": {}, "
+                   "\"requests_per_s\": {:.3f}, \"sent\": {}, \"lost\": {}, \"bytes_read\": {}, "
+                   "\"bytes_written\": {}, \"connects\": {}, \"reconnects\": {}",
+                   r.elapsed_s, json_string(r.stopped_by), t.requests, r.requests_per_second(), t.sent, t.lost,
+                   t.bytes_read, t.bytes_written, t.connects, t.reconnects);
+    if (config.rate > 0)
+        fmt::format_to(out, ", \"target_rate\": {}, \"achieved_fraction\": {:.4f}", config.rate,
+                       r.requests_per_second() / config.rate);
+    fmt::format_to(out, "}},\n");
+
+    auto latency_object = [&](const histogram& h) {
+        fmt::format_to(out,
+                       "{{\"count\": {}, \"min_us\": {:.3f}, \"mean_us\": {:.3f}, \"stdev_us\": {:.3f}, "
+                       "\"max_us\": {:.3f}, \"percentiles_us\": {{",
+                       h.count(), us(h.min()), h.mean() / 1e3, h.stdev() / 1e3, us(h.max()));
+        constexpr double all[] = {50, 75, 90, 95, 99, 99.9, 99.99, 99.999, 100};
+        for (std::size_t i = 0; i < std::size(all); ++i)
+            fmt::format_to(out, "{}\"{}\": {:.3f}", i ? ", " : "", all[i], us(h.percentile(all[i])));
+        fmt::format_to(out, "}}");
+    };
+    fmt::format_to(out, "  \"latency\": ");
+    latency_object(t.latency);
+    fmt::format_to(out,
+                   ",\n    \"histogram\": {{\"unit\": \"ns\", \"relative_error\": {}, "
+                   "\"buckets\": [",
+                   1.0 / static_cast<double>(histogram::sub_count));
+    bool first = true;
+    for (const auto& [index, count] : t.latency.sparse()) {
+        fmt::format_to(out, "{}[{}, {}, {}]", first ? "" : ", ", histogram::bucket_low(index),
+                       histogram::bucket_high(index), count);
+        first = false;
+    }
+    fmt::format_to(out, "]}}}},\n  \"connect_time\": ");
+    latency_object(t.connect_time);
+    fmt::format_to(out, "}},\n");
+
+    fmt::format_to(out, "  \"errors\": {{");
+    for (std::size_t k = 0; k < error_kind_count; ++k)
+        fmt::format_to(out, "{}\"{}\": {}", k ? ", " : "", error_kind_names[k], t.errors[k]);
+    fmt::format_to(out, ", \"non_2xx\": {}, \"connect_errno\": {{", t.requests - r.status_class(2));
+    first = true;
+    for (const auto& [e, n] : t.connect_errnos) {
+        fmt::format_to(out, "{}{}: {}", first ? "" : ", ", json_string(std::strerror(e)), n);
+        first = false;
+    }
+    fmt::format_to(out, "}}, \"io_errno\": {{");
+    first = true;
+    for (const auto& [e, n] : t.io_errnos) {
+        fmt::format_to(out, "{}{}: {}", first ? "" : ", ", json_string(std::strerror(e)), n);
+        first = false;
+    }
+    fmt::format_to(out, "}}}},\n  \"status_classes\": {{");
+    for (unsigned c = 1; c <= 5; ++c)
+        fmt::format_to(out, "{}\"{}xx\": {}", c > 1 ? ", " : "", c, r.status_class(c));
+    fmt::format_to(out, "}},\n  \"status_codes\": {{");
+    first = true;
+    for (std::size_t s = 0; s < t.statuses.size(); ++s) {
+        if (t.statuses[s] == 0) continue;
+        fmt::format_to(out, "{}\"{}\": {}", first ? "" : ", ", s, t.statuses[s]);
+        first = false;
+    }
+    fmt::format_to(out, "}},\n  \"threads\": [");
+    for (std::size_t i = 0; i < r.threads.size(); ++i) {
+        const thread_result& th = r.threads[i];
+        fmt::format_to(out,
+                       "{}\n    {{\"cpu\": {}, \"connections\": {}, \"requests\": {}, \"errors\": {}, "
+                       "\"p50_us\": {:.3f}, \"p99_us\": {:.3f}, \"max_us\": {:.3f}}}",
+                       i ? "," : "", th.cpu, th.connections, th.requests, th.error_total(),
+                       us(th.latency.percentile(50)), us(th.latency.percentile(99)), us(th.latency.max()));
+    }
+    fmt::format_to(out, "\n  ],\n  \"timeline\": [");
+    for (std::size_t i = 0; i < r.timeline.size(); ++i) {
+        const timeline_point& p = r.timeline[i];
+        fmt::format_to(
+            out,
+            "{}\n    {{\"second\": {}, \"duration_s\": {:.3f}, \"requests\": {}, \"requests_per_s\": {:.1f}, "
+            "\"errors\": {}, \"bytes_read\": {}, \"p50_us\": {:.3f}, \"p90_us\": {:.3f}, "
+            "\"p99_us\": {:.3f}, \"max_us\": {:.3f}}}",
+            i ? "," : "", p.second, p.duration_s, p.requests,
+            p.duration_s > 0 ? static_cast<double>(p.requests) / p.duration_s : 0.0, p.errors, p.bytes_read,
+            us(p.p50_ns), us(p.p90_ns), us(p.p99_ns), us(p.max_ns));
+    }
+    fmt::format_to(out, "\n  ],\n  \"notes\": [");
+    for (std::size_t i = 0; i < r.notes.size(); ++i)
+        fmt::format_to(out, "{}{}", i ? ", " : "", json_string(r.notes[i]));
+    fmt::format_to(out, "]\n}}\n");
+
+    if (path == "-") {
+        std::fputs(j.c_str(), stdout);
+        std::fflush(stdout);
+        return true;
+    }
+    std::FILE* f = std::fopen(path.c_str(), "w");
+    if (f == nullptr) {
+        error = "cannot write --json file '" + path + "': " + std::strerror(errno);
+        return false;
+    }
+    const bool ok = std::fwrite(j.data(), 1, j.size(), f) == j.size();
+    if (std::fclose(f) != 0 || !ok) {
+        error = "writing --json file '" + path + "' failed: " + std::strerror(errno);
+        return false;
+    }
+    return true;
+}
+
+namespace {
+
+bool gnuplot_available() {
+    const char* path = std::getenv("PATH");
+    std::string dirs = path != nullptr ? path : "/usr/bin:/bin";
+    std::size_t start = 0;
+    while (start <= dirs.size()) {
+        const std::size_t end = dirs.find(':', start);
+        const std::string dir = dirs.substr(start, end == std::string::npos ? std::string::npos : end - start);
+        if (!dir.empty() && access((dir + "/gnuplot").c_str(), X_OK) == 0) return true;
+        if (end == std::string::npos) break;
+        start = end + 1;
+    }
+    return false;
+}
+
+std::string gnuplot_quote(const std::string& s) {
+    std::string out = "'";
+    for (const char c : s) {
+        if (c == '\'') {
+            out += "''";
+        } else {
+            out += c;
+        }
+    }
+    return out + "'";
+}
+
+} // namespace
+
+bool write_plot(const std::string& path, const load_config& config, const test_result& r, std::string& error) {
+    const thread_result& t = r.total;
+    std::string g;
+    auto out = std::back_inserter(g);
+    fmt::format_to(out, "# corio-load plot: run `gnuplot {}` to redraw {}\n", path + ".gp", path);
+    // Percentile curve, HdrHistogram style: x = 1/(1-p) on a log axis spreads the tail.
+    fmt::format_to(out, "$percentiles << EOD\n");
+    for (double nines = 0; nines <= 5.0001; nines += 0.05) {
+        const double p = 100.0 * (1.0 - std::pow(10.0, -nines));
+        fmt::format_to(out, "{:.6f} {:.6f} {:.3f}\n", 1.0 / (1.0 - p / 100.0), p, us(t.latency.percentile(p)) / 1e3);
+        if (static_cast<double>(t.latency.count()) * (1.0 - p / 100.0) < 1.0) break;
+    }
+    fmt::format_to(out, "EOD\n$timeline << EOD\n");
+    for (const timeline_point& p : r.timeline) {
+        if (p.duration_s < 0.5) continue; // a last, partial second would read as a drop
+        fmt::format_to(out, "{} {:.1f} {:.3f} {:.3f} {}\n", p.second + 1,
+                       static_cast<double>(p.requests) / p.duration_s, us(p.p99_ns) / 1e3, us(p.max_ns) / 1e3,
+                       p.errors);
+    }
+    fmt::format_to(out, "EOD\n");
+    const std::string title = fmt::format("{} {}: {} connections, {}", config.spec.method, config.url_text,
+                                          config.connections, mode_text(config));
+    fmt::format_to(out,
+                   "set terminal pngcairo size 1200,900 noenhanced font ',10'\n"
+                   "set output {}\n"
+                   "set multiplot layout 2,1 title {}\n"
+                   "set grid\n"
+                   "set title 'Latency by percentile'\n"
+                   "set logscale x\n"
+                   "set xlabel 'percentile'\n"
+                   "set ylabel 'latency (ms)'\n"
+                   "set xtics ('50%%' 2, '90%%' 10, '99%%' 100, '99.9%%' 1000, '99.99%%' 10000, '99.999%%' 100000)\n"
+                   "plot $percentiles using 1:3 with lines linewidth 2 title 'latency'\n"
+                   "unset logscale x\n"
+                   "set xtics autofreq\n"
+                   "set title 'Requests/s and p99 per second'\n"
+                   "set xlabel 'second'\n"
+                   "set ylabel 'requests/s'\n"
+                   "set y2label 'p99 (ms)'\n"
+                   "set ytics nomirror\n"
+                   "set y2tics\n"
+                   "set yrange [0:*]\n"
+                   "set y2range [0:*]\n"
+                   "plot $timeline using 1:2 with linespoints title 'requests/s' axes x1y1, "
+                   "$timeline using 1:3 with linespoints title 'p99 (ms)' axes x1y2\n"
+                   "unset multiplot\n",
+                   gnuplot_quote(path), gnuplot_quote(title));
+
+    const std::string script = path + ".gp";
+    std::FILE* f = std::fopen(script.c_str(), "w");
+    if (f == nullptr) {
+        error = "cannot write the plot script '" + script + "': " + std::strerror(errno);
+        return false;
+    }
+    std::fwrite(g.data(), 1, g.size(), f);
+    std::fclose(f);
+    if (!gnuplot_available()) {
+        error = "gnuplot is not installed, so " + path +
+                " was not drawn (install it with `apt-get install gnuplot-nox` " +
+                "or `toolchains/deps.sh --bench`, then run `gnuplot " + script + "`)";
+        return false;
+    }
+    const pid_t child = fork();
+    if (child == 0) {
+        execlp("gnuplot", "gnuplot", script.c_str(), static_cast<char*>(nullptr));
+        _exit(127);
+    }
+    int status = 0;
+    if (child < 0 || waitpid(child, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        error = "gnuplot failed to draw " + path + " (script: " + script + ")";
+        return false;
+    }
+    return true;
+}
+
+} // namespace corio::load

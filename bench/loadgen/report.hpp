@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: MIT
+// report: corio-load's outputs: the human summary table, the live progress line, the JSON document
+// with everything measured, and the gnuplot plot (latency percentile curve, requests/s timeline).
+#pragma once
+
+#include <cstdio>
+#include <string>
+
+#include "load_test.hpp"
+#include "options.hpp"
+#include "results.hpp"
+
+namespace corio::load {
+
+/// "853us", "1.23ms", "2.50s": a latency in the unit that keeps three significant digits.
+std::string format_latency(std::uint64_t ns);
+
+/// Prints the summary of `result` (a table of latency percentiles, throughput, errors by kind,
+/// status classes).
+void print_summary(std::FILE* to, const load_config& config, const test_result& result);
+
+/// Rewrites the progress line in place (carriage return, no newline).
+void print_progress(std::FILE* to, const progress_info& info);
+/// Clears the progress line.
+void clear_progress(std::FILE* to);
+
+/// Writes the JSON document; "-" is standard output. False (with `error`) if the file cannot be written.
+bool write_json(const std::string& path, const load_config& config, const test_result& result, std::string& error);
+
+/// Writes `path`.gp (gnuplot script with its data inline) and runs gnuplot to draw `path` (PNG).
+/// When gnuplot is missing, returns false with `error` saying so and how to install it (the script
+/// is still written).
+bool write_plot(const std::string& path, const load_config& config, const test_result& result, std::string& error);
+
+} // namespace corio::load

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# corio-load's command line end to end against examples/hello: --help, clear errors (bad URL,
+# unresolvable host, refused connection, bad flag) with their exit statuses, a run with --json and
+# --source, and no progress line when standard output is not a terminal.
+#   loadgen_cli_test.sh path/to/corio-load path/to/hello
+set -euo pipefail
+load=$1
+hello=$2
+work=$(mktemp -d /tmp/corio-load-test.XXXXXX)
+hello_pid=
+cleanup() { [ -n "$hello_pid" ] && kill "$hello_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# expect STATUS PATTERN CMD...: runs CMD, checks its exit status and that its output matches PATTERN.
+expect() {
+    local want=$1 pattern=$2
+    shift 2
+    local got=0
+    "$@" >"$work/out" 2>&1 || got=$?
+    [ "$got" = "$want" ] || { cat "$work/out" >&2; fail "'$*' exited $got, expected $want"; }
+    grep -qE -- "$pattern" "$work/out" || { cat "$work/out" >&2; fail "'$*' output lacks /$pattern/"; }
+}
+
+expect 0 'usage: corio-load' "$load" --help
+for flag in --threads --connections --duration --rate --pipeline --requests --timeout --method --header --path \
+    --paths --body --cpus --no-pin --source --json --plot --progress --no-progress --version; do
+    grep -q -- "$flag" "$work/out" || fail "--help does not document $flag"
+done
+expect 2 'must start with http://' "$load" 127.0.0.1:1/
+expect 2 'https is not supported' "$load" https://127.0.0.1/
+expect 2 "bad port '70000'" "$load" http://127.0.0.1:70000/
+expect 2 "unknown option '--bogus'" "$load" --bogus http://127.0.0.1/
+expect 2 'no URL given' "$load" -c 10
+expect 1 "cannot resolve host 'no-such-host.invalid'" "$load" -d 1 http://no-such-host.invalid/
+
+"$hello" --address 127.0.0.1 --port 0 --threads 1 >"$work/hello.log" 2>&1 &
+hello_pid=$!
+for _ in $(seq 100); do grep -q 'port' "$work/hello.log" 2>/dev/null && break; sleep 0.1; done
+port=$(sed -n 's/.* port \([0-9]*\),.*/\1/p' "$work/hello.log")
+if [ -z "$port" ]; then
+    cat "$work/hello.log" >&2
+    grep -qi 'io_uring' "$work/hello.log" && exit 77
+    fail "hello did not start"
+fi
+
+# A refused connection: a port nothing listens on (hello's port once it is gone is not reliable;
+# port 1 on loopback is closed on any sane machine).
+expect 1 'cannot connect to http://127.0.0.1:1/.*Connection refused' "$load" -d 1 http://127.0.0.1:1/
+
+expect 0 'Requests/sec' "$load" -t 2 -c 8 -d 1 --source 127.0.0.2-3 --json "$work/r.json" \
+    "http://127.0.0.1:$port/plaintext"
+grep -q $'\r' "$work/out" && fail "progress line printed although stdout is not a terminal"
+grep -q '"requests_per_s"' "$work/r.json" || fail "no JSON summary"
+# The JSON's content is checked with python3 when the machine has it (Debian's base system does).
+json_check() { if command -v python3 >/dev/null; then python3 "$@"; else echo "python3 not found: skipped" >&2; fi; }
+json_check - "$work/r.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+s = r["summary"]
+assert s["requests"] > 100, s
+assert s["requests"] == r["status_classes"]["2xx"], r["status_classes"]
+assert all(v == 0 for k, v in r["errors"].items() if isinstance(v, int)), r["errors"]
+assert r["config"]["sources"] == ["127.0.0.2", "127.0.0.3"], r["config"]
+assert r["latency"]["percentiles_us"]["99"] >= r["latency"]["percentiles_us"]["50"] > 0
+assert sum(p["requests"] for p in r["timeline"]) == s["requests"]
+assert len(r["latency"]["histogram"]["buckets"]) > 0
+PY
+
+# --json - : the JSON alone on standard output, the summary on standard error.
+"$load" -c 2 -t 1 --requests 100 --json - "http://127.0.0.1:$port/json" 2>/dev/null >"$work/stdout.json"
+json_check -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["summary"]["requests"] == 100, r["summary"]' \
+    "$work/stdout.json"
+
+# --plot: a PNG when gnuplot is there, a clear message otherwise.
+out=$("$load" -c 2 -t 1 -d 1 --plot "$work/p.png" "http://127.0.0.1:$port/plaintext" 2>&1)
+if command -v gnuplot >/dev/null; then
+    [ -s "$work/p.png" ] || fail "no plot drawn: $out"
+else
+    echo "$out" | grep -q 'gnuplot is not installed' || fail "no clear message without gnuplot: $out"
+fi
+echo "loadgen_cli_test: ok"

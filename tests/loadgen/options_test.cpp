@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: MIT
+// The command line, URLs, durations, CPU lists and the pre-built requests.
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "options.hpp"
+#include "request_set.hpp"
+#include "url.hpp"
+
+namespace {
+
+using namespace corio::load;
+
+command parse(std::vector<std::string> args, load_config& config, std::string& error) {
+    std::vector<char*> argv;
+    static char name[] = "corio-load";
+    argv.push_back(name);
+    for (std::string& a : args)
+        argv.push_back(a.data());
+    return parse_command_line(static_cast<int>(argv.size()), argv.data(), config, error);
+}
+
+TEST(url, parses_hosts_ports_and_targets) {
+    url u;
+    std::string error;
+    ASSERT_TRUE(parse_url("http://127.0.0.1:8080/plaintext?x=1", u, error)) << error;
+    EXPECT_EQ(u.host, "127.0.0.1");
+    EXPECT_EQ(u.port, 8080);
+    EXPECT_EQ(u.target, "/plaintext?x=1");
+    EXPECT_EQ(u.authority, "127.0.0.1:8080");
+    ASSERT_TRUE(parse_url("http://example.com", u, error));
+    EXPECT_EQ(u.port, 80);
+    EXPECT_EQ(u.target, "/");
+    ASSERT_TRUE(parse_url("http://[::1]:9000?q", u, error));
+    EXPECT_EQ(u.host, "::1");
+    EXPECT_EQ(u.port, 9000);
+    EXPECT_EQ(u.target, "/?q");
+    ASSERT_TRUE(parse_url("http://h/p#fragment", u, error));
+    EXPECT_EQ(u.target, "/p");
+}
+
+TEST(url, rejects_bad_urls_with_a_reason) {
+    url u;
+    std::string error;
+    for (const char* bad : {"127.0.0.1:8080/", "https://x/", "http://", "http://:80/", "http://h:0/", "http://h:99999/",
+                            "http://h:8x/", "http://[::1/", "http://u@h/", "http://h/a b"}) {
+        error.clear();
+        EXPECT_FALSE(parse_url(bad, u, error)) << bad;
+        EXPECT_FALSE(error.empty()) << bad;
+    }
+    EXPECT_NE((parse_url("https://x/", u, error), error).find("https"), std::string::npos);
+}
+
+TEST(url, resolves_names_and_reports_unknown_hosts) {
+    corio::net::socket_address a;
+    std::string error;
+    ASSERT_TRUE(resolve_host("localhost", 81, a, error)) << error;
+    EXPECT_EQ(a.port(), 81);
+    EXPECT_FALSE(resolve_host("no-such-host.invalid", 80, a, error));
+    EXPECT_NE(error.find("cannot resolve host 'no-such-host.invalid'"), std::string::npos) << error;
+}
+
+TEST(options, wrk_style_command_line) {
+    load_config c;
+    std::string error;
+    ASSERT_EQ(parse({"-t2", "-c", "10k", "-d", "30s", "-R", "50k", "--pipeline", "4", "-H", "X-A: 1", "--timeout",
+                     "250ms", "--cpus", "0-1", "http://127.0.0.1:8080/json"},
+                    c, error),
+              command::run)
+        << error;
+    EXPECT_EQ(c.threads, 2U);
+    EXPECT_EQ(c.connections, 10000U);
+    EXPECT_EQ(c.duration_ns, 30'000'000'000U);
+    EXPECT_EQ(c.rate, 50000.0);
+    EXPECT_EQ(c.pipeline, 4U);
+    EXPECT_EQ(c.timeout_ns, 250'000'000U);
+    EXPECT_EQ(c.cpus, (std::vector<int>{0, 1}));
+    ASSERT_EQ(c.spec.paths.size(), 1U);
+    EXPECT_EQ(c.spec.paths[0].target, "/json");
+    EXPECT_EQ(c.spec.headers, std::vector<std::string>{"X-A: 1"});
+}
+
+TEST(options, requests_alone_bound_the_test) {
+    load_config c;
+    std::string error;
+    ASSERT_EQ(parse({"--requests", "1000", "http://h/"}, c, error), command::run);
+    EXPECT_EQ(c.duration_ns, 0U);
+    EXPECT_EQ(c.requests, 1000U);
+}
+
+TEST(options, errors_and_help) {
+    load_config c;
+    std::string error;
+    EXPECT_EQ(parse({"--help"}, c, error), command::help);
+    EXPECT_EQ(parse({"-c", "0", "http://h/"}, c, error), command::error);
+    EXPECT_EQ(parse({"-d", "soon", "http://h/"}, c, error), command::error);
+    EXPECT_EQ(parse({"--bogus", "http://h/"}, c, error), command::error);
+    EXPECT_NE(error.find("--bogus"), std::string::npos);
+    EXPECT_EQ(parse({"-t", "4", "-c", "2", "http://h/"}, c, error), command::error);
+    EXPECT_EQ(parse({}, c, error), command::error);
+    EXPECT_EQ(parse({"ftp://h/"}, c, error), command::error);
+    EXPECT_EQ(parse({"--source", "10.0.0.9-10.0.0.1", "http://h/"}, c, error), command::error);
+}
+
+TEST(options, source_ranges) {
+    load_config c;
+    std::string error;
+    ASSERT_EQ(parse({"--source", "127.0.0.2-4,10.1.1.1", "http://h/"}, c, error), command::run) << error;
+    ASSERT_EQ(c.sources.size(), 4U);
+    EXPECT_EQ(c.sources[0].to_string(), "127.0.0.2:0");
+    EXPECT_EQ(c.sources[2].to_string(), "127.0.0.4:0");
+    EXPECT_EQ(c.sources[3].to_string(), "10.1.1.1:0");
+}
+
+TEST(options, every_flag_is_in_the_help) {
+    const std::string help = usage_text();
+    for (const char* flag :
+         {"--threads", "--connections", "--duration", "--rate",     "--pipeline",    "--requests", "--timeout",
+          "--method",  "--header",      "--path",     "--paths",    "--body",        "--cpus",     "--no-pin",
+          "--source",  "--json",        "--plot",     "--progress", "--no-progress", "--help",     "--version"}) {
+        EXPECT_NE(help.find(flag), std::string::npos) << flag;
+    }
+}
+
+TEST(durations_and_cpus, parse) {
+    std::uint64_t ns = 0;
+    EXPECT_TRUE(parse_duration("10", ns));
+    EXPECT_EQ(ns, 10'000'000'000U);
+    EXPECT_TRUE(parse_duration("1.5m", ns));
+    EXPECT_EQ(ns, 90'000'000'000U);
+    EXPECT_TRUE(parse_duration("200ms", ns));
+    EXPECT_EQ(ns, 200'000'000U);
+    EXPECT_FALSE(parse_duration("-1s", ns));
+    EXPECT_FALSE(parse_duration("10x", ns));
+    std::vector<int> cpus;
+    EXPECT_TRUE(parse_cpu_list("0-2,5", cpus));
+    EXPECT_EQ(cpus, (std::vector<int>{0, 1, 2, 5}));
+    EXPECT_FALSE(parse_cpu_list("3-1", cpus));
+    EXPECT_FALSE(parse_cpu_list("a", cpus));
+}
+
+TEST(request_set, batches_are_contiguous_and_cycle) {
+    request_spec spec;
+    spec.authority = "h:1";
+    spec.paths = {{"/a", 1}, {"/bb", 1}, {"/ccc", 1}};
+    spec.headers = {"X-Test: 1"};
+    std::string error;
+    const request_set set = request_set::build(spec, 4, error);
+    ASSERT_EQ(set.cycle(), 3U) << error;
+    EXPECT_EQ(set.request(0), "GET /a HTTP/1.1\r\nHost: h:1\r\nX-Test: 1\r\n\r\n");
+    EXPECT_EQ(set.batch(2, 4), std::string(set.request(2)) + std::string(set.request(0)) + std::string(set.request(1)) +
+                                   std::string(set.request(2)));
+    EXPECT_EQ(set.next(2, 4), 0U);
+}
+
+TEST(request_set, weights_interleave) {
+    request_spec spec;
+    spec.authority = "h";
+    spec.paths = {{"/a", 3}, {"/b", 1}};
+    std::string error;
+    const request_set set = request_set::build(spec, 1, error);
+    ASSERT_EQ(set.cycle(), 4U);
+    int a = 0;
+    for (std::uint32_t i = 0; i < 4; ++i)
+        a += set.request(i).starts_with("GET /a ") ? 1 : 0;
+    EXPECT_EQ(a, 3);
+    EXPECT_TRUE(set.request(1).starts_with("GET /b ") || set.request(2).starts_with("GET /b "));
+}
+
+TEST(request_set, body_host_override_and_head) {
+    request_spec spec;
+    spec.method = "POST";
+    spec.authority = "h";
+    spec.paths = {{"/items", 1}};
+    spec.headers = {"host: other"};
+    spec.body = "{\"a\":1}";
+    std::string error;
+    const request_set set = request_set::build(spec, 1, error);
+    EXPECT_EQ(set.request(0), "POST /items HTTP/1.1\r\nhost: other\r\nContent-Length: 7\r\n\r\n{\"a\":1}");
+    spec.method = "HEAD";
+    EXPECT_TRUE(request_set::build(spec, 1, error).head());
+    spec.headers = {"bad header"};
+    EXPECT_EQ(request_set::build(spec, 1, error).cycle(), 0U);
+    EXPECT_NE(error.find("bad header"), std::string::npos);
+}
+
+} // namespace

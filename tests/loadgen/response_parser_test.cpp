@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: MIT
+// Response framing: every split of the input gives the same responses; Content-Length, chunked
+// (with extensions and trailers), HEAD, 1xx, 204/304, bodies until close, and malformed input.
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "response_parser.hpp"
+
+namespace {
+
+using corio::load::response_info;
+using corio::load::response_parser;
+
+struct outcome {
+    std::vector<response_info> responses;
+    bool ok = true;
+};
+
+outcome parse_in_pieces(std::string_view input, std::size_t piece, bool head = false) {
+    response_parser p;
+    p.set_head_requests(head);
+    outcome o;
+    for (std::size_t at = 0; at < input.size() && o.ok; at += piece) {
+        const std::string_view part = input.substr(at, piece);
+        o.ok = p.feed(part.data(), part.size(), [&](const response_info& r) { o.responses.push_back(r); });
+    }
+    return o;
+}
+
+// Parses `input` whole and split into pieces of every size; all must agree.
+outcome parse_all_ways(std::string_view input, bool head = false) {
+    const outcome whole = parse_in_pieces(input, input.size() + 1, head);
+    for (std::size_t piece = 1; piece < input.size(); ++piece) {
+        const outcome o = parse_in_pieces(input, piece, head);
+        EXPECT_EQ(o.ok, whole.ok) << "piece " << piece;
+        EXPECT_EQ(o.responses.size(), whole.responses.size()) << "piece " << piece;
+        for (std::size_t i = 0; i < std::min(o.responses.size(), whole.responses.size()); ++i) {
+            EXPECT_EQ(o.responses[i].status, whole.responses[i].status);
+            EXPECT_EQ(o.responses[i].body, whole.responses[i].body);
+            EXPECT_EQ(o.responses[i].close, whole.responses[i].close);
+        }
+    }
+    return whole;
+}
+
+constexpr std::string_view hello = "HTTP/1.1 200 OK\r\nServer: corio\r\nDate: Tue, 24 Nov 2026 22:00:00 GMT\r\n"
+                                   "Content-Type: text/plain\r\nContent-Length: 13\r\n\r\nHello, World!";
+
+TEST(response_parser, content_length_responses_back_to_back) {
+    const std::string input =
+        std::string(hello) + std::string(hello) + "HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n" +
+        "HTTP/1.1 500 Internal Server Error\r\nCONTENT-LENGTH:  3 \r\nConnection: close\r\n\r\nabc";
+    const outcome o = parse_all_ways(input);
+    ASSERT_TRUE(o.ok);
+    ASSERT_EQ(o.responses.size(), 4U);
+    EXPECT_EQ(o.responses[0].status, 200);
+    EXPECT_EQ(o.responses[0].body, 13U);
+    EXPECT_FALSE(o.responses[0].close);
+    EXPECT_EQ(o.responses[2].status, 404);
+    EXPECT_EQ(o.responses[2].body, 0U);
+    EXPECT_EQ(o.responses[3].status, 500);
+    EXPECT_EQ(o.responses[3].body, 3U);
+    EXPECT_TRUE(o.responses[3].close);
+}
+
+TEST(response_parser, chunked_with_extensions_and_trailers) {
+    const std::string input = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                              "5\r\nHello\r\n7;ext=1\r\n, World\r\nA\r\n0123456789\r\n0\r\n\r\n"
+                              "HTTP/1.1 201 Created\r\ntransfer-encoding: gzip, Chunked\r\n\r\n"
+                              "3\r\nabc\r\n0\r\nX-Trailer: yes\r\n\r\n" +
+                              std::string(hello);
+    const outcome o = parse_all_ways(input);
+    ASSERT_TRUE(o.ok);
+    ASSERT_EQ(o.responses.size(), 3U);
+    EXPECT_EQ(o.responses[0].body, 22U);
+    EXPECT_EQ(o.responses[1].status, 201);
+    EXPECT_EQ(o.responses[1].body, 3U);
+    EXPECT_EQ(o.responses[2].body, 13U);
+}
+
+TEST(response_parser, head_interim_and_bodiless_statuses) {
+    const std::string head = "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n";
+    const outcome h = parse_all_ways(head + head, true);
+    ASSERT_TRUE(h.ok);
+    EXPECT_EQ(h.responses.size(), 2U);
+    const std::string input = "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n"
+                              "HTTP/1.1 304 Not Modified\r\nContent-Length: 50\r\n\r\n" +
+                              std::string(hello);
+    const outcome o = parse_all_ways(input);
+    ASSERT_TRUE(o.ok);
+    ASSERT_EQ(o.responses.size(), 3U);
+    EXPECT_EQ(o.responses[0].status, 204);
+    EXPECT_EQ(o.responses[1].status, 304);
+    EXPECT_EQ(o.responses[2].status, 200);
+}
+
+TEST(response_parser, http10_closes_unless_keep_alive) {
+    const outcome a = parse_all_ways("HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    ASSERT_EQ(a.responses.size(), 1U);
+    EXPECT_TRUE(a.responses[0].close);
+    const outcome b = parse_all_ways("HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\nContent-Length: 2\r\n\r\nok");
+    ASSERT_EQ(b.responses.size(), 1U);
+    EXPECT_FALSE(b.responses[0].close);
+}
+
+TEST(response_parser, body_until_close) {
+    response_parser p;
+    std::vector<response_info> seen;
+    const std::string_view input = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nsome bytes";
+    ASSERT_TRUE(p.feed(input.data(), input.size(), [&](const response_info& r) { seen.push_back(r); }));
+    EXPECT_TRUE(seen.empty());
+    EXPECT_FALSE(p.idle());
+    EXPECT_TRUE(p.finish([&](const response_info& r) { seen.push_back(r); }));
+    ASSERT_EQ(seen.size(), 1U);
+    EXPECT_EQ(seen[0].body, 10U);
+    EXPECT_TRUE(p.idle());
+}
+
+TEST(response_parser, cut_short_is_not_complete) {
+    response_parser p;
+    int n = 0;
+    const std::string_view input = hello.substr(0, hello.size() - 3);
+    ASSERT_TRUE(p.feed(input.data(), input.size(), [&](const response_info&) { ++n; }));
+    EXPECT_EQ(n, 0);
+    EXPECT_FALSE(p.idle());
+    EXPECT_FALSE(p.finish([&](const response_info&) { ++n; }));
+}
+
+TEST(response_parser, malformed_inputs_are_rejected) {
+    const char* bad[] = {
+        "HTTP/2.0 200 OK\r\n\r\n",
+        "HTTP/1.1 20 OK\r\n\r\n",
+        "HTTP/1.1 200OK\r\n\r\n",
+        "HTTP/1.1 700 Odd\r\n\r\n",
+        "HTTP/1.1 abc Bad\r\n\r\n",
+        "XTTP/1.1 200 OK\r\n\r\n",
+        "HTTP/1.1 200 OK\nContent-Length: 0\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nContent-Length: 1x\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nContent-Length : 2\r\n\r\nok",
+        "HTTP/1.1 200 OK\r\nNoColon\r\n\r\n",
+        "HTTP/1.1 200 OK\r\n Folded: x\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nZ\r\n",
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcX",
+        "HTTP/1.1 101 Switching Protocols\r\n\r\n",
+    };
+    for (const char* input : bad) {
+        const outcome o = parse_all_ways(input);
+        EXPECT_FALSE(o.ok) << input;
+    }
+}
+
+TEST(response_parser, head_section_is_bounded) {
+    std::string huge = "HTTP/1.1 200 OK\r\n";
+    while (huge.size() < response_parser::max_head_bytes + 100)
+        huge += "X-Filler: 0123456789012345678901234567890123456789\r\n";
+    response_parser p;
+    EXPECT_FALSE(p.feed(huge.data(), huge.size(), [](const response_info&) {}));
+}
+
+TEST(response_parser, duplicate_equal_content_length_is_accepted) {
+    const outcome o = parse_all_ways("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nok");
+    ASSERT_TRUE(o.ok);
+    ASSERT_EQ(o.responses.size(), 1U);
+    EXPECT_EQ(o.responses[0].body, 2U);
+}
+
+} // namespace
