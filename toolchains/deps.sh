@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Installs every build, test and benchmark dependency of corio from Debian 12 packages.
-# Idempotent; run as root (or with sudo). Nothing is downloaded outside apt.
+# Idempotent; run as root (or with sudo). Nothing is downloaded outside apt. Flags combine.
 #   toolchains/deps.sh          build, test and load-test tools
 #   toolchains/deps.sh --bench  also the servers compared in bench/ (nginx, h2o), never started as services
+#   toolchains/deps.sh --arm64  also the aarch64 cross toolchain, the arm64 builds of the libraries,
+#                               qemu, and Debian's arm64 kernel + busybox for the test VM (fetched
+#                               with apt-get download and unpacked into $CORIO_ARM64_VM_CACHE, default
+#                               /var/cache/corio-arm64; never installed)
 set -euo pipefail
 
 packages=(
@@ -11,11 +15,37 @@ packages=(
     liburing-dev libmimalloc-dev node-llhttp libexpected-dev libfmt-dev libsimdjson-dev
     googletest libgtest-dev libgmock-dev libbenchmark-dev
     clang clang-format libclang-rt-14-dev
-    curl wrk procps valgrind
+    curl wrk procps valgrind python3 apache2-utils nghttp2-client
 )
 bench=0
-[ "${1:-}" = "--bench" ] && bench=1
+arm64=0
+for arg in "$@"; do
+    case $arg in
+    --bench) bench=1 ;;
+    --arm64) arm64=1 ;;
+    *) echo "usage: $0 [--bench] [--arm64]" >&2 && exit 2 ;;
+    esac
+done
 [ $bench = 1 ] && packages+=(nginx-light h2o gnuplot-nox)
+# The arm64 -dev packages co-install with the amd64 ones (multiarch); both copies of a package
+# must have the same version, so apt may upgrade an amd64 one. libexpected-dev and node-llhttp
+# are Architecture: all and serve both.
+[ $arm64 = 1 ] && packages+=(
+    g++-aarch64-linux-gnu pkgconf:arm64
+    liburing-dev:arm64 libmimalloc-dev:arm64 libfmt-dev:arm64 libsimdjson-dev:arm64
+    libgtest-dev:arm64 libgmock-dev:arm64 libbenchmark-dev:arm64
+    qemu-system-arm qemu-user-static cpio
+)
+
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo=sudo
+apt_get() { $sudo apt-get -o DPkg::Lock::Timeout=900 "$@"; }
+updated=0
+update() { [ $updated = 1 ] || { apt_get update -qq && updated=1; }; }
+if [ $arm64 = 1 ] && ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    $sudo dpkg --add-architecture arm64
+    update
+fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -23,20 +53,64 @@ for p in "${packages[@]}"; do
 done
 if [ ${#missing[@]} -eq 0 ]; then
     echo "deps.sh: all ${#packages[@]} packages already installed"
-    exit 0
+else
+    export DEBIAN_FRONTEND=noninteractive
+    # Packaged servers must not start as system services (port 80, stray processes): deny service
+    # starts for the duration of the install unless the machine already has a policy.
+    policy=/usr/sbin/policy-rc.d
+    own_policy=0
+    if [ $bench = 1 ] && [ ! -e $policy ]; then
+        printf '#!/bin/sh\nexit 101\n' | $sudo tee $policy >/dev/null && $sudo chmod +x $policy && own_policy=1
+    fi
+    trap '[ $own_policy = 1 ] && $sudo rm -f $policy' EXIT
+    update
+    apt_get install -y -qq --no-install-recommends "${missing[@]}"
+    echo "deps.sh: installed ${missing[*]}"
 fi
 
-sudo=""
-[ "$(id -u)" -eq 0 ] || sudo=sudo
-export DEBIAN_FRONTEND=noninteractive
-# Packaged servers must not start as system services (port 80, stray processes): deny service
-# starts for the duration of the install unless the machine already has a policy.
-policy=/usr/sbin/policy-rc.d
-own_policy=0
-if [ $bench = 1 ] && [ ! -e $policy ]; then
-    printf '#!/bin/sh\nexit 101\n' | $sudo tee $policy >/dev/null && $sudo chmod +x $policy && own_policy=1
+# The arm64 test VM boots Debian's arm64 kernel (6.1, the baseline corio supports) with a
+# busybox initramfs: both packages are downloaded with apt and unpacked, not installed, so the
+# host's own kernel and busybox stay untouched. toolchains/arm64-vm/run-test.sh reads the cache:
+#   root/vmlinuz, root/bin/busybox   the unpacked packages (kernel modules dropped: not needed)
+#   base.cpio                        busybox, the mount points and /dev/console for the initramfs
+if [ $arm64 = 1 ]; then
+    cache=${CORIO_ARM64_VM_CACHE:-/var/cache/corio-arm64}
+    if [ -r "$cache/root/vmlinuz" ] && [ -x "$cache/root/bin/busybox" ]; then
+        echo "deps.sh: arm64 VM kernel $(cat "$cache/root/kernel-release") and busybox in $cache"
+    else
+        update
+        # linux-image-arm64 is the meta package; the kernel it depends on is the one to fetch.
+        kernel_pkg=$(apt-cache depends linux-image-arm64:arm64 |
+            sed -n 's/^ *Depends: \(linux-image-[0-9][^:]*\).*/\1/p' | head -n1)
+        [ -n "$kernel_pkg" ] || { echo "deps.sh: cannot resolve linux-image-arm64:arm64" >&2 && exit 1; }
+        $sudo mkdir -p "$cache"
+        tmp=$($sudo mktemp -d "$cache/.fetch.XXXXXX")
+        # apt's download sandbox user (_apt) cannot write into root's temporary directory.
+        (cd "$tmp" && apt_get -o APT::Sandbox::User=root download -qq "$kernel_pkg:arm64" busybox-static:arm64)
+        $sudo mkdir "$tmp/root"
+        for deb in "$tmp"/*.deb; do $sudo dpkg-deb -x "$deb" "$tmp/root"; done
+        release=${kernel_pkg#linux-image-}
+        $sudo ln -s "boot/vmlinuz-$release" "$tmp/root/vmlinuz"
+        echo "$release" | $sudo tee "$tmp/root/kernel-release" >/dev/null
+        $sudo rm -rf "$tmp/root/lib/modules" "$tmp/root/usr/lib/linux-image-$release"
+        $sudo rm -rf "$cache/root" "$cache/base.cpio"
+        $sudo mv "$tmp/root" "$cache/root"
+        $sudo rm -rf "$tmp"
+        echo "deps.sh: arm64 VM kernel $release and busybox unpacked into $cache"
+    fi
+    if [ ! -s "$cache/base.cpio" ]; then
+        # The kernel opens /dev/console for init before anything is mounted: the node must be in
+        # the archive, which takes mknod (root), hence here and not in the runner.
+        stage=$($sudo mktemp -d)
+        $sudo chmod 755 "$stage"
+        $sudo mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,lib/aarch64-linux-gnu,dev,proc,sys,tmp,run,etc}
+        $sudo cp "$cache/root/bin/busybox" "$stage/bin/busybox"
+        $sudo mknod -m 600 "$stage/dev/console" c 5 1
+        $sudo mknod -m 666 "$stage/dev/null" c 1 3
+        (cd "$stage" && find . | LC_ALL=C sort | $sudo cpio -o -H newc -R 0:0 --quiet) |
+            $sudo tee "$cache/base.cpio.tmp" >/dev/null
+        $sudo mv "$cache/base.cpio.tmp" "$cache/base.cpio"
+        $sudo rm -rf "$stage"
+        echo "deps.sh: arm64 VM base initramfs $cache/base.cpio"
+    fi
 fi
-trap '[ $own_policy = 1 ] && $sudo rm -f $policy' EXIT
-$sudo apt-get -o DPkg::Lock::Timeout=900 update -qq
-$sudo apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends "${missing[@]}"
-echo "deps.sh: installed ${missing[*]}"
