@@ -30,9 +30,11 @@ done
 # The arm64 -dev packages co-install with the amd64 ones (multiarch); both copies of a package
 # must have the same version, so apt may upgrade an amd64 one. libexpected-dev and node-llhttp
 # are Architecture: all and serve both.
+# libsimdjson-dev cannot be installed for both architectures (it conflicts with itself): the arm64
+# build does not need it yet, so only the amd64 one is installed.
 [ $arm64 = 1 ] && packages+=(
     g++-aarch64-linux-gnu pkgconf:arm64
-    liburing-dev:arm64 libmimalloc-dev:arm64 libfmt-dev:arm64 libsimdjson-dev:arm64
+    liburing-dev:arm64 libmimalloc-dev:arm64 libfmt-dev:arm64
     libgtest-dev:arm64 libgmock-dev:arm64 libbenchmark-dev:arm64
     qemu-system-arm qemu-user-static cpio
 )
