@@ -52,9 +52,8 @@ void server::shard_state::connection_closed() noexcept {
 
 server_stats server::shard_state::stats() const {
     const net::connection_stats& c = net::connection_set::stats();
-    return {requests, parse_errors, c.opened,          c.closed,
-            size(),   c.bytes_in,   c.bytes_out,       c.recv_no_buffers,
-            listener.backoffs()};
+    return {requests,   parse_errors, c.opened,          c.closed,           size(),
+            c.bytes_in, c.bytes_out,  c.recv_no_buffers, listener.backoffs()};
 }
 
 server::server(router routes, server_config config) : _routes(std::move(routes)), _config(std::move(config)) {}
