@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <netdb.h>
+
 #include "options.hpp"
 #include "request_set.hpp"
 #include "url.hpp"
@@ -56,10 +58,16 @@ TEST(url, rejects_bad_urls_with_a_reason) {
 TEST(url, resolves_names_and_reports_unknown_hosts) {
     corio::net::socket_address a;
     std::string error;
-    ASSERT_TRUE(resolve_host("localhost", 81, a, error)) << error;
+    ASSERT_TRUE(resolve_host("127.0.0.1", 81, a, error)) << error;
     EXPECT_EQ(a.port(), 81);
     EXPECT_FALSE(resolve_host("no-such-host.invalid", 80, a, error));
     EXPECT_NE(error.find("cannot resolve host 'no-such-host.invalid'"), std::string::npos) << error;
+    // A minimal system (a debootstrap chroot) may have no /etc/hosts: then names cannot resolve here.
+    addrinfo* found = nullptr;
+    if (getaddrinfo("localhost", nullptr, nullptr, &found) != 0) GTEST_SKIP() << "this system cannot resolve localhost";
+    freeaddrinfo(found);
+    ASSERT_TRUE(resolve_host("localhost", 82, a, error)) << error;
+    EXPECT_EQ(a.port(), 82);
 }
 
 TEST(options, wrk_style_command_line) {
