@@ -127,6 +127,7 @@ enum conn_flag : std::uint8_t {
     starved = 1 << 3,        // in the driver's list of receives to re-arm (buffers ran out)
     close_expected = 1 << 4, // the last response said the server closes: send nothing more
     counted = 1 << 5,        // its first connect attempt has ended (start-up accounting)
+    reopening = 1 << 6,      // the connect in flight replaces a connection closed during the test
 };
 
 // One connection. Its index is also its slot in the ring's table of direct descriptors.
@@ -320,7 +321,7 @@ private:
             return;
         }
         c.parser.reset();
-        c.flags = static_cast<std::uint8_t>((c.flags & counted) | connect_pending);
+        c.flags = static_cast<std::uint8_t>((c.flags & (counted | reopening)) | connect_pending);
         c.state = conn_state::connecting;
         c.activity_ns = now();
         ++_connecting;
@@ -336,6 +337,8 @@ private:
         const std::uint64_t t = now();
         c.state = conn_state::open;
         ++_result.connects;
+        if ((c.flags & reopening) != 0) ++_result.reconnects;
+        c.flags &= static_cast<std::uint8_t>(~reopening);
         _result.connect_time.record(t > c.activity_ns ? t - c.activity_ns : 0);
         c.activity_ns = t;
         first_attempt_over(c);
@@ -381,7 +384,7 @@ private:
         if ((c.flags & (recv_armed | send_inflight | connect_pending | starved)) != 0) return;
         c.state = conn_state::idle;
         if (_phase == phase::stopped) return;
-        if (_phase == phase::running) ++_result.reconnects;
+        if (_phase == phase::running) c.flags |= reopening;
         open(c);
     }
 
