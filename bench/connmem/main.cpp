@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: MIT
+// corio-connmem: the server's resident memory per idle keep-alive connection. Reads the server's
+// RSS (VmRSS of PID and its children), opens N connections with one request answered on each,
+// keeps them open and idle, waits for the server to settle, reads the RSS again and prints
+// (after - before) / N. Works against any HTTP/1.1 server on a numeric IPv4 address.
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <string_view>
+#include <thread>
+
+#include "keep_alive_client.hpp"
+#include "process_rss.hpp"
+
+namespace {
+
+void usage(std::FILE* to) {
+    std::fputs("usage: corio-connmem --pid PID --port PORT [--connections N] [--address 127.0.0.1]\n"
+               "                     [--path /plaintext] [--warmup 16] [--settle-ms 1000] [--hold S] [--json]\n"
+               "  --pid PID         the server process (its direct children's RSS is added: nginx workers)\n"
+               "  --port PORT       the server's port\n"
+               "  --connections N   keep-alive connections to open and keep idle (default 10000)\n"
+               "  --address ADDR    numeric IPv4 address (default 127.0.0.1)\n"
+               "  --path PATH       the GET request's target (default /plaintext)\n"
+               "  --warmup N        connections opened, used once and closed before the first reading\n"
+               "                    (default 16): one-time allocations of the first requests are not counted\n"
+               "  --settle-ms MS    wait before each RSS reading (default 1000)\n"
+               "  --hold S          keep the connections open S more seconds after the reading (default 0)\n"
+               "  --json            print one JSON object instead of text\n"
+               "Needs an open-file limit above N (ulimit -n 20000 for 10,000).\n",
+               to);
+}
+
+bool number(const char* text, unsigned long max, unsigned long& out) {
+    const char* end = text + std::strlen(text);
+    const auto [ptr, ec] = std::from_chars(text, end, out);
+    return ec == std::errc() && ptr == end && out <= max;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    corio::bench::client_target target;
+    unsigned long pid = 0, port = 0, connections = 10000, warmup = 16, settle_ms = 1000, hold = 0;
+    bool json = false;
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view arg = argv[i];
+        const char* value = i + 1 < argc ? argv[i + 1] : "";
+        bool ok = true;
+        if (arg == "--help" || arg == "-h") {
+            usage(stdout);
+            return 0;
+        } else if (arg == "--json") {
+            json = true;
+            continue;
+        } else if (arg == "--pid") {
+            ok = number(value, 1ul << 22, pid) && pid > 0;
+        } else if (arg == "--port") {
+            ok = number(value, 65535, port) && port > 0;
+        } else if (arg == "--connections") {
+            ok = number(value, 1000000, connections) && connections > 0;
+        } else if (arg == "--warmup") {
+            ok = number(value, 100000, warmup);
+        } else if (arg == "--settle-ms") {
+            ok = number(value, 600000, settle_ms);
+        } else if (arg == "--hold") {
+            ok = number(value, 3600, hold);
+        } else if (arg == "--address") {
+            target.address = value;
+        } else if (arg == "--path") {
+            target.path = value;
+        } else {
+            ok = false;
+        }
+        if (!ok || i + 1 >= argc) {
+            std::fprintf(stderr, "corio-connmem: bad argument '%s'\n", argv[i]);
+            usage(stderr);
+            return 2;
+        }
+        ++i;
+    }
+    if (pid == 0 || port == 0) {
+        usage(stderr);
+        return 2;
+    }
+    target.port = static_cast<std::uint16_t>(port);
+    const auto server = static_cast<pid_t>(pid);
+    const auto settle = [&] { std::this_thread::sleep_for(std::chrono::milliseconds(settle_ms)); };
+
+    corio::bench::keep_alive_client client(target);
+    for (unsigned long i = 0; i < warmup; ++i) {
+        if (!client.open_one()) {
+            std::fprintf(stderr, "corio-connmem: warm-up connection %lu: %s\n", i, client.error().c_str());
+            return 1;
+        }
+    }
+    client.close_all();
+    settle();
+    const auto before = corio::bench::process_tree_rss_kib(server);
+    if (!before) {
+        std::fprintf(stderr, "corio-connmem: no process %lu\n", pid);
+        return 1;
+    }
+    const auto start = std::chrono::steady_clock::now();
+    for (unsigned long i = 0; i < connections; ++i) {
+        if (!client.open_one()) {
+            std::fprintf(stderr, "corio-connmem: connection %lu of %lu: %s\n", i + 1, connections,
+                         client.error().c_str());
+            return 1;
+        }
+    }
+    const double open_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    settle();
+    const auto after = corio::bench::process_tree_rss_kib(server);
+    if (!after) {
+        std::fprintf(stderr, "corio-connmem: process %lu went away\n", pid);
+        return 1;
+    }
+    const double per_connection =
+        (static_cast<double>(*after) - static_cast<double>(*before)) * 1024.0 / static_cast<double>(connections);
+    if (json) {
+        std::printf("{\"connections\":%lu,\"rss_before_kib\":%llu,\"rss_after_kib\":%llu,"
+                    "\"bytes_per_connection\":%.1f,\"open_seconds\":%.3f}\n",
+                    connections, static_cast<unsigned long long>(*before), static_cast<unsigned long long>(*after),
+                    per_connection, open_s);
+    } else {
+        std::printf("connections          %lu (opened in %.2f s, one request answered on each, now idle)\n"
+                    "server RSS before    %llu KiB\n"
+                    "server RSS after     %llu KiB\n"
+                    "growth / connection  %.1f bytes\n",
+                    connections, open_s, static_cast<unsigned long long>(*before),
+                    static_cast<unsigned long long>(*after), per_connection);
+    }
+    std::fflush(stdout);
+    std::this_thread::sleep_for(std::chrono::seconds(hold));
+    return 0;
+}

@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: MIT
+#include "server_harness.hpp"
+
+#include <corio/http/json.hpp>
+#include <corio/http/router.hpp>
+#include <corio/net/connection_probe.hpp>
+
+#include "check.hpp"
+#include "server_shard.hpp"
+
+namespace corio::bench {
+
+server_harness::server_harness() {
+    auto loop = reactor::create({}, _error);
+    if (!loop) return;
+    _loop = std::move(*loop);
+    auto buffers = buffer_ring::create(*_loop, 0, 8, 4096);
+    if (!buffers) {
+        _error = "buffer ring: " + buffers.error().message();
+        return;
+    }
+    _buffers = std::move(*buffers);
+    _shard = std::make_unique<shard>(0, 1, -1, *_loop, *_buffers);
+    // The hello example's routes (examples/hello/main.cpp).
+    http::router routes;
+    routes.get("/plaintext", [](http::request&) { return http::response::text("Hello, World!"); });
+    routes.get("/json", [](http::request&) {
+        http::response res;
+        http::json_body(res).begin_object().key("message").value("Hello, World!").end_object();
+        return res;
+    });
+    _server = std::make_unique<http::server>(std::move(routes), http::server_config{});
+    _state = std::make_unique<http::server::shard_state>(*_shard, *_server, -1);
+}
+
+server_harness::~server_harness() {
+    if (_state) _state->destroy_all();
+}
+
+http::server_connection& server_harness::connect() {
+    check(ok(), _error.c_str());
+    return *new http::server_connection(*_state, -1);
+}
+
+void server_harness::feed(http::server_connection& c, std::span<char> bytes) {
+    net::connection_probe::feed(c, bytes);
+}
+
+void server_harness::discard_output(http::server_connection& c) {
+    net::connection_probe::discard_output(c);
+}
+
+void server_harness::take_output(http::server_connection& c, std::string& out) {
+    net::connection_probe::take_output(c, out);
+}
+
+} // namespace corio::bench
