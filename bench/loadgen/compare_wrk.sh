@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # corio-load against wrk: the most requests/s each gets from one core. The server runs on CPU 0
-# (examples/hello --threads 1, and nginx with one worker as a second target), the load generator on
-# CPU 1 (taskset), one thread, the same connections, no pipelining. Rounds alternate the order of
-# the tools; every run reports requests/s and the load generator's own CPU time per request
-# (user+system from GNU time). Prints a markdown table per run, then medians (min-max) and the
-# corio-load/wrk ratio of requests/s within each round (the machine is shared: ratios taken minutes
-# apart are steadier than absolute numbers).
+# (examples/hello --threads 1, and nginx with one worker as a second target; any server that
+# bench/load/servers.sh starts), the load generator on CPU 1 (taskset), one thread, the same
+# connections, no pipelining. Rounds alternate the order of the tools; every run reports
+# requests/s and the load generator's own CPU time per request (user+system from GNU time). Prints
+# a markdown table per run, then medians (min-max) and the corio-load/wrk ratio of requests/s
+# within each round (the machine is shared: ratios taken minutes apart are steadier than absolute
+# numbers).
 #
 #   bench/loadgen/compare_wrk.sh [--build build-load] [--rounds 3] [--duration 10] [--connections 256]
 #                                [--servers "corio nginx"] [--path /plaintext]
@@ -26,61 +27,24 @@ while [ $# -gt 0 ]; do
     esac
 done
 
-root=$(cd "$(dirname "$0")/../.." && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
 load="$root/$build/bench/loadgen/corio-load"
-hello="$root/$build/examples/hello/hello"
-for tool in "$load" "$hello" wrk /usr/bin/time; do
+for tool in "$load" wrk /usr/bin/time; do
     command -v "$tool" >/dev/null || { echo "compare_wrk.sh: $tool not found (build $build; toolchains/deps.sh --bench)" >&2; exit 1; }
 done
 work=$(mktemp -d /tmp/corio-load-compare.XXXXXX)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
 ulimit -n 20000 2>/dev/null || true
-
-declare -A port
-for s in $servers; do
-    case $s in
-    corio)
-        port[corio]=18181
-        taskset -c 0 "$hello" --address 127.0.0.1 --port 18181 --threads 1 >"$work/corio.log" 2>&1 &
-        pids+=($!)
-        ;;
-    nginx)
-        port[nginx]=18182
-        mkdir -p "$work/nginx"
-        cat >"$work/nginx/nginx.conf" <<CONF
-worker_processes 1;
-worker_cpu_affinity 1;
-worker_rlimit_nofile 20000;
-daemon off;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log crit;
-events { worker_connections 16384; }
-http {
-    access_log off;
-    keepalive_requests 100000000;
-    server {
-        listen 127.0.0.1:18182 reuseport backlog=4096;
-        location /plaintext { default_type text/plain; return 200 "Hello, World!"; }
-        location /json { default_type application/json; return 200 '{"message":"Hello, World!"}'; }
-    }
-}
-CONF
-        taskset -c 0 nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" >"$work/nginx.log" 2>&1 &
-        pids+=($!)
-        ;;
-    *) echo "compare_wrk.sh: unknown server $s" >&2; exit 2 ;;
-    esac
-done
-sleep 1
-for s in $servers; do
-    curl -sf "http://127.0.0.1:${port[$s]}$path" >/dev/null || { echo "compare_wrk.sh: $s does not answer $path" >&2; exit 1; }
-done
+# shellcheck source=../load/servers.sh
+source "$here/../load/servers.sh"
+servers_setup "$root" "$build" "$work" 18180
+trap 'servers_stop_all; rm -rf "$work"' EXIT
+for s in $servers; do server_start "$s"; done
+for s in $servers; do server_wait "$s" "$path"; done
 
 # run TOOL SERVER: prints "requests/s cpu_us_per_request errors"
 run() {
-    local tool=$1 url="http://127.0.0.1:${port[$2]}$path" out rps total cpu errors
+    local tool=$1 url="http://127.0.0.1:${server_port[$2]}$path" out rps total cpu errors
     if [ "$tool" = wrk ]; then
         taskset -c 1 wrk -t1 -c"$connections" -d2 "$url" >/dev/null 2>&1 # warm-up
         out=$(/usr/bin/time -f 'cpu %U %S' taskset -c 1 wrk -t1 -c"$connections" -d"$duration" "$url" 2>&1)

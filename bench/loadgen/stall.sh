@@ -20,18 +20,22 @@ while [ $# -gt 0 ]; do
     --duration) duration=$2; shift 2 ;;
     --baseline) baseline=$2; shift 2 ;;
     --stall-ms) stall_ms=$2; shift 2 ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
     *) echo "stall.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
-root=$(cd "$(dirname "$0")/../.." && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
 load="$root/$build/bench/loadgen/corio-load"
 work=$(mktemp -d /tmp/corio-load-stall.XXXXXX)
-taskset -c 0 "$root/$build/examples/hello/hello" --address 127.0.0.1 --port 18191 --threads 1 >"$work/hello.log" 2>&1 &
-hello=$!
-trap 'kill -CONT $hello 2>/dev/null; kill $hello 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
-sleep 1
-url=http://127.0.0.1:18191/plaintext
+# shellcheck source=../load/servers.sh
+source "$here/../load/servers.sh"
+servers_setup "$root" "$build" "$work" 18190
+server_start corio
+hello=${server_pid[corio]}
+trap 'kill -CONT $hello 2>/dev/null; servers_stop_all; rm -rf "$work"' EXIT
+server_wait corio /plaintext
+url=http://127.0.0.1:${server_port[corio]}/plaintext
 pause_later() { sleep "$1"; kill -STOP "$hello"; sleep "$(awk -v m="$stall_ms" 'BEGIN {print m / 1000}')"; kill -CONT "$hello"; }
 summary='[.summary.requests_per_s, .latency.percentiles_us["50"], .latency.percentiles_us["99"],
           .latency.percentiles_us["99.9"], .latency.max_us, ([.errors[]] | map(numbers) | add)]

@@ -19,7 +19,7 @@ while [ $# -gt 0 ]; do
     --small) small=$2; shift 2 ;;
     --large) large=$2; shift 2 ;;
     --annotate) annotate=$2; shift 2 ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
     -*) echo "callgrind.sh: unknown argument $1" >&2; exit 2 ;;
     *) names+=("$1"); shift ;;
     esac

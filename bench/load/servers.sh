@@ -1,0 +1,162 @@
+# SPDX-License-Identifier: MIT
+# servers.sh: starts and stops the servers the bench scripts compare, and reads their CPU time and
+# memory from /proc. Sourced (not run) by bench/load/compare.sh, bench/loadgen/compare_wrk.sh and
+# bench/loadgen/stall.sh, so every script runs each server the same way:
+#   corio      examples/hello/hello --threads 1
+#   nginx      Debian nginx, one worker, `return 200` with the TechEmpower bodies
+#   h2o        Debian h2o 2.2, one thread, each path a static file (file.file) with the same body
+#   reference  ../shared/reference/sol_uring.c compiled with gcc -O2: raw io_uring, canned bytes, no
+#              HTTP parsing (the ceiling; its /json answer is the plaintext one)
+# Every server is pinned to CPU 0 and listens on 127.0.0.1.
+#
+#   source bench/load/servers.sh
+#   servers_setup ROOT BUILD WORK [PORT_BASE]   # BUILD holds examples/hello; WORK a scratch directory
+#   server_start NAME; server_wait NAME PATH     # sets server_pid[NAME], server_port[NAME]
+#   server_stop NAME; servers_stop_all           # the caller's EXIT trap calls servers_stop_all
+#   server_cpu_ticks PID; server_rss_kib PID; server_hwm_reset PID; server_hwm_kib PID
+
+servers_known="corio nginx h2o reference"
+declare -A server_pid server_port
+_servers_root= _servers_build= _servers_work= _servers_port_base=18080
+
+servers_setup() {
+    _servers_root=$1 _servers_build=$2 _servers_work=$3 _servers_port_base=${4:-18080}
+    case $_servers_build in /*) ;; *) _servers_build="$_servers_root/$_servers_build" ;; esac
+}
+
+# The port of a server: the base plus its place in $servers_known.
+_server_port_of() {
+    local i=1 s
+    for s in $servers_known; do
+        [ "$s" = "$1" ] && { echo $((_servers_port_base + i)); return; }
+        i=$((i + 1))
+    done
+    echo "servers.sh: unknown server $1 (known: $servers_known)" >&2
+    return 1
+}
+
+_start_corio() {
+    local hello="$_servers_build/examples/hello/hello"
+    [ -x "$hello" ] || { echo "servers.sh: $hello not built" >&2; return 1; }
+    taskset -c 0 "$hello" --address 127.0.0.1 --port "$1" --threads 1 >"$_servers_work/corio.log" 2>&1 &
+}
+
+_start_nginx() {
+    local dir="$_servers_work/nginx"
+    mkdir -p "$dir"
+    cat >"$dir/nginx.conf" <<CONF
+worker_processes 1;
+worker_cpu_affinity 1;
+worker_rlimit_nofile 20000;
+daemon off;
+pid $dir/nginx.pid;
+error_log $dir/error.log crit;
+events { worker_connections 16384; }
+http {
+    access_log off;
+    keepalive_requests 100000000;
+    server {
+        listen 127.0.0.1:$1 reuseport backlog=4096;
+        location /plaintext { default_type text/plain; return 200 "Hello, World!"; }
+        location /json { default_type application/json; return 200 '{"message":"Hello, World!"}'; }
+    }
+}
+CONF
+    taskset -c 0 nginx -p "$dir" -c "$dir/nginx.conf" >"$_servers_work/nginx.log" 2>&1 &
+}
+
+# h2o 2.2 from Debian: one thread; no mruby handler (it would run Ruby per request), each path is a
+# static file whose extension gives the Content-Type. Its answers carry last-modified, etag and
+# accept-ranges headers besides Date/Server/Content-Length/Content-Type (about 100 bytes more).
+_start_h2o() {
+    local dir="$_servers_work/h2o"
+    mkdir -p "$dir"
+    printf 'Hello, World!' >"$dir/plaintext.txt"
+    printf '{"message":"Hello, World!"}' >"$dir/message.json"
+    cat >"$dir/h2o.conf" <<CONF
+num-threads: 1
+max-connections: 20000
+user: $(id -un)
+error-log: $dir/error.log
+listen:
+  host: 127.0.0.1
+  port: $1
+hosts:
+  default:
+    paths:
+      /plaintext:
+        file.file: $dir/plaintext.txt
+      /json:
+        file.file: $dir/message.json
+CONF
+    taskset -c 0 h2o -c "$dir/h2o.conf" >"$_servers_work/h2o.log" 2>&1 &
+}
+
+_start_reference() {
+    local bin="$_servers_work/sol_uring"
+    [ -x "$bin" ] || gcc -O2 -o "$bin" "$_servers_root/../shared/reference/sol_uring.c" -luring
+    PORT=$1 taskset -c 0 "$bin" >"$_servers_work/reference.log" 2>&1 &
+}
+
+server_start() {
+    local port
+    port=$(_server_port_of "$1")
+    "_start_$1" "$port"
+    server_pid[$1]=$!
+    server_port[$1]=$port
+}
+
+# Waits up to 5 s for the server to answer PATH with a 2xx.
+server_wait() {
+    local i
+    for i in $(seq 50); do
+        curl -sf -o /dev/null "http://127.0.0.1:${server_port[$1]}$2" && return 0
+        sleep 0.1
+    done
+    echo "servers.sh: $1 does not answer $2 (log: $_servers_work/$1.log)" >&2
+    return 1
+}
+
+server_stop() {
+    local pid=${server_pid[$1]:-}
+    [ -n "$pid" ] || return 0
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    unset "server_pid[$1]"
+}
+
+servers_stop_all() {
+    local s
+    for s in "${!server_pid[@]}"; do server_stop "$s"; done
+}
+
+# A server process and its direct children (nginx's worker, h2o's helper).
+_server_tree() { echo "$1" $(pgrep -P "$1" || true); }
+
+# CPU ticks (utime + stime, CLK_TCK per second) of a server and its children.
+server_cpu_ticks() {
+    local total=0 p
+    for p in $(_server_tree "$1"); do
+        [ -r "/proc/$p/stat" ] || continue
+        # Fields after the ")" that ends the command name: utime and stime are the 12th and 13th.
+        total=$((total + $(sed 's/.*) //' "/proc/$p/stat" | awk '{print $12 + $13}')))
+    done
+    echo $total
+}
+
+# Sum of a status field (VmRSS, VmHWM) over the server and its children, in KiB.
+_server_status_kib() {
+    local total=0 p v
+    for p in $(_server_tree "$1"); do
+        v=$(awk -v f="$2:" '$1 == f {print $2}' "/proc/$p/status" 2>/dev/null || true)
+        total=$((total + ${v:-0}))
+    done
+    echo $total
+}
+server_rss_kib() { _server_status_kib "$1" VmRSS; }
+server_hwm_kib() { _server_status_kib "$1" VmHWM; }
+# Resets the peak-RSS mark (VmHWM) of the server and its children to their current RSS.
+server_hwm_reset() {
+    local p
+    for p in $(_server_tree "$1"); do echo 5 >"/proc/$p/clear_refs" 2>/dev/null || true; done
+}
