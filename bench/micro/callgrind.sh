@@ -4,8 +4,9 @@
 # Each workload runs twice under callgrind (corio-micro-count WORKLOAD N), with N = --small and
 # N = --large iterations; instructions/request = (Ir(large) - Ir(small)) / (requests(large) -
 # requests(small)), so set-up, start-up and exit cancel out. Prints a markdown table; with
-# --annotate DIR it keeps the large runs' callgrind.out files there, with callgrind_annotate's
-# function-level listing beside each (DIR/WORKLOAD.txt, '/' in names turned into '-').
+# --annotate DIR it keeps the large runs' callgrind.out files there ('/' in names turned into
+# '-'), callgrind_annotate's listing beside each (WORKLOAD.txt) and the same difference taken per
+# function: self instructions per request, largest first (WORKLOAD.per-request.txt).
 #
 #   bench/micro/callgrind.sh [--build build/release] [--small 1000] [--large 11000]
 #                            [--annotate DIR] [WORKLOAD...]        (default: every workload)
@@ -19,7 +20,7 @@ while [ $# -gt 0 ]; do
     --small) small=$2; shift 2 ;;
     --large) large=$2; shift 2 ;;
     --annotate) annotate=$2; shift 2 ;;
-    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     -*) echo "callgrind.sh: unknown argument $1" >&2; exit 2 ;;
     *) names+=("$1"); shift ;;
     esac
@@ -42,6 +43,28 @@ run() {
     echo "$(awk '/^totals:/ {print $2}' "$3") $requests"
 }
 
+# per_function LARGE.txt SMALL.txt REQUESTS: self instructions per request of each function, from
+# two callgrind_annotate listings ("1,234 (5.00%)  file:function [object]" lines).
+per_function() {
+    python3 - "$@" <<'PY'
+import re, sys
+def load(path):
+    out = {}
+    for line in open(path, errors="replace"):
+        m = re.match(r"\s*([\d,]+) \(\s*[\d.]+%\)\s+(\S.*?)(?: \[.*\])?$", line)
+        if m and "PROGRAM TOTALS" not in line:
+            out[m.group(2)] = out.get(m.group(2), 0) + int(m.group(1).replace(",", ""))
+    return out
+large, small, n = load(sys.argv[1]), load(sys.argv[2]), int(sys.argv[3])
+rows = sorted(((v - small.get(k, 0)) / n, k) for k, v in large.items())
+total = sum(r for r, _ in rows)
+print(f"{total:10.1f}  total instructions per request")
+for r, k in reversed(rows):
+    if r >= 0.5:
+        print(f"{r:10.1f}  {k}")
+PY
+}
+
 echo "| workload | instructions/request | requests counted |"
 echo "|---|---|---|"
 for name in "${names[@]}"; do
@@ -52,6 +75,8 @@ for name in "${names[@]}"; do
     if [ -n "$annotate" ]; then
         file="$annotate/${name//\//-}"
         cp "$work/large.out" "$file.callgrind.out"
-        callgrind_annotate --inclusive=no "$file.callgrind.out" >"$file.txt" 2>/dev/null || true
+        callgrind_annotate --threshold=100 "$file.callgrind.out" >"$file.txt" 2>/dev/null || true
+        callgrind_annotate --threshold=100 "$work/small.out" >"$work/small.txt" 2>/dev/null || true
+        per_function "$file.txt" "$work/small.txt" $((req_large - req_small)) >"$file.per-request.txt"
     fi
 done

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Memory per idle keep-alive connection for each server of bench/load/servers.sh: starts a server
+# (CPU 0), runs corio-connmem against it (CPU 1) --repeat times, each time with a freshly started
+# server, and prints a markdown table of the RSS growth per connection (median, min-max) and the
+# RSS with the connections open.
+#
+#   bench/connmem/connmem.sh [--build build/release] [--servers "corio nginx h2o"] [--connections 10000]
+#                            [--repeat 3]
+set -euo pipefail
+
+build=build/release servers="corio nginx h2o" connections=10000 repeat=3
+while [ $# -gt 0 ]; do
+    case $1 in
+    --build) build=$2; shift 2 ;;
+    --servers) servers=$2; shift 2 ;;
+    --connections) connections=$2; shift 2 ;;
+    --repeat) repeat=$2; shift 2 ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    *) echo "connmem.sh: unknown argument $1" >&2; exit 2 ;;
+    esac
+done
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+case $build in /*) ;; *) build="$root/$build" ;; esac
+connmem="$build/bench/connmem/corio-connmem"
+[ -x "$connmem" ] || { echo "connmem.sh: $connmem not built (ninja -C $build corio-connmem)" >&2; exit 1; }
+ulimit -n 20000
+work=$(mktemp -d /tmp/corio-connmem.XXXXXX)
+# shellcheck source=../load/servers.sh
+source "$here/../load/servers.sh"
+servers_setup "$root" "$build" "$work" 18280
+trap 'servers_stop_all; rm -rf "$work"' EXIT
+
+median() { sort -n | awk '{a[NR]=$1} END {if (NR) printf "%s (%s-%s)", a[int((NR+1)/2)], a[1], a[NR]}'; }
+echo "| server | bytes per idle connection: median (min-max) | RSS with $connections connections, MiB: median (min-max) |"
+echo "|---|---|---|"
+for s in $servers; do
+    : >"$work/per" && : >"$work/rss"
+    for i in $(seq "$repeat"); do
+        server_start "$s"
+        server_wait "$s" /plaintext
+        line=$(timeout 120 taskset -c 1 "$connmem" --pid "${server_pid[$s]}" --port "${server_port[$s]}" \
+            --connections "$connections" --json)
+        server_stop "$s"
+        echo "$line" | python3 -c 'import json,sys; r=json.load(sys.stdin); print(round(r["bytes_per_connection"]))' >>"$work/per"
+        echo "$line" | python3 -c 'import json,sys; r=json.load(sys.stdin); print(round(r["rss_after_kib"]/1024, 1))' >>"$work/rss"
+    done
+    echo "| $s | $(median <"$work/per") | $(median <"$work/rss") |"
+done
