@@ -3,19 +3,20 @@
 # Memory per idle keep-alive connection for each server of bench/load/servers.sh: starts a server
 # (CPU 0), runs corio-connmem against it (CPU 1) --repeat times, each time with a freshly started
 # server, and prints a markdown table of the RSS growth per connection (median, min-max) and the
-# RSS with the connections open.
+# RSS with the connections open. --warmup-requests goes to corio-connmem (see its --help).
 #
 #   bench/connmem/connmem.sh [--build build/release] [--servers "corio nginx h2o"] [--connections 10000]
-#                            [--repeat 3]
+#                            [--repeat 3] [--warmup-requests 128]
 set -euo pipefail
 
-build=build/release servers="corio nginx h2o" connections=10000 repeat=3
+build=build/release servers="corio nginx h2o" connections=10000 repeat=3 warmup_requests=128
 while [ $# -gt 0 ]; do
     case $1 in
     --build) build=$2; shift 2 ;;
     --servers) servers=$2; shift 2 ;;
     --connections) connections=$2; shift 2 ;;
     --repeat) repeat=$2; shift 2 ;;
+    --warmup-requests) warmup_requests=$2; shift 2 ;;
     -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
     *) echo "connmem.sh: unknown argument $1" >&2; exit 2 ;;
     esac
@@ -41,7 +42,7 @@ for s in $servers; do
         server_start "$s"
         server_wait "$s" /plaintext
         line=$(timeout 120 taskset -c 1 "$connmem" --pid "${server_pid[$s]}" --port "${server_port[$s]}" \
-            --connections "$connections" --json)
+            --connections "$connections" --warmup-requests "$warmup_requests" --json)
         server_stop "$s"
         echo "$line" | python3 -c 'import json,sys; r=json.load(sys.stdin); print(round(r["bytes_per_connection"]))' >>"$work/per"
         echo "$line" | python3 -c 'import json,sys; r=json.load(sys.stdin); print(round(r["rss_after_kib"]/1024, 1))' >>"$work/rss"

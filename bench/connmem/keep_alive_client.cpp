@@ -36,7 +36,7 @@ bool keep_alive_client::fail(const std::string& what, int fd) {
     return false;
 }
 
-bool keep_alive_client::open_one() {
+bool keep_alive_client::open_one(unsigned requests) {
     if (_request.empty())
         _request = "GET " + _target.path + " HTTP/1.1\r\nHost: " + _target.address + ":" +
                    std::to_string(_target.port) + "\r\nConnection: keep-alive\r\n\r\n";
@@ -55,9 +55,11 @@ bool keep_alive_client::open_one() {
         return fail("not a numeric IPv4 address: " + _target.address, fd);
     if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0)
         return fail(std::string("connect: ") + std::strerror(errno), fd);
-    if (::send(fd, _request.data(), _request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(_request.size()))
-        return fail(std::string("send: ") + std::strerror(errno), fd);
-    if (!read_response(fd)) return fail(_error, fd);
+    for (unsigned i = 0; i < requests; ++i) {
+        if (::send(fd, _request.data(), _request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(_request.size()))
+            return fail(std::string("send: ") + std::strerror(errno), fd);
+        if (!read_response(fd)) return fail(_error, fd);
+    }
     _fds.push_back(fd);
     return true;
 }

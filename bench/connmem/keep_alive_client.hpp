@@ -27,8 +27,9 @@ public:
     keep_alive_client(const keep_alive_client&) = delete;
     keep_alive_client& operator=(const keep_alive_client&) = delete;
 
-    /// Opens one connection, sends the request and reads the response; false (with error()) on failure.
-    bool open_one();
+    /// Opens one connection, sends the request `requests` times (each after the previous answer) and
+    /// reads the responses; false (with error()) on failure.
+    bool open_one(unsigned requests = 1);
     /// Closes every connection.
     void close_all() noexcept;
     /// Connections currently open.

@@ -3,6 +3,11 @@
 // RSS (VmRSS of PID and its children), opens N connections with one request answered on each,
 // keeps them open and idle, waits for the server to settle, reads the RSS again and prints
 // (after - before) / N. Works against any HTTP/1.1 server on a numeric IPv4 address.
+//
+// Before the first reading, --warmup connections each send --warmup-requests requests and close:
+// memory a server touches once whatever the number of connections (a pool of receive buffers that
+// the kernel fills one after another, the first requests' one-time allocations) is then already
+// in the "before" figure and not charged to the connections. --warmup-requests 1 charges it.
 #include <charconv>
 #include <chrono>
 #include <cstdio>
@@ -17,14 +22,17 @@ namespace {
 
 void usage(std::FILE* to) {
     std::fputs("usage: corio-connmem --pid PID --port PORT [--connections N] [--address 127.0.0.1]\n"
-               "                     [--path /plaintext] [--warmup 16] [--settle-ms 1000] [--hold S] [--json]\n"
+               "                     [--path /plaintext] [--warmup 16] [--warmup-requests 128] [--settle-ms 1000]\n"
+               "                     [--hold S] [--json]\n"
                "  --pid PID         the server process (its direct children's RSS is added: nginx workers)\n"
                "  --port PORT       the server's port\n"
                "  --connections N   keep-alive connections to open and keep idle (default 10000)\n"
                "  --address ADDR    numeric IPv4 address (default 127.0.0.1)\n"
                "  --path PATH       the GET request's target (default /plaintext)\n"
-               "  --warmup N        connections opened, used once and closed before the first reading\n"
-               "                    (default 16): one-time allocations of the first requests are not counted\n"
+               "  --warmup N        connections opened, used and closed before the first reading (default 16)\n"
+               "  --warmup-requests R  requests sent one after another on each warm-up connection (default\n"
+               "                    128): memory touched once whatever the connections (receive buffer pools,\n"
+               "                    first-request allocations) is not charged to them; 1 charges it\n"
                "  --settle-ms MS    wait before each RSS reading (default 1000)\n"
                "  --hold S          keep the connections open S more seconds after the reading (default 0)\n"
                "  --json            print one JSON object instead of text\n"
@@ -42,7 +50,8 @@ bool number(const char* text, unsigned long max, unsigned long& out) {
 
 int main(int argc, char** argv) {
     corio::bench::client_target target;
-    unsigned long pid = 0, port = 0, connections = 10000, warmup = 16, settle_ms = 1000, hold = 0;
+    unsigned long pid = 0, port = 0, connections = 10000, warmup = 16, warmup_requests = 128, settle_ms = 1000,
+                  hold = 0;
     bool json = false;
     for (int i = 1; i < argc; ++i) {
         const std::string_view arg = argv[i];
@@ -62,6 +71,8 @@ int main(int argc, char** argv) {
             ok = number(value, 1000000, connections) && connections > 0;
         } else if (arg == "--warmup") {
             ok = number(value, 100000, warmup);
+        } else if (arg == "--warmup-requests") {
+            ok = number(value, 1000000, warmup_requests) && warmup_requests > 0;
         } else if (arg == "--settle-ms") {
             ok = number(value, 600000, settle_ms);
         } else if (arg == "--hold") {
@@ -90,7 +101,7 @@ int main(int argc, char** argv) {
 
     corio::bench::keep_alive_client client(target);
     for (unsigned long i = 0; i < warmup; ++i) {
-        if (!client.open_one()) {
+        if (!client.open_one(static_cast<unsigned>(warmup_requests))) {
             std::fprintf(stderr, "corio-connmem: warm-up connection %lu: %s\n", i, client.error().c_str());
             return 1;
         }
@@ -121,9 +132,10 @@ int main(int argc, char** argv) {
         (static_cast<double>(*after) - static_cast<double>(*before)) * 1024.0 / static_cast<double>(connections);
     if (json) {
         std::printf("{\"connections\":%lu,\"rss_before_kib\":%llu,\"rss_after_kib\":%llu,"
-                    "\"bytes_per_connection\":%.1f,\"open_seconds\":%.3f}\n",
+                    "\"bytes_per_connection\":%.1f,\"open_seconds\":%.3f,\"warmup_connections\":%lu,"
+                    "\"warmup_requests\":%lu}\n",
                     connections, static_cast<unsigned long long>(*before), static_cast<unsigned long long>(*after),
-                    per_connection, open_s);
+                    per_connection, open_s, warmup, warmup_requests);
     } else {
         std::printf("connections          %lu (opened in %.2f s, one request answered on each, now idle)\n"
                     "server RSS before    %llu KiB\n"
