@@ -29,4 +29,11 @@ std::optional<std::string_view> request::header(std::string_view name) const noe
     return std::nullopt;
 }
 
+std::string_view request::param(std::string_view name) const noexcept {
+    for (std::size_t i = 0; i < _params.count; ++i) {
+        if (_params.names[i] == name) return _params.values[i];
+    }
+    return {};
+}
+
 } // namespace corio::http

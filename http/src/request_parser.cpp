@@ -10,6 +10,35 @@
 
 namespace corio::http {
 
+namespace {
+
+http::method map_method(std::uint8_t m) noexcept {
+    switch (m) {
+    case HTTP_GET:
+        return method::get;
+    case HTTP_HEAD:
+        return method::head;
+    case HTTP_POST:
+        return method::post;
+    case HTTP_PUT:
+        return method::put;
+    case HTTP_DELETE:
+        return method::delete_;
+    case HTTP_PATCH:
+        return method::patch;
+    case HTTP_OPTIONS:
+        return method::options;
+    case HTTP_CONNECT:
+        return method::connect;
+    case HTTP_TRACE:
+        return method::trace;
+    default:
+        return method::other;
+    }
+}
+
+} // namespace
+
 struct request_parser::state {
     llhttp_t parser{};
     llhttp_settings_t settings{};
@@ -32,10 +61,40 @@ struct request_parser::state {
     std::string body_scratch; // de-chunked bodies; keeps its capacity between requests
     bool headers_done = false;
     bool message_done = false;
+    bool head_paused = false; // the route streams the body: parsing stopped after the head
     bool keep_alive = true;
     http::status error_status = status::bad_request;
+    const router* routes = nullptr;
+    request* out = nullptr;
+    parse_outcome* result = nullptr;
+    std::uint64_t body_limit = 0;
 
     static state& of(llhttp_t* p) { return *static_cast<state*>(p->data); }
+
+    // Fills the request from the parsed head and looks up its route.
+    void fill_head() {
+        const std::string_view target(url_at == nullptr ? "" : url_at, url_length);
+        // Absolute form (RFC 9112 3.2.2): route on the path; the authority is not ours to check.
+        std::string_view path = target;
+        if (const std::size_t scheme = target.find("://");
+            scheme != std::string_view::npos && !target.starts_with('/')) {
+            const std::size_t slash = target.find_first_of("/?", scheme + 3);
+            path =
+                slash == std::string_view::npos || target[slash] == '?' ? std::string_view("/") : target.substr(slash);
+        }
+        const std::size_t question = target.find('?');
+        out->_method = map_method(parser.method);
+        out->_method_name = {method_at == nullptr ? "" : method_at, method_length};
+        out->_version_minor = parser.http_minor;
+        out->_target = target;
+        out->_path = path.substr(0, path.find('?'));
+        out->_query = question == std::string_view::npos ? std::string_view() : target.substr(question + 1);
+        out->_headers = {headers.data(), header_count};
+        const std::optional<std::string_view> expect = out->header("Expect");
+        result->expect_continue = expect && expect->size() == 12 && expect->substr(0, 4) == "100-";
+        out->_params.count = 0;
+        result->route = routes == nullptr ? route_match{} : routes->find(out->_method, out->_path, &out->_params);
+    }
 
     int fail(http::status s) {
         error_status = s;
@@ -121,16 +180,29 @@ struct request_parser::state {
             s.fail(status::request_header_fields_too_large);
             return -1;
         }
-        if ((p->flags & F_CONTENT_LENGTH) != 0 && p->content_length > s.limits.max_body_bytes) {
+        s.headers_done = true;
+        s.fill_head();
+        s.body_limit = s.limits.max_body_bytes;
+        const endpoint* target = s.result->route.target;
+        if (target != nullptr && target->options.max_body_bytes != 0) s.body_limit = target->options.max_body_bytes;
+        if ((p->flags & F_CONTENT_LENGTH) != 0 && p->content_length > s.body_limit) {
             s.fail(status::payload_too_large);
             return -1;
         }
-        s.headers_done = true;
-        return 0;
+        const bool has_body = (p->flags & F_CHUNKED) != 0 || p->content_length > 0;
+        if (target == nullptr || !target->options.stream_body || !has_body || p->upgrade != 0) return 0;
+        // The handler reads the body itself. llhttp checks the transfer codings after this callback,
+        // so a streamed body gets the same checks here (RFC 9112 6.1: chunked must come last).
+        if ((p->flags & F_TRANSFER_ENCODING) != 0 && (p->flags & F_CHUNKED) == 0) {
+            s.fail(status::not_implemented);
+            return -1;
+        }
+        s.head_paused = true;
+        return HPE_PAUSED;
     }
     static int on_body(llhttp_t* p, const char* at, std::size_t n) {
         state& s = of(p);
-        if (s.body_length + n > s.limits.max_body_bytes) return s.fail(status::payload_too_large);
+        if (s.body_length + n > s.body_limit) return s.fail(status::payload_too_large);
         if (s.body_at == nullptr) {
             s.body_at = at;
         } else if (!s.body_copied && s.body_at + s.body_length == at) {
@@ -157,31 +229,6 @@ struct request_parser::state {
 
 namespace {
 
-http::method map_method(std::uint8_t m) noexcept {
-    switch (m) {
-    case HTTP_GET:
-        return method::get;
-    case HTTP_HEAD:
-        return method::head;
-    case HTTP_POST:
-        return method::post;
-    case HTTP_PUT:
-        return method::put;
-    case HTTP_DELETE:
-        return method::delete_;
-    case HTTP_PATCH:
-        return method::patch;
-    case HTTP_OPTIONS:
-        return method::options;
-    case HTTP_CONNECT:
-        return method::connect;
-    case HTTP_TRACE:
-        return method::trace;
-    default:
-        return method::other;
-    }
-}
-
 // One table from parser errors to the status sent before closing. llhttp reports a version it
 // does not know and junk after the version with one code; only the former is a 505.
 http::status status_for(llhttp_errno_t err, const char* reason) noexcept {
@@ -198,9 +245,10 @@ http::status status_for(llhttp_errno_t err, const char* reason) noexcept {
 
 } // namespace
 
-request_parser::request_parser(const parse_limits& limits) : _state(std::make_unique<state>()) {
+request_parser::request_parser(const parse_limits& limits, const router* routes) : _state(std::make_unique<state>()) {
     state& s = *_state;
     s.limits = limits;
+    s.routes = routes;
     s.headers.resize(limits.max_headers);
     llhttp_settings_init(&s.settings);
     s.settings.on_method = &state::on_method;
@@ -226,37 +274,31 @@ parse_outcome request_parser::parse(std::span<char> data, request& out) {
     s.field_length = s.value_length = s.url_length = s.method_length = s.body_length = 0;
     s.head_end = data.data();
     s.body_copied = false;
-    s.headers_done = s.message_done = false;
+    s.headers_done = s.message_done = s.head_paused = false;
     s.error_status = status::bad_request;
 
-    const llhttp_errno_t err = llhttp_execute(&s.parser, data.data(), data.size());
     parse_outcome result;
-    const auto fill = [&] {
-        const std::string_view target(s.url_at == nullptr ? "" : s.url_at, s.url_length);
-        // Absolute form (RFC 9112 3.2.2): route on the path; the authority is not ours to check.
-        std::string_view path = target;
-        if (const std::size_t scheme = target.find("://");
-            scheme != std::string_view::npos && !target.starts_with('/')) {
-            const std::size_t slash = target.find_first_of("/?", scheme + 3);
-            path =
-                slash == std::string_view::npos || target[slash] == '?' ? std::string_view("/") : target.substr(slash);
+    s.out = &out;
+    s.result = &result;
+    const llhttp_errno_t err = llhttp_execute(&s.parser, data.data(), data.size());
+    out._body = {};
+    out._body_read = 0;
+    if (s.head_paused && err == HPE_PAUSED) {
+        result.what = parse_outcome::kind::head;
+        result.consumed = static_cast<std::size_t>(llhttp_get_error_pos(&s.parser) - data.data());
+        out._keep_alive = llhttp_should_keep_alive(&s.parser) != 0;
+        if ((s.parser.flags & F_CHUNKED) != 0) {
+            result.framing = body_framing::chunked;
+        } else {
+            result.framing = body_framing::length;
+            result.body_length = s.parser.content_length;
         }
-        const std::size_t question = target.find('?');
-        out._method = map_method(s.parser.method);
-        out._method_name = {s.method_at == nullptr ? "" : s.method_at, s.method_length};
-        out._version_minor = s.parser.http_minor;
-        out._target = target;
-        out._path = path.substr(0, path.find('?'));
-        out._query = question == std::string_view::npos ? std::string_view() : target.substr(question + 1);
-        out._headers = {s.headers.data(), s.header_count};
-        const std::optional<std::string_view> expect = out.header("Expect");
-        result.expect_continue = expect && expect->size() == 12 && expect->substr(0, 4) == "100-";
-    };
+        return result;
+    }
     if (s.message_done && (err == HPE_PAUSED || err == HPE_PAUSED_UPGRADE)) {
         result.what = parse_outcome::kind::complete;
         result.consumed = static_cast<std::size_t>(llhttp_get_error_pos(&s.parser) - data.data());
         result.upgrade = s.parser.upgrade != 0;
-        fill();
         out._keep_alive = s.keep_alive && !result.upgrade;
         out._body = s.body_copied ? std::string_view(s.body_scratch)
                                   : std::string_view(s.body_at == nullptr ? "" : s.body_at, s.body_length);
@@ -273,7 +315,6 @@ parse_outcome request_parser::parse(std::span<char> data, request& out) {
         result.what = parse_outcome::kind::incomplete;
         if (s.headers_done) {
             result.head_complete = true;
-            fill();
             out._keep_alive = llhttp_should_keep_alive(&s.parser) != 0;
             out._body = {};
             if ((s.parser.flags & F_CONTENT_LENGTH) != 0 && (s.parser.flags & F_CHUNKED) == 0) {

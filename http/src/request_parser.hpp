@@ -12,6 +12,7 @@
 #include <span>
 
 #include <corio/http/request.hpp>
+#include <corio/http/router.hpp>
 #include <corio/http/status.hpp>
 
 namespace corio::http {
@@ -21,25 +22,35 @@ struct parse_limits {
     std::uint32_t max_url_bytes = 8192;
     std::uint32_t max_header_bytes = 16384;
     std::uint32_t max_headers = 64;
-    std::uint32_t max_body_bytes = 1 << 20;
+    std::uint64_t max_body_bytes = 1 << 20; ///< for routes that do not set their own
 };
+
+/// How a request body is delimited.
+enum class body_framing : std::uint8_t { none, length, chunked };
 
 /// What one parse() call found at the start of the span.
 struct parse_outcome {
-    enum class kind : std::uint8_t { complete, incomplete, error };
+    /// complete: the whole request is there; head: its route streams the body, which follows the
+    /// `consumed` bytes of the head; incomplete: more bytes are needed; error: answer and close.
+    enum class kind : std::uint8_t { complete, head, incomplete, error };
     kind what = kind::incomplete;
+    route_match route;                                     ///< complete/head: the route found once the head was parsed
+    body_framing framing = body_framing::none;             ///< head: how the streamed body is delimited
+    std::uint64_t body_length = 0;                         ///< head with framing::length: the body's size
     http::status error_status = http::status::bad_request; ///< for errors: the status to answer with
     bool upgrade = false;         ///< complete, but the connection asked to switch protocols (or CONNECT)
     bool head_complete = false;   ///< incomplete, but the head is parsed (request filled, body empty)
     bool expect_continue = false; ///< the head carries `Expect: 100-continue`
-    std::size_t consumed = 0;     ///< complete: bytes of this request
+    std::size_t consumed = 0;     ///< complete: bytes of this request; head: bytes of the head
     std::size_t need = 0;         ///< incomplete: bytes needed before parsing again makes sense (0: any more)
 };
 
 /// Parses requests with llhttp in strict mode (no lenient flags).
 class request_parser {
 public:
-    explicit request_parser(const parse_limits& limits);
+    /// A parser enforcing `limits` that looks requests up in `routes` (if any) as soon as their head
+    /// is parsed, for the route's body limit and body streaming.
+    explicit request_parser(const parse_limits& limits, const router* routes = nullptr);
     ~request_parser();
     request_parser(const request_parser&) = delete;
     request_parser& operator=(const request_parser&) = delete;

@@ -17,6 +17,13 @@ response response::copy_of(std::string_view body, std::string_view content_type,
     return r;
 }
 
+response response::stream(body_producer producer, std::string_view content_type, status code) {
+    response r(code);
+    r.set_content_type(content_type);
+    r._producer = std::move(producer);
+    return r;
+}
+
 response& response::add_header(std::string_view name, std::string_view value) {
     _headers.append(name);
     _headers.append(std::string_view(": "));

@@ -15,6 +15,7 @@ constexpr std::string_view content_type_name = "Content-Type: ";
 constexpr std::string_view content_length_name = "Content-Length: ";
 constexpr std::string_view close_line = "Connection: close\r\n";
 constexpr std::string_view keep_alive_line = "Connection: keep-alive\r\n";
+constexpr std::string_view chunked_line = "Transfer-Encoding: chunked\r\n";
 constexpr std::string_view crlf = "\r\n";
 
 struct appender {
@@ -50,11 +51,15 @@ void write_response(net::tcp_connection& out, const response& res, const respons
     const std::string_view extra = res.extra_headers();
     const std::string_view connection = framing.close ? close_line : framing.keep_alive_header ? keep_alive_line : "";
     const std::string_view sent_body = framing.head || bodiless ? std::string_view() : body;
+    // A streamed body has no length up front: chunked, or (HTTP/1.0) ended by closing.
+    const bool has_length = !bodiless && !res.streamed();
+    const std::string_view coding = framing.chunked && !bodiless ? chunked_line : "";
 
     std::size_t head_size = 9 + 3 + 1 + reason.size() + 2 + server_line.size() + framing.date_line.size() +
                             extra.size() + connection.size() + crlf.size();
     if (!type.empty()) head_size += content_type_name.size() + type.size() + 2;
-    if (!bodiless) head_size += content_length_name.size() + length_size + 2;
+    if (has_length) head_size += content_length_name.size() + length_size + 2;
+    head_size += coding.size();
 
     // Typical responses are serialized with one reservation; a large body goes through write().
     const std::size_t inline_body =
@@ -73,11 +78,12 @@ void write_response(net::tcp_connection& out, const response& res, const respons
         a.put(type);
         a.put(crlf);
     }
-    if (!bodiless) {
+    if (has_length) {
         a.put(content_length_name);
         a.put({length_text, length_size});
         a.put(crlf);
     }
+    a.put(coding);
     a.put(extra);
     a.put(connection);
     a.put(crlf);

@@ -16,9 +16,10 @@ struct response_framing {
     bool head = false;              ///< HEAD request: send the headers only
     bool close = false;             ///< add "Connection: close"
     bool keep_alive_header = false; ///< HTTP/1.0 keep-alive: add "Connection: keep-alive"
+    bool chunked = false;           ///< streamed body: add "Transfer-Encoding: chunked"
 };
 
-/// Appends `res` to `out`'s output (does not flush).
+/// Appends `res` to `out`'s output (does not flush); for a streamed response only its head.
 void write_response(net::tcp_connection& out, const response& res, const response_framing& framing);
 
 } // namespace corio::http

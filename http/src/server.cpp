@@ -32,7 +32,8 @@ void on_accept(void* context, int fd) {
 
 server::shard_state::shard_state(corio::shard& s, const server& server_owner, int listen_fd)
     : net::connection_set(s), timer([](timer& t) { static_cast<shard_state&>(t).close_all(); }), owner(server_owner),
-      listener(s.reactor(), listen_fd, &on_accept, this), parser(limits_of(server_owner.config())) {}
+      listener(s.reactor(), listen_fd, &on_accept, this),
+      parser(limits_of(server_owner.config()), &server_owner.routes()) {}
 
 // Connections refer to the listener and parser: they go first, before the members do.
 server::shard_state::~shard_state() {
@@ -52,8 +53,8 @@ void server::shard_state::connection_closed() noexcept {
 
 server_stats server::shard_state::stats() const {
     const net::connection_stats& c = net::connection_set::stats();
-    return {requests,   parse_errors, c.opened,          c.closed,           size(),
-            c.bytes_in, c.bytes_out,  c.recv_no_buffers, listener.backoffs()};
+    return {requests, parse_errors, handler_timeouts, c.opened,          c.closed,
+            size(),   c.bytes_in,   c.bytes_out,      c.recv_no_buffers, listener.backoffs()};
 }
 
 server::server(router routes, server_config config) : _routes(std::move(routes)), _config(std::move(config)) {}

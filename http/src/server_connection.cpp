@@ -1,24 +1,33 @@
 // SPDX-License-Identifier: MIT
+#include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <exception>
 
+#include "exchange.hpp"
 #include "response_writer.hpp"
 #include "server_shard.hpp"
 
 namespace corio::http {
 
 // The idle-connection budget (DESIGN.md: at most 128 bytes of RSS per idle keep-alive connection,
-// allocator rounding included); mimalloc rounds this object up to its 112-byte size class.
-static_assert(sizeof(server_connection) <= 112, "server_connection outgrew its memory budget");
+// allocator rounding included); mimalloc rounds this object up to its 128-byte size class.
+static_assert(sizeof(server_connection) <= 128, "server_connection outgrew its memory budget");
 
 namespace {
 constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
+
+void report_throw(std::string_view path, const char* what) {
+    std::fprintf(stderr, "corio: handler threw for %.*s: %s\n", static_cast<int>(path.size()), path.data(), what);
 }
+} // namespace
 
 server_connection::server_connection(server::shard_state& state, int fd) noexcept
     : tcp_connection(state, fd), timer(&server_connection::on_timer) {}
 
 server_connection::~server_connection() {
+    // A handler still suspended (the client went away, the server stopped) is unwound here.
+    if (_exchange != nullptr) std::exchange(_exchange, nullptr)->cancel();
     owner().shard().reactor().timers().cancel(*this);
     state().connection_closed();
 }
@@ -28,25 +37,70 @@ void server_connection::open() {
     start();
 }
 
+const server_config& server_connection::config() const noexcept {
+    return state().owner.config();
+}
+
+response_framing server_connection::framing(int version_minor, bool head, bool close) const noexcept {
+    response_framing f;
+    f.date_line = state().date.line(owner().shard().reactor().wall_seconds());
+    f.head = head;
+    f.close = close;
+    f.keep_alive_header = !close && version_minor == 0;
+    return f;
+}
+
 void server_connection::arm_timer(phase next) {
-    const server_config& config = state().owner.config();
+    const server_config& c = config();
     reactor& loop = owner().shard().reactor();
-    std::uint32_t timeout = config.idle_timeout_ms;
-    if (next == phase::head) {
+    std::uint32_t timeout = c.idle_timeout_ms; // idle; sending: a client that reads nothing this long is cut
+    switch (next) {
+    case phase::head:
         // Counted from the head's first byte, not pushed back by every trickled byte (slowloris).
         if (_phase == phase::head) return;
-        timeout = config.header_timeout_ms;
-    } else if (next == phase::body) {
-        timeout = config.body_timeout_ms; // progress timeout: every piece of the body re-arms it
+        timeout = c.header_timeout_ms;
+        break;
+    case phase::body:
+        timeout = c.body_timeout_ms; // progress timeout: every piece of the body re-arms it
+        break;
+    case phase::linger:
+        timeout = c.linger_timeout_ms;
+        break;
+    default:
+        break;
     }
     _phase = next;
-    loop.timers().schedule(*this, loop.now_ms() + timeout);
+    std::uint64_t deadline = loop.now_ms() + timeout;
+    // A handler at work has its own deadline; until it answers, that one caps every other.
+    if (_exchange != nullptr && !_exchange->responded() && _exchange->deadline_ms() != 0) {
+        deadline = next == phase::answer ? _exchange->deadline_ms() : std::min(deadline, _exchange->deadline_ms());
+    } else if (next == phase::answer) {
+        loop.timers().cancel(*this); // no deadline
+        return;
+    }
+    loop.timers().schedule(*this, deadline);
 }
 
 void server_connection::on_timer(timer& t) {
     auto& self = static_cast<server_connection&>(t);
-    if (self._phase == phase::idle || self.closing()) {
-        self.abort();
+    detail::exchange* x = self._exchange;
+    if (x != nullptr && !self.closing()) {
+        if (!x->responded() && x->deadline_ms() != 0 && self.owner().shard().reactor().now_ms() >= x->deadline_ms()) {
+            // The handler missed its deadline: unwind it and answer for it.
+            self._exchange = nullptr;
+            x->cancel();
+            ++self.state().handler_timeouts;
+            self.fail(status::service_unavailable);
+        } else if (self._phase == phase::body) {
+            self.arm_timer(phase::answer);
+            x->fail_body(ETIMEDOUT); // the handler decides what to answer; the connection closes after it
+        } else {
+            self.abort(); // a streamed response's client stopped reading
+        }
+        return;
+    }
+    if (self._phase == phase::idle || self._phase == phase::sending || self.closing()) {
+        self.abort(); // nothing to answer: idle, or a client that stopped reading its answers
     } else {
         self.fail(status::request_timeout);
     }
@@ -58,17 +112,59 @@ void server_connection::on_partial_input() {
     if (_phase == phase::body) arm_timer(phase::body);
 }
 
+void server_connection::on_output_sent() {
+    if (_phase == phase::sending) arm_timer(phase::sending); // the client reads: progress
+    if (_exchange != nullptr) _exchange->output_sent();
+}
+
+void server_connection::on_peer_closed() {
+    if (_exchange != nullptr) _exchange->fail_body(ECONNRESET);
+}
+
+void server_connection::on_lingering() {
+    arm_timer(phase::linger);
+}
+
+void server_connection::want_input() noexcept {
+    if (reading_paused()) flush(); // once the output is out, the connection resumes reading
+}
+
+void server_connection::exchange_started(detail::exchange& x, phase next) {
+    _exchange = &x;
+    arm_timer(next);
+}
+
+void server_connection::exchange_finished(bool close, bool unread_body) {
+    _exchange = nullptr;
+    if (close) {
+        close_after_flush(unread_body);
+        return;
+    }
+    arm_timer(phase::idle);
+    want_input(); // requests that arrived meanwhile are waiting
+}
+
 std::size_t server_connection::on_data(std::span<char> data) {
     server::shard_state& st = state();
     const server_config& config = st.owner.config();
     std::size_t offset = 0;
+    if (_exchange != nullptr) {
+        // A request in progress: input is its streamed body, or waits (reading paused) until it ends.
+        offset = _exchange->feed(data);
+        if (_exchange != nullptr) {
+            if (offset < data.size()) pause_reading();
+            return offset;
+        }
+    }
     bool wrote = false;
     while (offset < data.size() && !closing()) {
         // Backpressure: a client that pipelines without reading stops being read, so the unsent
         // output stays bounded; reading resumes once the output has drained.
         if (pending_output() >= config.max_pending_output) {
             pause_reading();
-            break;
+            arm_timer(phase::sending); // cut only if the client stops reading altogether
+            if (wrote) flush();
+            return offset;
         }
         const parse_outcome parsed = st.parser.parse(data.subspan(offset), st.scratch);
         if (parsed.what == parse_outcome::kind::incomplete) {
@@ -77,7 +173,7 @@ std::size_t server_connection::on_data(std::span<char> data) {
                 arm_timer(phase::head);
             } else {
                 arm_timer(phase::body);
-                if (parsed.expect_continue && !_continue_sent) wrote |= answer_expect_continue(st.scratch);
+                if (parsed.expect_continue && !_continue_sent) wrote |= answer_expect_continue(st.scratch, parsed);
             }
             break;
         }
@@ -87,14 +183,23 @@ std::size_t server_connection::on_data(std::span<char> data) {
             fail(parsed.error_status);
             return data.size();
         }
+        const std::span<const char> raw = data.subspan(offset, parsed.consumed);
         offset += parsed.consumed;
         ++st.requests;
         _continue_sent = false;
         _phase = phase::idle; // a pipelined request after this one gets a header timeout of its own
         // Draining: requests already received are all answered; the close goes on the last of them.
         const bool close = !st.scratch.keep_alive() || parsed.upgrade || (st.draining() && offset == data.size());
-        serve(st.scratch, close);
-        if (close) close_after_flush();
+        serve(st.scratch, parsed, raw, close);
+        if (_exchange != nullptr && parsed.what == parse_outcome::kind::head) {
+            offset += _exchange->feed(data.subspan(offset)); // the streamed body's first bytes
+        }
+        if (_exchange != nullptr) {
+            // Responses go out in request order: the next request waits for this one's answer.
+            if (offset < data.size()) pause_reading();
+            flush();
+            return offset;
+        }
     }
     if (offset == data.size() && !closing()) arm_timer(phase::idle);
     if (wrote) flush();
@@ -103,71 +208,70 @@ std::size_t server_connection::on_data(std::span<char> data) {
 
 // Expect: 100-continue (RFC 9110 10.1.1): invite the body only if a handler will read it;
 // otherwise answer the final status now and close rather than read a body nobody wants.
-bool server_connection::answer_expect_continue(request& req) {
-    const route_match match = state().owner.routes().find(req.method(), req.path());
+bool server_connection::answer_expect_continue(request& req, const parse_outcome& parsed) {
     _continue_sent = true;
-    if (match.target != nullptr) {
+    if (parsed.route.target != nullptr) {
         write(continue_line);
         return true;
     }
-    serve(req, true);
-    close_after_flush();
+    serve(req, parsed, {}, true);
+    close_after_flush(true); // the body may come anyway
     return true;
 }
 
-void server_connection::serve(request& req, bool close) {
-    server::shard_state& st = state();
-    response_framing framing;
-    framing.date_line = st.date.line(owner().shard().reactor().wall_seconds());
-    framing.head = req.method() == method::head;
-    framing.close = close;
-    framing.keep_alive_header = !close && req.version_minor() == 0;
-
-    if (req.method() == method::options && req.target() == "*") {
-        response res(status::ok);
-        res.add_header("Allow", "GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS");
-        write_response(*this, res, framing);
+void server_connection::serve(request& req, const parse_outcome& parsed, std::span<const char> raw, bool close) {
+    const bool head = req.method() == method::head;
+    const response_framing framed = framing(req.version_minor(), head, close);
+    const route_match& match = parsed.route;
+    if (match.target == nullptr) {
+        if (req.method() == method::options && req.target() == "*") {
+            response res(status::ok);
+            res.add_header("Allow", "GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS");
+            write_response(*this, res, framed);
+        } else if (!match.path_known) {
+            write_response(*this, response::text("Not Found", status::not_found), framed);
+        } else {
+            response res = response::text("Method Not Allowed", status::method_not_allowed);
+            char allow[96];
+            std::size_t n = 0;
+            for (std::size_t m = 0; m < method_count; ++m) {
+                if ((match.allowed_methods & (1U << m)) == 0) continue;
+                const std::string_view name = method_name(static_cast<method>(m));
+                if (n != 0) allow[n++] = ',', allow[n++] = ' ';
+                name.copy(allow + n, name.size());
+                n += name.size();
+            }
+            res.add_header("Allow", {allow, n});
+            write_response(*this, res, framed);
+        }
+        if (close) close_after_flush();
         return;
     }
-    const route_match match = st.owner.routes().find(req.method(), req.path());
-    if (match.target == nullptr) {
-        if (!match.path_known) {
-            write_response(*this, response::text("Not Found", status::not_found), framing);
-            return;
-        }
-        response res = response::text("Method Not Allowed", status::method_not_allowed);
-        char allow[96];
-        std::size_t n = 0;
-        for (std::size_t m = 0; m < method_count; ++m) {
-            if ((match.allowed_methods & (1U << m)) == 0) continue;
-            const std::string_view name = method_name(static_cast<method>(m));
-            if (n != 0) allow[n++] = ',', allow[n++] = ' ';
-            name.copy(allow + n, name.size());
-            n += name.size();
-        }
-        res.add_header("Allow", {allow, n});
-        write_response(*this, res, framing);
+    if (match.target->async) {
+        detail::exchange::start_async(*this, req, raw, parsed, close);
         return;
     }
     // A handler's exception answers 500 for that request; the connection and the shard go on.
     try {
-        write_response(*this, (*match.target)(req), framing);
+        response res = match.target->sync(req);
+        if (res.streamed()) {
+            detail::exchange::start_stream(*this, std::move(res), req.version_minor(), head, close);
+            return;
+        }
+        write_response(*this, res, framed);
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "corio: handler for %.*s threw: %s\n", static_cast<int>(req.path().size()),
-                     req.path().data(), e.what());
-        write_response(*this, response::text("Internal Server Error", status::internal_server_error), framing);
+        report_throw(req.path(), e.what());
+        write_response(*this, response::text("Internal Server Error", status::internal_server_error), framed);
     } catch (...) {
-        write_response(*this, response::text("Internal Server Error", status::internal_server_error), framing);
+        report_throw(req.path(), "an exception not derived from std::exception");
+        write_response(*this, response::text("Internal Server Error", status::internal_server_error), framed);
     }
+    if (close) close_after_flush();
 }
 
 void server_connection::fail(status code) {
-    server::shard_state& st = state();
-    response_framing framing;
-    framing.date_line = st.date.line(owner().shard().reactor().wall_seconds());
-    framing.close = true;
-    write_response(*this, response::text(reason_phrase(code), code), framing);
-    close_after_flush();
+    write_response(*this, response::text(reason_phrase(code), code), framing(1, false, true));
+    close_after_flush(true); // the client may still be sending what was refused
 }
 
 } // namespace corio::http

@@ -10,8 +10,13 @@
 
 #include "date_header.hpp"
 #include "request_parser.hpp"
+#include "response_writer.hpp"
 
 namespace corio::http {
+
+namespace detail {
+class exchange;
+}
 
 /// The timer base is the drain deadline: when it fires, connections still busy are cut.
 struct server::shard_state : net::connection_set, timer {
@@ -30,16 +35,18 @@ struct server::shard_state : net::connection_set, timer {
     date_header date;
     std::uint64_t requests = 0;
     std::uint64_t parse_errors = 0;
+    std::uint64_t handler_timeouts = 0;
 
     server_stats stats() const;
 };
 
 /// One HTTP connection: parses what arrives, runs handlers, queues responses. One timer counts down
-/// the phase it is in: idle between requests (close), a head arriving (408), a body arriving (408).
+/// the phase it is in: idle between requests (close), a head arriving (408), a body arriving (408),
+/// a handler answering (503), a streamed response's client reading (close), the lingering close.
 class server_connection final : public net::tcp_connection, private timer {
 public:
     /// What the connection's single timer is counting down.
-    enum class phase : std::uint8_t { idle, head, body };
+    enum class phase : std::uint8_t { idle, head, body, answer, sending, linger };
 
     server_connection(server::shard_state& state, int fd) noexcept;
     ~server_connection() override;
@@ -47,16 +54,34 @@ public:
     /// Starts receiving and arms the idle timeout.
     void open();
 
+    // For the exchange (the asynchronous request in progress).
+    /// The server's configuration.
+    const server_config& config() const noexcept;
+    /// How a response to a request of `version_minor` (HEAD or not) is framed.
+    response_framing framing(int version_minor, bool head, bool close) const noexcept;
+    /// `x` is now the request in progress; the timer counts down `next` (capped by x's deadline).
+    void exchange_started(detail::exchange& x, phase next);
+    /// The exchange ended (its response is queued); `close`: the connection closes after it,
+    /// lingering if the client may still be sending the `unread_body`.
+    void exchange_finished(bool close, bool unread_body);
+    /// Arms the timer for `next` (the deadline of an exchange in progress caps it).
+    void arm_timer(phase next);
+    /// Asks for more input while reading is paused.
+    void want_input() noexcept;
+
 private:
     std::size_t on_data(std::span<char> data) override;
     void on_partial_input() override;
-    void serve(request& req, bool close);
-    bool answer_expect_continue(request& req);
+    void on_output_sent() override;
+    void on_peer_closed() override;
+    void on_lingering() override;
+    void serve(request& req, const parse_outcome& parsed, std::span<const char> raw, bool close);
+    bool answer_expect_continue(request& req, const parse_outcome& parsed);
     void fail(status code);
-    void arm_timer(phase next);
     server::shard_state& state() const noexcept { return static_cast<server::shard_state&>(owner()); }
     static void on_timer(timer& t);
 
+    detail::exchange* _exchange = nullptr; // the asynchronous request in progress
     phase _phase = phase::idle;
     bool _continue_sent = false; // 100 Continue already sent for the request being received
 };

@@ -69,9 +69,10 @@ void tcp_connection::flush() noexcept {
     _owner->_flush.push_back(this);
 }
 
-void tcp_connection::close_after_flush() noexcept {
+void tcp_connection::close_after_flush(bool linger) noexcept {
     if ((_flags & flag_closed) != 0) return;
     _flags |= flag_closing | flag_close_after_flush;
+    if (linger) _flags |= flag_linger_wanted;
     // Sending continues from the flush list or the in-flight send's completion; with nothing left
     // to send the connection closes there too.
     if ((_flags & flag_send_inflight) == 0) flush();
@@ -137,6 +138,10 @@ void tcp_connection::on_recv(void* object, int result, std::uint32_t flags) {
         }
         // A multishot receive can end after delivering data; keep the connection reading.
         if ((c->_flags & (flag_recv_armed | flag_closing | flag_paused)) == 0) c->start();
+    } else if ((c->_flags & flag_lingering) != 0) {
+        // The peer closed, or something failed: the lingering is over. A cancelled receive (the
+        // pause before the close) is re-armed below.
+        if (result != -ECANCELED) c->abort();
     } else if (result == -ENOBUFS) {
         // The ring ran dry this turn; the data waits in the socket. Buffers come back as this
         // turn's completions are handled, so the set re-arms the receive before the next submit.
@@ -146,6 +151,8 @@ void tcp_connection::on_recv(void* object, int result, std::uint32_t flags) {
             set._starved.push_back(c);
         }
     } else if (result == 0) {
+        c->_flags |= flag_peer_closed;
+        c->on_peer_closed();
         c->close_after_flush(); // orderly shutdown by the peer: answer what was read, then close
     } else if (result == -ECANCELED && !c->closing()) {
         // pause_reading() cancelled the receive. If reading resumed before this completion came,
@@ -154,6 +161,8 @@ void tcp_connection::on_recv(void* object, int result, std::uint32_t flags) {
     } else if (result != -ECANCELED || !c->closing()) {
         c->abort(); // ECONNRESET and friends
     }
+    // A lingering close reads until the peer closes (or its timeout aborts it).
+    if ((c->_flags & (flag_lingering | flag_closed | flag_recv_armed)) == flag_lingering) c->start();
     c->finish_if_done();
 }
 
@@ -223,10 +232,16 @@ void tcp_connection::send_next() {
             return;
         }
         if (_owner->_draining && _spill == nullptr) _flags |= flag_closing | flag_close_after_flush;
-        if ((_flags & flag_close_after_flush) != 0) {
-            // Let the peer read everything before the FIN; then close.
+        if ((_flags & (flag_close_after_flush | flag_lingering)) == flag_close_after_flush) {
+            // Let the peer read everything before the FIN; then close, lingering if it may still send.
             ::shutdown(_fd, SHUT_WR);
-            abort();
+            if ((_flags & flag_peer_closed) != 0 || ((_flags & flag_linger_wanted) == 0 && _spill == nullptr)) {
+                abort();
+                return;
+            }
+            _flags |= flag_lingering;
+            if ((_flags & flag_recv_armed) == 0) start(); // a paused receive is re-armed when its cancel completes
+            on_lingering();
         }
         return;
     }
@@ -248,6 +263,7 @@ void tcp_connection::on_send(void* object, int result, std::uint32_t) {
         c->_pending -= static_cast<std::uint32_t>(result);
         // A short send, or output written while the send was in flight: keep going now.
         c->send_next();
+        if ((c->_flags & flag_closed) == 0) c->on_output_sent();
     }
     c->finish_if_done();
 }

@@ -3,10 +3,11 @@
 // sizes of the output buffers (0 included); the rest is a chunked body. It is decoded piecewise and
 // checked against request_parser (llhttp) parsing `POST / HTTP/1.1\r\nTransfer-Encoding: chunked`
 // + the same bytes in one piece: same accept/reject decision, same payload, same end of the body.
-// The decoder is stricter than llhttp 8 in known places (llhttp skips the byte after a CR and the
-// two after chunk data, and takes empty or odd extension names and values and odd trailer field
-// names); a rejection that llhttp accepts must be one of those: the offending bytes must be
-// invalid by RFC 9112 and repairing them must leave llhttp's result unchanged. Anything else aborts.
+// The decoder is stricter than llhttp 8 in known places (even in its strict mode llhttp takes a bare
+// LF ending the trailers, empty or odd extension names and values, and empty trailer field names;
+// the repairs below also cover the default mode's laxity after a CR and after chunk data); a
+// rejection that llhttp accepts must be one of those: the offending bytes must be invalid by
+// RFC 9112 and repairing them must leave llhttp's result unchanged. Anything else aborts.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>

@@ -1,14 +1,20 @@
 // SPDX-License-Identifier: MIT
 // harness: what the hardening tests (timeouts, limits, smuggling, drain, backpressure, connection
-// limit) share: a server with short test limits on 127.0.0.1, the routes they call, request
-// builders, a timed and watchdogged stop + join, and a clock.
+// limit, streaming) share: a server with short test limits on 127.0.0.1, the routes they call,
+// request builders, a timed and watchdogged stop + join, a clock, the process's memory, and a
+// sender thread that floods a socket.
 #pragma once
 
+#include <sys/socket.h>
+
+#include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <iterator>
 #include <memory>
 #include <mutex>
@@ -185,5 +191,68 @@ inline bool refuses_connections_within(std::uint16_t port, std::chrono::millisec
     }
     return false;
 }
+
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr bool built_with_asan = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+inline constexpr bool built_with_asan = true;
+#else
+inline constexpr bool built_with_asan = false;
+#endif
+#else
+inline constexpr bool built_with_asan = false;
+#endif
+
+/// A field of /proc/self/status in KiB ("VmRSS", "VmHWM"); -1 if missing.
+inline long long status_kib(std::string_view field) {
+    std::ifstream in("/proc/self/status");
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.size() > field.size() && line.compare(0, field.size(), field) == 0 && line[field.size()] == ':') {
+            return std::stoll(line.substr(field.size() + 1));
+        }
+    }
+    return -1;
+}
+
+/// Writes all of `bytes` with plain send() calls from its own thread: the writes block while the
+/// server is not reading, which is the point.
+class flood_sender {
+public:
+    flood_sender(int fd, std::string bytes)
+        : _bytes(std::move(bytes)), _thread([this, fd] {
+              std::string_view rest = _bytes;
+              while (!rest.empty()) {
+                  const ssize_t n = ::send(fd, rest.data(), rest.size(), MSG_NOSIGNAL);
+                  if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue; // EAGAIN: the send timeout
+                  if (n < 0) {
+                      _errno = errno;
+                      break;
+                  }
+                  rest.remove_prefix(static_cast<std::size_t>(n));
+                  _sent += static_cast<std::size_t>(n);
+              }
+          }) {}
+    ~flood_sender() {
+        if (_thread.joinable()) _thread.join();
+    }
+    flood_sender(const flood_sender&) = delete;
+    flood_sender& operator=(const flood_sender&) = delete;
+
+    /// Waits for the last write; returns the bytes written.
+    std::size_t finish() {
+        if (_thread.joinable()) _thread.join();
+        return _sent;
+    }
+    std::size_t size() const noexcept { return _bytes.size(); }
+    int error() const noexcept { return _errno; }
+
+private:
+    std::string _bytes;
+    std::atomic<std::size_t> _sent{0};
+    std::atomic<int> _errno{0};
+    std::thread _thread;
+};
 
 } // namespace corio::test

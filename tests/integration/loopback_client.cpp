@@ -196,9 +196,9 @@ bool loopback_client::read_response(reply& out, bool head_request) noexcept {
     out.status = status;
     std::size_t body_size = 0;
     const bool bodiless = head_request || status < 200 || status == 204 || status == 304;
+    if (!bodiless && !out.header("Content-Length")) return read_streamed_body(out, head_size);
     if (!bodiless) {
         const auto length = out.header("Content-Length");
-        if (!length) return fail("response without Content-Length");
         const char* end = length->data() + length->size();
         if (std::from_chars(length->data(), end, body_size).ptr != end) return fail("malformed Content-Length");
     }
@@ -212,6 +212,61 @@ bool loopback_client::read_response(reply& out, bool head_request) noexcept {
     out.body = {_buffer.get() + head_size, body_size};
     out.raw = {_buffer.get(), head_size + body_size};
     _begin = head_size + body_size;
+    return true;
+}
+
+bool loopback_client::read_streamed_body(reply& out, std::size_t head_size) noexcept {
+    // The views go into the client's own strings: the buffer is reused while the body streams in.
+    _streamed_head.assign(_buffer.get(), head_size);
+    _streamed_body.clear();
+    _begin = head_size;
+    const auto coding = out.header("Transfer-Encoding");
+    // More bytes at _begin..._end: at least `n` of them, or an error.
+    const auto need = [&](std::size_t n) {
+        while (_end - _begin < n) {
+            if (_begin != 0) {
+                std::memmove(_buffer.get(), _buffer.get() + _begin, _end - _begin);
+                _end -= _begin;
+                _begin = 0;
+            }
+            const long got = fill();
+            if (got == 0) return fail("EOF inside a streamed body");
+            if (got < 0) return fail(got == -EAGAIN ? "timed out in a streamed body" : "recv", static_cast<int>(-got));
+        }
+        return true;
+    };
+    if (!coding) { // HTTP/1.0 style: the body ends with the connection
+        for (;;) {
+            _streamed_body.append(_buffer.get() + _begin, _end - _begin);
+            _begin = _end = 0;
+            const long got = fill();
+            if (got == 0) break;
+            if (got < 0) return fail("recv", static_cast<int>(-got));
+        }
+    } else {
+        if (*coding != "chunked") return fail("unexpected Transfer-Encoding");
+        for (;;) {
+            std::size_t line = 0;
+            for (;;) {
+                const std::string_view have(_buffer.get() + _begin, _end - _begin);
+                line = have.find("\r\n");
+                if (line != std::string_view::npos) break;
+                if (!need(have.size() + 1)) return false;
+            }
+            std::size_t size = 0;
+            const char* digits = _buffer.get() + _begin;
+            if (std::from_chars(digits, digits + line, size, 16).ptr != digits + line) return fail("bad chunk size");
+            _begin += line + 2;
+            if (!need(size + 2)) return false;
+            _streamed_body.append(_buffer.get() + _begin, size);
+            if (std::string_view(_buffer.get() + _begin + size, 2) != "\r\n") return fail("chunk without CRLF");
+            _begin += size + 2;
+            if (size == 0) break; // no trailers from corio
+        }
+    }
+    out.head = _streamed_head;
+    out.body = _streamed_body;
+    out.raw = {};
     return true;
 }
 

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 // loopback_client: a blocking POSIX-socket HTTP/1.1 client for the integration tests. Every socket
 // has receive and send timeouts, so a server that never answers fails a test instead of hanging it.
-// Responses are framed by Content-Length (the server always sends it) and returned as views into
-// the client's own buffer; once connected, the client allocates nothing, so the allocation test
-// can drive it inside its measured loop.
+// Responses framed by Content-Length are returned as views into the client's own buffer; once
+// connected, the client allocates nothing for them, so the allocation test can drive it inside its
+// measured loop. Streamed responses (chunked, or ended by the close) are collected into strings.
 #pragma once
 
 #include <cstddef>
@@ -33,7 +33,7 @@ struct reply {
     int status = 0;
     std::string_view head; ///< status line and header fields, including the blank line
     std::string_view body;
-    std::string_view raw; ///< head followed by body, exactly as received
+    std::string_view raw; ///< head followed by body, exactly as received (empty for a streamed body)
 
     /// The value of the first header named `name` (case-insensitive), without surrounding blanks.
     std::optional<std::string_view> header(std::string_view name) const noexcept;
@@ -88,6 +88,8 @@ public:
 private:
     // Reads more bytes into the buffer: >0 bytes, 0 EOF, -errno on failure or timeout.
     long fill() noexcept;
+    // Reads a body without Content-Length (chunked or until EOF) after a head of `head_size` bytes.
+    bool read_streamed_body(reply& out, std::size_t head_size) noexcept;
     bool fail(const char* what, int err = 0) noexcept;
 
     int _fd = -1;
@@ -95,6 +97,8 @@ private:
     std::size_t _capacity = 0;
     std::size_t _begin = 0; // first unconsumed byte
     std::size_t _end = 0;   // one past the last received byte
+    std::string _streamed_head;
+    std::string _streamed_body;
     const char* _error = "";
     int _errno = 0;
 };

@@ -369,23 +369,39 @@ TEST(body_decoder, agrees_with_request_parser) {
 
 // Where llhttp 8 (as built here, LLHTTP_STRICT_MODE 0) skips bytes without looking at them, or
 // accepts what RFC 9112 does not, the decoder refuses: each of these request_parser accepts.
+// llhttp's strict mode (LLHTTP_STRICT_MODE, which corio compiles in) refuses these as the decoder
+// does; its default mode let them through (two of them are request-smuggling vectors).
+TEST(body_decoder, refused_like_strict_llhttp) {
+    request_parser parser({8192, 16384, 64, 1u << 30});
+    for (std::string_view body : {
+             "5\rXhello\r\n0\r\n\r\n",   // any byte after a chunk line's CR
+             "5;a\rXhello\r\n0\r\n\r\n", // the same after an extension
+             "5\r\nhelloXX0\r\n\r\n",    // any two bytes after chunk data
+             "0\r\n\rX",                 // CR and any byte ending the trailer section
+             "0\r\nA : b\r\n\r\n",       // whitespace before ':' in a trailer
+             "0\r\nA b: c\r\n\r\n",      // whitespace inside a trailer field name
+             "0\r\n A: b\r\n\r\n",       // whitespace before a trailer field name
+         }) {
+        std::string whole = "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n" + std::string(body);
+        request req;
+        EXPECT_EQ(parser.parse(std::span<char>(whole.data(), whole.size()), req).what, parse_outcome::kind::error)
+            << body;
+        EXPECT_EQ(decode_every_way(body).what, state::error) << body;
+    }
+}
+
+// Where even strict llhttp is lenient, the streamed path is stricter than the buffered one. The
+// test fails on purpose if Debian's llhttp changes, so that the differences are looked at again.
 TEST(body_decoder, stricter_than_llhttp) {
     request_parser parser({8192, 16384, 64, 1u << 30});
     for (std::string_view body : {
-             "5\rXhello\r\n0\r\n\r\n",           // any byte after a chunk line's CR
-             "5;a\rXhello\r\n0\r\n\r\n",         // the same after an extension
-             "5\r\nhelloXX0\r\n\r\n",            // any two bytes after chunk data
              "0\r\n\n",                          // a bare LF ends the trailer section
-             "0\r\n\rX",                         // so does CR and any byte
              "0\r\nA: b\r\n\n",                  // also after a field
              "5;;a\r\nhello\r\n0\r\n\r\n",       // empty extension name
              "5;=a\r\nhello\r\n0\r\n\r\n",       // the same before '='
              "5;a=\r\nhello\r\n0\r\n\r\n",       // empty extension value
              "5;a=b\"c\"\r\nhello\r\n0\r\n\r\n", // a quote inside a token value
              "0;a=\"\x7f\"\r\n\r\n",             // DEL in a quoted-string
-             "0\r\nA : b\r\n\r\n",               // whitespace before ':' in a trailer
-             "0\r\nA b: c\r\n\r\n",              // whitespace inside a trailer field name
-             "0\r\n A: b\r\n\r\n",               // whitespace before a trailer field name
              "0\r\n: b\r\n\r\n",                 // empty trailer field name
              "0\r\nContent-Length: 5\r\n\r\n",   // a framing field in the trailers
          }) {

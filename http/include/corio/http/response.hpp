@@ -1,17 +1,27 @@
 // SPDX-License-Identifier: MIT
 // response: what a handler returns. Status, content type, extra header fields and a body, held
 // inline for small responses (no allocation for typical API answers); a body may also be a view of
-// memory that outlives the request (string literals). The server adds Server, Date,
-// Content-Length and Connection and serializes it straight into the connection's output.
+// memory that outlives the request (string literals), or be streamed by a producer coroutine of
+// unknown length (sent with chunked transfer-coding). The server adds Server, Date,
+// Content-Length or Transfer-Encoding, and Connection, and serializes it straight into the
+// connection's output.
 #pragma once
 
+#include <functional>
 #include <string_view>
 
 #include <fmt/format.h>
 
+#include <corio/core/task.hpp>
 #include <corio/http/status.hpp>
 
 namespace corio::http {
+
+class body_writer;
+
+/// Produces a streamed body piece by piece with `co_await out.write(bytes)`; runs on the shard of
+/// the request after the response head has been queued.
+using body_producer = std::function<task<void>(body_writer& out)>;
 
 /// An HTTP response under construction; built by handlers, serialized by the server.
 class response {
@@ -26,6 +36,10 @@ public:
     static response text(std::string_view body, status code = status::ok);
     /// A response with `content_type` whose body is a copy of `body`.
     static response copy_of(std::string_view body, std::string_view content_type, status code = status::ok);
+    /// A response whose body `producer` streams (chunked; to an HTTP/1.0 client, ended by closing).
+    /// The producer is stalled while the client reads slower than it writes, so memory stays bounded.
+    static response stream(body_producer producer, std::string_view content_type = "application/octet-stream",
+                           status code = status::ok);
 
     /// The status code.
     http::status status_code() const noexcept { return _status; }
@@ -61,9 +75,14 @@ public:
     std::string_view body() const noexcept {
         return _owns_body ? std::string_view(_body.data(), _body.size()) : _body_view;
     }
+    /// True when the body is streamed by a producer (see stream()).
+    bool streamed() const noexcept { return static_cast<bool>(_producer); }
+    /// The producer of a streamed body.
+    body_producer& producer() noexcept { return _producer; }
 
 private:
     http::status _status;
+    body_producer _producer;
     bool _owns_body = false;
     std::string_view _content_type;
     std::string_view _body_view;

@@ -30,10 +30,13 @@ struct server_config {
     std::uint32_t header_timeout_ms = 10'000; ///< a request head must arrive within this from its first byte (408)
     std::uint32_t body_timeout_ms = 30'000;   ///< longest wait for more of a request body (408)
     std::uint32_t drain_timeout_ms = 10'000;  ///< on stop, in-flight requests get this long before connections are cut
-    std::uint32_t max_url_bytes = 8192;       ///< longer request targets get 414
-    std::uint32_t max_header_bytes = 16384;   ///< request line + headers; more gets 431
-    std::uint32_t max_headers = 64;           ///< header fields; more gets 431
-    std::uint32_t max_body_bytes = 1 << 20;   ///< request bodies; larger gets 413
+    std::uint32_t handler_timeout_ms =
+        30'000;                              ///< an async handler must answer within this (503 and close; 0: no limit)
+    std::uint32_t linger_timeout_ms = 2'000; ///< closing: how long unread input from the client is drained
+    std::uint32_t max_url_bytes = 8192;      ///< longer request targets get 414
+    std::uint32_t max_header_bytes = 16384;  ///< request line + headers; more gets 431
+    std::uint32_t max_headers = 64;          ///< header fields; more gets 431
+    std::uint64_t max_body_bytes = 1 << 20;  ///< request bodies (routes may set their own); larger gets 413
     std::uint32_t max_pending_output = 256 << 10; ///< unsent response bytes per connection before it stops reading
     std::uint32_t max_connections = 100'000;      ///< per shard; at the limit accepting pauses until one closes
 };
@@ -42,6 +45,7 @@ struct server_config {
 struct server_stats {
     std::uint64_t requests = 0;
     std::uint64_t parse_errors = 0;
+    std::uint64_t handler_timeouts = 0; ///< async handlers cut at their deadline (answered 503)
     std::uint64_t connections_opened = 0;
     std::uint64_t connections_closed = 0;
     std::uint64_t connections_open = 0;

@@ -52,15 +52,20 @@ public:
     std::size_t pending_output() const noexcept { return _pending; }
 
     /// Stops delivering input (backpressure): bytes already received are kept, the receive is
-    /// cancelled. Reading resumes by itself once all pending output has been sent.
+    /// cancelled. Reading resumes by itself once all pending output has been sent (and the subclass
+    /// pauses again from on_data if it still cannot take input).
     void pause_reading() noexcept;
     /// True while reading is paused.
     bool reading_paused() const noexcept { return (_flags & flag_paused) != 0; }
     /// True when nothing is half-received, waiting to be sent or in flight: safe to close.
     bool idle() const noexcept { return _spill == nullptr && _pending == 0 && (_flags & flag_send_inflight) == 0; }
 
-    /// Stops reading and closes once the pending output has been sent.
-    void close_after_flush() noexcept;
+    /// Stops reading and closes once the pending output has been sent. With `linger` (the peer may
+    /// still be sending: an unread body, a refused request), or when received input is left unread,
+    /// the close lingers unless the peer has closed: the write side is shut down and input is read
+    /// and discarded until the peer closes or the subclass's linger timeout aborts the connection
+    /// (closing with unread input resets the connection and can destroy the last response in flight).
+    void close_after_flush(bool linger = false) noexcept;
     /// Stops reading and closes now, dropping pending output.
     void abort() noexcept;
     /// True once the connection is closing (no more on_data calls).
@@ -80,6 +85,12 @@ protected:
     /// Input arrived and was kept without an on_data call, fewer bytes than wait_for_input() asked
     /// for (progress, e.g. for a timeout).
     virtual void on_partial_input() {}
+    /// The kernel took some output (progress, e.g. to let a producer write more).
+    virtual void on_output_sent() {}
+    /// The peer closed its side: no more input will come.
+    virtual void on_peer_closed() {}
+    /// The close began to linger (see close_after_flush()); abort() ends it.
+    virtual void on_lingering() {}
 
 private:
     friend class connection_set;
@@ -108,6 +119,9 @@ private:
         flag_close_after_flush = 1 << 5,
         flag_closed = 1 << 6, // descriptor closed; deleted once no completion or list refers to it
         flag_paused = 1 << 7, // input is not delivered until the output has drained
+        flag_peer_closed = 1 << 8,
+        flag_lingering = 1 << 9, // output done and write side shut down: discarding input until the peer closes
+        flag_linger_wanted = 1 << 10,
     };
 
     connection_set* _owner;

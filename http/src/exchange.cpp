@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: MIT
+#include "exchange.hpp"
+
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <new>
+
+#include "response_writer.hpp"
+#include "server_shard.hpp"
+
+namespace corio::http {
+
+namespace detail {
+
+namespace {
+
+constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
+constexpr std::string_view last_chunk = "0\r\n\r\n";
+
+response internal_error() {
+    return response::text("Internal Server Error", status::internal_server_error);
+}
+
+void report(std::string_view what, std::string_view path, const char* detail) {
+    std::fprintf(stderr, "corio: %.*s for %.*s: %s\n", static_cast<int>(what.size()), what.data(),
+                 static_cast<int>(path.size()), path.data(), detail);
+}
+
+} // namespace
+
+exchange::exchange(server_connection& c, bool close) noexcept : _conn(&c), _close(close) {}
+
+exchange::~exchange() = default;
+
+void exchange::start_async(server_connection& c, const request& req, std::span<const char> raw,
+                           const parse_outcome& parsed, bool close) {
+    // One block: the exchange, the header fields, the request's bytes, and a body the parser
+    // de-chunked into its own buffer (a body inside `raw` is rebased like every other view).
+    const std::span<const header_field> headers = req.headers();
+    const auto inside = [&](std::string_view v) {
+        return v.data() >= raw.data() && v.data() + v.size() <= raw.data() + raw.size();
+    };
+    const std::size_t body_outside = inside(req.body()) ? 0 : req.body().size();
+    void* memory = shard_alloc(sizeof(exchange) + headers.size_bytes() + raw.size() + body_outside);
+    auto* x = new (memory) exchange(c, close);
+    auto* fields = reinterpret_cast<header_field*>(x + 1);
+    char* bytes = reinterpret_cast<char*>(fields + headers.size());
+    std::memcpy(bytes, raw.data(), raw.size());
+    const auto rebase = [&](std::string_view v) {
+        return inside(v) && !v.empty() ? std::string_view(bytes + (v.data() - raw.data()), v.size()) : v;
+    };
+    request& r = x->_request;
+    r = req;
+    r._method_name = rebase(req._method_name);
+    r._target = rebase(req._target);
+    r._path = rebase(req._path);
+    r._query = rebase(req._query);
+    for (std::size_t i = 0; i < headers.size(); ++i)
+        fields[i] = {rebase(headers[i].name), rebase(headers[i].value)};
+    r._headers = {fields, headers.size()};
+    for (std::size_t i = 0; i < req._params.count; ++i)
+        r._params.values[i] = rebase(req._params.values[i]);
+    if (body_outside != 0) {
+        char* body = bytes + raw.size();
+        std::memcpy(body, req.body().data(), body_outside);
+        r._body = {body, body_outside};
+    } else {
+        r._body = rebase(req._body);
+    }
+    r._exchange = x;
+
+    const endpoint& target = *parsed.route.target;
+    const server_config& config = c.config();
+    if (parsed.what == parse_outcome::kind::head) {
+        x->_streaming_body = true;
+        x->_expect_continue = parsed.expect_continue;
+        x->_body_limit = target.options.max_body_bytes != 0 ? target.options.max_body_bytes : config.max_body_bytes;
+        x->_decoder.reset(parsed.framing == body_framing::chunked ? body_decoder::framing::chunked
+                                                                  : body_decoder::framing::length,
+                          parsed.body_length, config.max_header_bytes);
+    }
+    if (config.handler_timeout_ms != 0) {
+        x->_deadline_ms = c.owner().shard().reactor().now_ms() + config.handler_timeout_ms;
+    }
+    x->launch(drive(*x, &target, response()));
+}
+
+void exchange::start_stream(server_connection& c, response&& res, int version_minor, bool head, bool close) {
+    auto* x = new (shard_alloc(sizeof(exchange))) exchange(c, close);
+    x->_request._version_minor = static_cast<std::uint8_t>(version_minor);
+    x->_request._method = head ? method::head : method::get;
+    x->launch(drive(*x, nullptr, std::move(res)));
+}
+
+void exchange::launch(task<void> driver) {
+    _driver = driver.release();
+    _conn->exchange_started(*this, _streaming_body ? server_connection::phase::body : server_connection::phase::answer);
+    resume(_driver);
+}
+
+bool exchange::resume(std::coroutine_handle<> h) {
+    const bool nested = _running;
+    _running = true;
+    h.resume();
+    _running = nested;
+    if (!_finished || nested) return _finished;
+    destroy();
+    return true;
+}
+
+void exchange::destroy() noexcept {
+    this->~exchange();
+    shard_free(this);
+}
+
+void exchange::cancel() noexcept {
+    // The driver frame owns the handler's and the producer's frames: destroying it unwinds them all.
+    if (!_finished) _driver.destroy();
+    destroy();
+}
+
+task<void> exchange::drive(exchange& x, const endpoint* target, response res) {
+    if (target != nullptr) {
+        // A handler's exception answers 500 for that request; the connection and the shard go on.
+        try {
+            res = co_await target->async(x._request);
+        } catch (const std::exception& e) {
+            report("handler threw", x._request.path(), e.what());
+            res = internal_error();
+        } catch (...) {
+            report("handler threw", x._request.path(), "an exception not derived from std::exception");
+            res = internal_error();
+        }
+    }
+    co_await x.respond(std::move(res));
+    x._finished = true;
+    // A body the handler did not read to its end cannot be told from the next request: close.
+    const bool unread = x._streaming_body && !x._decoder.done();
+    x._conn->exchange_finished(x._close || unread || x._body_error != 0, unread);
+    // Resumed by the exchange itself, it destroys itself once control is back there; resumed by
+    // anything else (a timer, another shard), it goes now. This frame touches it no more.
+    if (!x._running) x.destroy();
+}
+
+task<void> exchange::respond(response res) {
+    server_connection& c = *_conn;
+    const bool head = _request.method() == method::head;
+    if (_streaming_body && !_decoder.done()) _close = true;
+    if (res.streamed() && _request.version_minor() == 0) _close = true; // the end of the body is the close
+    response_framing framing = c.framing(_request.version_minor(), head, _close);
+    framing.chunked = res.streamed() && _request.version_minor() != 0;
+    _chunked = framing.chunked;
+    if (!c.closing()) write_response(c, res, framing);
+    _responded = true;
+    c.flush();
+    if (!res.streamed() || head || c.closing()) co_return;
+    c.arm_timer(server_connection::phase::sending);
+    body_writer out(this);
+    try {
+        co_await res.producer()(out);
+    } catch (const std::exception& e) {
+        report("body producer threw", _request.path(), e.what());
+        c.abort(); // the head is out: a truncated body is the only way left to report the failure
+        co_return;
+    } catch (...) {
+        report("body producer threw", _request.path(), "an exception not derived from std::exception");
+        c.abort();
+        co_return;
+    }
+    if (_chunked && !c.closing()) c.write(last_chunk);
+    c.flush();
+}
+
+bool exchange::write_piece(std::string_view bytes) noexcept {
+    server_connection& c = *_conn;
+    if (c.closing()) return false;
+    if (bytes.empty()) return true; // an empty chunk would end the body
+    if (_chunked) {
+        char size[20];
+        char* end = std::to_chars(size, size + sizeof size - 2, bytes.size(), 16).ptr;
+        *end++ = '\r';
+        *end++ = '\n';
+        c.write({size, static_cast<std::size_t>(end - size)});
+        c.write(bytes);
+        c.write("\r\n");
+    } else {
+        c.write(bytes);
+    }
+    c.flush();
+    c.arm_timer(server_connection::phase::sending);
+    return true;
+}
+
+bool exchange::room_to_write() const noexcept {
+    return _conn->closing() || _conn->pending_output() < _conn->config().max_pending_output / 2;
+}
+
+void exchange::output_sent() {
+    if (!_writer || !room_to_write()) return;
+    resume(std::exchange(_writer, nullptr));
+}
+
+bool exchange::read_from_input(body_read& op) noexcept {
+    if (_body_error != 0) {
+        op._error = _body_error;
+        return true;
+    }
+    if (op._into.empty()) {
+        op._error = EINVAL;
+        return true;
+    }
+    while (!_decoder.done() && !_input.empty()) {
+        const body_decoder::step st = _decoder.decode(_input, op._into);
+        _input = _input.subspan(st.consumed);
+        if (st.what == body_decoder::state::error) {
+            _body_error = EPROTO;
+        } else if (_decoder.total() > _body_limit) {
+            _body_error = EMSGSIZE;
+        }
+        if (_body_error != 0) {
+            op._error = _body_error;
+            return true;
+        }
+        if (st.produced != 0) {
+            op._produced = st.produced;
+            return true;
+        }
+    }
+    return _decoder.done(); // the end of the body reads as 0 bytes
+}
+
+std::size_t exchange::feed(std::span<char> input) {
+    _input = input;
+    _running = true; // resumed handlers may read on synchronously; the exchange stays until the end
+    while (_reader && !_input.empty() && !_finished) {
+        if (!read_from_input(*_read)) break;
+        _read = nullptr;
+        resume(std::exchange(_reader, nullptr));
+    }
+    // Framing after the last piece read (a chunked body's last chunk and trailers) ends the body
+    // without the handler having to ask again.
+    if (!_finished && !_reader && !_decoder.done() && !_input.empty() && _body_error == 0) {
+        const body_decoder::step st = _decoder.decode(_input, {});
+        _input = _input.subspan(st.consumed);
+    }
+    const std::size_t used = input.size() - _input.size();
+    _input = {};
+    _running = false;
+    if (_finished) destroy();
+    return used;
+}
+
+void exchange::fail_body(int error) {
+    if (_body_error == 0) _body_error = error;
+    if (!_reader) return;
+    _read->_error = _body_error;
+    _read = nullptr;
+    resume(std::exchange(_reader, nullptr));
+}
+
+} // namespace detail
+
+bool body_read::await_ready() noexcept {
+    detail::exchange* x = _request->_exchange;
+    if (x == nullptr || !x->_streaming_body) {
+        // A buffered body (or none): read it from memory.
+        const std::string_view rest = _request->_body.substr(_request->_body_read);
+        _produced = std::min(rest.size(), _into.size());
+        std::memcpy(_into.data(), rest.data(), _produced);
+        _request->_body_read += _produced;
+        return true;
+    }
+    return x->read_from_input(*this);
+}
+
+void body_read::await_suspend(std::coroutine_handle<> waiting) noexcept {
+    detail::exchange* x = _request->_exchange;
+    x->_reader = waiting;
+    x->_read = this;
+    server_connection& c = *x->_conn;
+    if (x->_expect_continue) {
+        // RFC 9110 10.1.1: the handler reads the body, so the client may send it now.
+        x->_expect_continue = false;
+        c.write(detail::continue_line);
+        c.flush();
+    }
+    c.arm_timer(server_connection::phase::body);
+    c.want_input();
+}
+
+result<std::size_t> body_read::await_resume() noexcept {
+    if (_error != 0) return system_error(_error);
+    return _produced;
+}
+
+body_write body_writer::write(std::string_view bytes) noexcept {
+    return {_exchange, bytes};
+}
+
+bool body_write::await_ready() noexcept {
+    _ok = _exchange->write_piece(_bytes);
+    return !_ok || _exchange->room_to_write();
+}
+
+void body_write::await_suspend(std::coroutine_handle<> waiting) noexcept {
+    _exchange->_writer = waiting;
+}
+
+bool body_write::await_resume() noexcept {
+    return _ok && !_exchange->_conn->closing();
+}
+
+} // namespace corio::http
