@@ -5,6 +5,9 @@
 // exit cancel out. bench/micro/callgrind.sh does exactly that.
 //
 //   corio-micro-count WORKLOAD ITERATIONS     (corio-micro-count --list: the workload names)
+//   corio-micro-count --check                 (every workload set up and run a few times: the smoke
+//                                             test that keeps the benchmarks in step with the code;
+//                                             exit 77 when io_uring is unavailable)
 #include <charconv>
 #include <cstdio>
 #include <cstring>
@@ -19,9 +22,19 @@ int main(int argc, char** argv) {
             std::printf("%.*s\n", static_cast<int>(entry.name.size()), entry.name.data());
         return 0;
     }
+    if (argc == 2 && std::string_view(argv[1]) == "--check") {
+        for (const auto& entry : workloads()) {
+            const auto work = entry.make();
+            std::size_t requests = 0;
+            for (int i = 0; i < 16; ++i)
+                requests += work->run();
+            std::printf("%.*s: %zu requests\n", static_cast<int>(entry.name.size()), entry.name.data(), requests);
+        }
+        return 0;
+    }
     unsigned long iterations = 0;
     if (argc != 3 || std::from_chars(argv[2], argv[2] + std::strlen(argv[2]), iterations).ec != std::errc()) {
-        std::fputs("usage: corio-micro-count WORKLOAD ITERATIONS | --list\n", stderr);
+        std::fputs("usage: corio-micro-count WORKLOAD ITERATIONS | --list | --check\n", stderr);
         return 2;
     }
     for (const auto& entry : workloads()) {

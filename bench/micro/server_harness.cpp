@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include "server_harness.hpp"
 
+#include <cstdio>
+#include <cstdlib>
+
 #include <corio/http/json.hpp>
 #include <corio/http/router.hpp>
 #include <corio/net/connection_probe.hpp>
 
-#include "check.hpp"
 #include "server_shard.hpp"
 
 namespace corio::bench {
@@ -38,7 +40,10 @@ server_harness::~server_harness() {
 }
 
 http::server_connection& server_harness::connect() {
-    check(ok(), _error.c_str());
+    if (!ok()) {
+        std::fprintf(stderr, "micro benchmarks: no io_uring here (%s): skipped\n", _error.c_str());
+        std::exit(77); // CTest's skip code (SKIP_RETURN_CODE)
+    }
     return *new http::server_connection(*_state, -1);
 }
 
