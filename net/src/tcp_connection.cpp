@@ -35,6 +35,7 @@ tcp_connection::~tcp_connection() {
 }
 
 void tcp_connection::start() {
+    if (_fd < 0) return; // no socket: driven from memory by connection_probe
     connection_set& set = *_owner;
     set._shard.reactor().recv_multishot(_fd, set._shard.buffers().group(), make_user_data(this, recv_kind));
     _flags |= flag_recv_armed;

@@ -4,7 +4,10 @@
 // byte, is fed twice to fresh connections: once whole, once cut at fuzzer-chosen points (a byte
 // at a time included). The responses must be well-formed and identical either way: cutting a
 // stream into receives must never change what the server answers (spill, re-parse and the
-// Content-Length wait hint are all on that path).
+// Content-Length wait hint are all on that path). The routes include an asynchronous handler, one
+// reading a streamed body piece by piece, and a streamed (chunked) response, so the exchange
+// machinery (request copies, body feeding, pausing and resuming the connection) is fuzzed too.
+#include <cctype>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -12,10 +15,14 @@
 #include <string>
 #include <string_view>
 
+#include <fmt/format.h>
+
 #include <corio/core/buffer_ring.hpp>
 #include <corio/core/reactor.hpp>
 #include <corio/core/shard.hpp>
 #include <corio/net/connection_probe.hpp>
+
+#include <corio/http/body_writer.hpp>
 
 #include "server_shard.hpp"
 
@@ -45,6 +52,41 @@ struct harness {
         routes.get("/plaintext", [](http::request&) { return http::response::text("Hello, World!"); });
         routes.post("/echo", [](http::request& req) { return http::response::copy_of(req.body(), "text/plain"); });
         routes.get("/throw", [](http::request&) -> http::response { throw std::runtime_error("fuzz"); });
+        routes.post("/async", [](http::request& req) -> task<http::response> {
+            char piece[7];
+            std::string body;
+            for (;;) {
+                const result<std::size_t> n = co_await req.read_body(piece);
+                if (!n || *n == 0) break;
+                body.append(piece, *n);
+            }
+            co_return http::response::copy_of(fmt::format("{}:{}", req.path(), body), "text/plain");
+        });
+        routes.post("/upload/:name",
+                    [](http::request& req) -> task<http::response> {
+                        char piece[5];
+                        std::uint64_t size = 0;
+                        std::uint64_t sum = 0;
+                        for (;;) {
+                            const result<std::size_t> n = co_await req.read_body(piece);
+                            if (!n) co_return http::response::text("bad body", http::status::bad_request);
+                            if (*n == 0) break;
+                            size += *n;
+                            for (std::size_t i = 0; i < *n; ++i)
+                                sum += static_cast<unsigned char>(piece[i]);
+                        }
+                        co_return http::response::copy_of(fmt::format("{} {} {}", req.param("name"), size, sum),
+                                                          "text/plain");
+                    },
+                    {.max_body_bytes = 2048, .stream_body = true});
+        routes.get("/stream", [](http::request& req) {
+            const std::size_t n = req.query().size() % 5;
+            return http::response::stream([n](http::body_writer& out) -> task<void> {
+                for (std::size_t i = 0; i < n; ++i) {
+                    if (!co_await out.write(fmt::format("piece {}\n", i))) co_return;
+                }
+            });
+        });
         http::server_config config;
         config.max_url_bytes = 256;
         config.max_header_bytes = 1024;
@@ -87,6 +129,29 @@ void check_well_formed(std::string_view out) {
         const std::size_t end = out.find("\r\n\r\n");
         check(end != std::string_view::npos);
         const std::string_view head = out.substr(0, end + 4);
+        const std::string_view rest = out.substr(end + 4);
+        const bool has_length = head.find("\r\nContent-Length: ") != std::string_view::npos;
+        if (!has_length && head.find("\r\nTransfer-Encoding: chunked\r\n") == std::string_view::npos &&
+            !head.starts_with("HTTP/1.1 1") && !rest.starts_with("HTTP/1.1 ")) {
+            break; // a streamed body to an HTTP/1.0 client: it ends with the connection
+        }
+        if (!has_length && !rest.empty() && !rest.starts_with("HTTP/1.1 ")) {
+            // A streamed body: hex-sized chunks up to the last one.
+            out.remove_prefix(end + 4);
+            for (;;) {
+                std::size_t size = 0;
+                std::size_t i = 0;
+                for (; i < out.size() && std::isxdigit(static_cast<unsigned char>(out[i])); ++i)
+                    size = size * 16 + static_cast<std::size_t>(std::isdigit(static_cast<unsigned char>(out[i]))
+                                                                    ? out[i] - '0'
+                                                                    : (out[i] | 0x20) - 'a' + 10);
+                check(i != 0 && out.substr(i).starts_with("\r\n"));
+                check(out.size() >= i + 2 + size + 2 && out.substr(i + 2 + size, 2) == "\r\n");
+                out.remove_prefix(i + 2 + size + 2);
+                if (size == 0) break;
+            }
+            continue;
+        }
         const std::size_t cl = head.find("\r\nContent-Length: ");
         std::size_t length = 0;
         if (cl != std::string_view::npos) {

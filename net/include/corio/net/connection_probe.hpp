@@ -18,12 +18,22 @@ struct connection_probe {
     static void feed(tcp_connection& c, std::span<char> bytes) {
         if (!c.closing()) c.receive(bytes);
     }
-    /// Appends the connection's pending output to `out` and drops it as if the kernel had sent it.
+    /// Appends the connection's pending output to `out` and drops it as if the kernel had sent it;
+    /// as after a real send, a connection paused for backpressure (or waiting for its handler)
+    /// resumes reading, and a stalled producer may write more: repeats until nothing is flushed.
     static void take_output(tcp_connection& c, std::string& out) {
-        for (output_chunk* chunk = c._head; chunk != nullptr; chunk = chunk->next) {
-            out.append(chunk->data() + chunk->begin, chunk->end - chunk->begin);
+        for (int rounds = 0; rounds < 1'000'000; ++rounds) {
+            if (c._head == nullptr && (c._flags & tcp_connection::flag_in_flush) == 0) break;
+            for (output_chunk* chunk = c._head; chunk != nullptr; chunk = chunk->next) {
+                out.append(chunk->data() + chunk->begin, chunk->end - chunk->begin);
+            }
+            c.release_output();
+            c._flags &= static_cast<std::uint16_t>(~tcp_connection::flag_in_flush);
+            c._owner->_flush.clear();
+            if (c.closing()) break;
+            if (c.reading_paused()) c.resume_reading();
+            c.on_output_sent();
         }
-        c.release_output();
         c._flags &= static_cast<std::uint16_t>(~tcp_connection::flag_in_flush);
         c._owner->_flush.clear();
     }
