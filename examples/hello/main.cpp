@@ -74,5 +74,11 @@ int main(int argc, char** argv) {
     std::printf("hello: listening on %s port %u, %u shards, io_uring: %s\n", config.address.c_str(),
                 static_cast<unsigned>(server.port()), runtime.shard_count(), runtime.features().describe().c_str());
     std::fflush(stdout);
-    return runtime.wait_for_signal();
+    const unsigned shards = runtime.shard_count(); // the runtime lets go of its shards when it stops
+    const int status = runtime.wait_for_signal();
+    std::uint64_t answered = 0;
+    for (unsigned shard = 0; shard < shards; ++shard)
+        answered += server.stats(shard).requests;
+    std::printf("hello: stopped after answering %llu requests\n", static_cast<unsigned long long>(answered));
+    return status;
 }
