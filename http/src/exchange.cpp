@@ -31,7 +31,9 @@ void report(std::string_view what, std::string_view path, const char* detail) {
 
 } // namespace
 
-exchange::exchange(server_connection& c, bool close) noexcept : _conn(&c), _close(close) {}
+exchange::exchange(server_connection& c, bool close) noexcept : _conn(&c), _close(close) {
+    _decoder.reset(body_decoder::framing::none); // no streamed body unless start_async says so
+}
 
 exchange::~exchange() = default;
 
