@@ -3,7 +3,13 @@ include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
 set(CORIO_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/corio)
-install(TARGETS corio_core corio_net corio_http corio_llhttp
+set(CORIO_INSTALLED_TARGETS corio_core corio_net corio_http corio_llhttp)
+set(CORIO_HAS_JSON OFF) # ON: corioConfig.cmake looks for simdjson, which corio::json links
+if(TARGET corio_json)
+    list(APPEND CORIO_INSTALLED_TARGETS corio_json)
+    set(CORIO_HAS_JSON ON)
+endif()
+install(TARGETS ${CORIO_INSTALLED_TARGETS}
     EXPORT corio-targets
     ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
     LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
