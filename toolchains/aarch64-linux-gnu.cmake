@@ -13,6 +13,15 @@ set(CMAKE_CXX_COMPILER aarch64-linux-gnu-g++)
 set(CMAKE_LIBRARY_ARCHITECTURE aarch64-linux-gnu)
 # pkgconf:arm64's wrapper searches the arm64 multiarch .pc directories.
 set(PKG_CONFIG_EXECUTABLE aarch64-linux-gnu-pkg-config CACHE FILEPATH "pkg-config for aarch64-linux-gnu")
+# simdjson's arm64 packages cannot be installed beside the amd64 ones: deps.sh --arm64 unpacks them
+# into this prefix overlay, where find_package(simdjson) finds its arm64 CMake package.
+if(DEFINED ENV{CORIO_ARM64_VM_CACHE})
+    set(CORIO_ARM64_OVERLAY_DEFAULT $ENV{CORIO_ARM64_VM_CACHE}/sysroot)
+else()
+    set(CORIO_ARM64_OVERLAY_DEFAULT /var/cache/corio-arm64/sysroot)
+endif()
+set(CORIO_ARM64_OVERLAY ${CORIO_ARM64_OVERLAY_DEFAULT} CACHE PATH "arm64 packages unpacked by deps.sh --arm64")
+list(APPEND CMAKE_PREFIX_PATH ${CORIO_ARM64_OVERLAY}/usr)
 
 # The QEMU CPU model the test VM emulates: neoverse-n1 (Graviton2) runs generic armv8-a and
 # -mcpu=neoverse-n1 code; QEMU 7.2 has no Neoverse V1/V2 model, so the graviton3/4 presets use max.

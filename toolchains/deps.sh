@@ -7,7 +7,8 @@
 #   toolchains/deps.sh --arm64  also the aarch64 cross toolchain, the arm64 builds of the libraries,
 #                               qemu, and Debian's arm64 kernel + busybox for the test VM (fetched
 #                               with apt-get download and unpacked into $CORIO_ARM64_VM_CACHE, default
-#                               /var/cache/corio-arm64; never installed)
+#                               /var/cache/corio-arm64; never installed), and simdjson's arm64
+#                               packages unpacked into $CORIO_ARM64_VM_CACHE/sysroot
 set -euo pipefail
 
 packages=(
@@ -30,8 +31,8 @@ done
 # The arm64 -dev packages co-install with the amd64 ones (multiarch); both copies of a package
 # must have the same version, so apt may upgrade an amd64 one. libexpected-dev and node-llhttp
 # are Architecture: all and serve both.
-# libsimdjson-dev cannot be installed for both architectures (it conflicts with itself): the arm64
-# build does not need it yet, so only the amd64 one is installed.
+# libsimdjson-dev cannot be installed for both architectures (it conflicts with itself): only the
+# amd64 one is installed; the arm64 one is unpacked into the cache below.
 [ $arm64 = 1 ] && packages+=(
     g++-aarch64-linux-gnu pkgconf:arm64
     liburing-dev:arm64 libmimalloc-dev:arm64 libfmt-dev:arm64
@@ -114,5 +115,27 @@ if [ $arm64 = 1 ]; then
         $sudo mv "$cache/base.cpio.tmp" "$cache/base.cpio"
         $sudo rm -rf "$stage"
         echo "deps.sh: arm64 VM base initramfs $cache/base.cpio"
+    fi
+    # simdjson for the aarch64 build: libsimdjson-dev:arm64 and its runtime library are downloaded
+    # and unpacked into $cache/sysroot (a prefix overlay, not a sysroot proper), never installed. The
+    # toolchain file adds $cache/sysroot/usr to CMake's prefix path; run-test.sh copies the shared
+    # library from there into the VM.
+    overlay=$cache/sysroot
+    if [ -r "$overlay/usr/lib/aarch64-linux-gnu/cmake/simdjson/simdjson-config.cmake" ]; then
+        echo "deps.sh: arm64 simdjson in $overlay"
+    else
+        update
+        simdjson_lib=$(apt-cache depends libsimdjson-dev:arm64 |
+            sed -n 's/^ *Depends: \(libsimdjson[0-9]*\).*/\1/p' | head -n1)
+        [ -n "$simdjson_lib" ] || { echo "deps.sh: cannot resolve libsimdjson-dev:arm64" >&2 && exit 1; }
+        $sudo mkdir -p "$cache"
+        tmp=$($sudo mktemp -d "$cache/.fetch.XXXXXX")
+        (cd "$tmp" && apt_get -o APT::Sandbox::User=root download -qq libsimdjson-dev:arm64 "$simdjson_lib:arm64")
+        $sudo mkdir "$tmp/sysroot"
+        for deb in "$tmp"/*.deb; do $sudo dpkg-deb -x "$deb" "$tmp/sysroot"; done
+        $sudo rm -rf "$overlay"
+        $sudo mv "$tmp/sysroot" "$overlay"
+        $sudo rm -rf "$tmp"
+        echo "deps.sh: arm64 libsimdjson-dev and $simdjson_lib unpacked into $overlay"
     fi
 fi

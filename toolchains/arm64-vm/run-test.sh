@@ -64,9 +64,10 @@ stage=$work/stage
 mkdir -p "$stage/corio" "$stage/lib/aarch64-linux-gnu"
 
 # Where the arm64 libraries live on this host: libc6:arm64 & co. (multiarch), then the cross
-# toolchain's own copies. In the guest they all go to /lib/aarch64-linux-gnu, which the arm64
+# toolchain's own copies, then the arm64 packages deps.sh unpacked (simdjson). In the guest they all go to /lib/aarch64-linux-gnu, which the arm64
 # dynamic loader searches by default.
-lib_dirs=(/lib/aarch64-linux-gnu /usr/lib/aarch64-linux-gnu /usr/aarch64-linux-gnu/lib)
+lib_dirs=(/lib/aarch64-linux-gnu /usr/lib/aarch64-linux-gnu /usr/aarch64-linux-gnu/lib
+    "$cache/sysroot/usr/lib/aarch64-linux-gnu")
 declare -A packed=()
 
 find_lib() {
