@@ -38,7 +38,7 @@ exchange::exchange(server_connection& c, bool close) noexcept : _conn(&c), _clos
 exchange::~exchange() = default;
 
 void exchange::start_async(server_connection& c, const request& req, std::span<const char> raw,
-                           const parse_outcome& parsed, bool close) {
+                           const parse_outcome& parsed, bool close, std::size_t passed) {
     // One block: the exchange, the header fields, the request's bytes, and a body the parser
     // de-chunked into its own buffer (a body inside `raw` is rebased like every other view).
     const std::span<const header_field> headers = req.headers();
@@ -73,6 +73,7 @@ void exchange::start_async(server_connection& c, const request& req, std::span<c
         r._body = rebase(req._body);
     }
     r._exchange = x;
+    x->_passed = passed;
 
     const endpoint& target = *parsed.route.target;
     const server_config& config = c.config();
@@ -136,6 +137,7 @@ task<void> exchange::drive(exchange& x, const endpoint* target, response res) {
             report("handler threw", x._request.path(), "an exception not derived from std::exception");
             res = internal_error();
         }
+        x._conn->run_after(x._passed, x._request, res);
     }
     co_await x.respond(std::move(res));
     x._finished = true;

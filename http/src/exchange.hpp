@@ -27,8 +27,9 @@ public:
     /// Starts the asynchronous handler of `parsed.route` for `req` (head and buffered body in `raw`,
     /// the body possibly de-chunked elsewhere; `parsed` says whether a streamed body follows). The
     /// connection learns of it through exchange_started() and exchange_finished().
+    /// `passed` middlewares see the response in their after() steps.
     static void start_async(server_connection& c, const request& req, std::span<const char> raw,
-                            const parse_outcome& parsed, bool close);
+                            const parse_outcome& parsed, bool close, std::size_t passed);
     /// Streams `res` (a streamed response returned by a synchronous handler) for a request with
     /// `version_minor`, HEAD or not.
     static void start_stream(server_connection& c, response&& res, int version_minor, bool head, bool close);
@@ -77,6 +78,7 @@ private:
     body_decoder _decoder;
     std::uint64_t _deadline_ms = 0;
     std::uint64_t _body_limit = 0;
+    std::size_t _passed = 0; // middlewares whose after() the handler's response goes through
     int _body_error = 0;
     bool _streaming_body = false;
     bool _expect_continue = false;

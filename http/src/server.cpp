@@ -47,6 +47,18 @@ void server::shard_state::drain() {
     shard().reactor().timers().schedule(*this, shard().reactor().now_ms() + owner.config().drain_timeout_ms);
 }
 
+std::optional<response> server::shard_state::run_before(request& req, std::size_t& passed) {
+    for (passed = 0; passed < chain.size(); ++passed) {
+        if (std::optional<response> answer = chain[passed]->before(req)) return answer;
+    }
+    return std::nullopt;
+}
+
+void server::shard_state::run_after(std::size_t passed, const request& req, response& res) {
+    while (passed != 0)
+        chain[--passed]->after(req, res);
+}
+
 void server::shard_state::connection_closed() noexcept {
     if (listener.paused() && size() < owner.config().max_connections) listener.resume();
 }
@@ -94,6 +106,8 @@ result<void> server::start(shard& s) {
     if (s.id() >= _shards.size()) return system_error(EINVAL);
     const int fd = std::exchange(_listen_fds[s.id()], -1);
     _shards[s.id()] = std::make_unique<shard_state>(s, *this, fd);
+    for (const middleware_factory& make : _middlewares)
+        _shards[s.id()]->chain.push_back(make());
     _shards[s.id()]->listener.start();
     return {};
 }
@@ -113,6 +127,11 @@ void server::finish(shard& s) {
     if (_shards[s.id()] == nullptr) return;
     _final_stats[s.id()] = _shards[s.id()]->stats();
     _shards[s.id()].reset();
+}
+
+server& server::use(middleware_factory make) {
+    _middlewares.push_back(std::move(make));
+    return *this;
 }
 
 server_stats server::stats(unsigned shard_id) const {

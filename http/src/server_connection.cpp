@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <exception>
+#include <optional>
 
 #include "exchange.hpp"
 #include "response_writer.hpp"
@@ -219,53 +220,64 @@ bool server_connection::answer_expect_continue(request& req, const parse_outcome
     return true;
 }
 
+// The router's own answers: OPTIONS *, 404, 405 with Allow.
+static response routing_answer(const request& req, const route_match& match) {
+    if (req.method() == method::options && req.target() == "*") {
+        response res(status::ok);
+        res.add_header("Allow", "GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS");
+        return res;
+    }
+    if (!match.path_known) return response::text("Not Found", status::not_found);
+    response res = response::text("Method Not Allowed", status::method_not_allowed);
+    char allow[96];
+    std::size_t n = 0;
+    for (std::size_t m = 0; m < method_count; ++m) {
+        if ((match.allowed_methods & (1U << m)) == 0) continue;
+        const std::string_view name = method_name(static_cast<method>(m));
+        if (n != 0) allow[n++] = ',', allow[n++] = ' ';
+        name.copy(allow + n, name.size());
+        n += name.size();
+    }
+    res.add_header("Allow", {allow, n});
+    return res;
+}
+
 void server_connection::serve(request& req, const parse_outcome& parsed, std::span<const char> raw, bool close) {
+    server::shard_state& st = state();
     const bool head = req.method() == method::head;
-    const response_framing framed = framing(req.version_minor(), head, close);
     const route_match& match = parsed.route;
-    if (match.target == nullptr) {
-        if (req.method() == method::options && req.target() == "*") {
-            response res(status::ok);
-            res.add_header("Allow", "GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS");
-            write_response(*this, res, framed);
-        } else if (!match.path_known) {
-            write_response(*this, response::text("Not Found", status::not_found), framed);
-        } else {
-            response res = response::text("Method Not Allowed", status::method_not_allowed);
-            char allow[96];
-            std::size_t n = 0;
-            for (std::size_t m = 0; m < method_count; ++m) {
-                if ((match.allowed_methods & (1U << m)) == 0) continue;
-                const std::string_view name = method_name(static_cast<method>(m));
-                if (n != 0) allow[n++] = ',', allow[n++] = ' ';
-                name.copy(allow + n, name.size());
-                n += name.size();
-            }
-            res.add_header("Allow", {allow, n});
-            write_response(*this, res, framed);
-        }
-        if (close) close_after_flush();
+    std::size_t passed = 0; // middlewares whose before() let the request through
+    std::optional<response> early = st.chain.empty() ? std::nullopt : st.run_before(req, passed);
+    if (!early && match.target == nullptr) early.emplace(routing_answer(req, match));
+    if (early) {
+        // A streamed body that no handler will read must not be taken for the next request.
+        const bool unread_body = parsed.what == parse_outcome::kind::head;
+        st.run_after(passed, req, *early);
+        write_response(*this, *early, framing(req.version_minor(), head, close || unread_body));
+        if (close || unread_body) close_after_flush(unread_body);
         return;
     }
     if (match.target->async) {
-        detail::exchange::start_async(*this, req, raw, parsed, close);
+        detail::exchange::start_async(*this, req, raw, parsed, close, passed);
         return;
     }
     // A handler's exception answers 500 for that request; the connection and the shard go on.
+    response res;
     try {
-        response res = match.target->sync(req);
-        if (res.streamed()) {
-            detail::exchange::start_stream(*this, std::move(res), req.version_minor(), head, close);
-            return;
-        }
-        write_response(*this, res, framed);
+        res = match.target->sync(req);
     } catch (const std::exception& e) {
         report_throw(req.path(), e.what());
-        write_response(*this, response::text("Internal Server Error", status::internal_server_error), framed);
+        res = response::text("Internal Server Error", status::internal_server_error);
     } catch (...) {
         report_throw(req.path(), "an exception not derived from std::exception");
-        write_response(*this, response::text("Internal Server Error", status::internal_server_error), framed);
+        res = response::text("Internal Server Error", status::internal_server_error);
     }
+    st.run_after(passed, req, res);
+    if (res.streamed()) {
+        detail::exchange::start_stream(*this, std::move(res), req.version_minor(), head, close);
+        return;
+    }
+    write_response(*this, res, framing(req.version_minor(), head, close));
     if (close) close_after_flush();
 }
 

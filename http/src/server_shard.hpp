@@ -4,6 +4,11 @@
 #pragma once
 
 #include <corio/core/timer_wheel.hpp>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include <corio/http/middleware.hpp>
 #include <corio/http/server.hpp>
 #include <corio/net/tcp_connection.hpp>
 #include <corio/net/tcp_listener.hpp>
@@ -28,7 +33,14 @@ struct server::shard_state : net::connection_set, timer {
     /// A connection went away: accept again if the connection limit paused accepting.
     void connection_closed() noexcept;
 
+    /// Runs the before() steps of the middleware chain; `passed` counts those that let the request
+    /// through. Returns the answer of the one that stopped it, if any.
+    std::optional<response> run_before(request& req, std::size_t& passed);
+    /// Runs the after() steps of the first `passed` middlewares, last first.
+    void run_after(std::size_t passed, const request& req, response& res);
+
     const server& owner;
+    std::vector<std::unique_ptr<middleware>> chain; // this shard's instances
     net::tcp_listener listener;
     request_parser parser;
     request scratch; // the request being handled (one at a time per shard)
@@ -68,6 +80,8 @@ public:
     void arm_timer(phase next);
     /// Asks for more input while reading is paused.
     void want_input() noexcept;
+    /// Runs the after() steps of the first `passed` middlewares on an exchange's response.
+    void run_after(std::size_t passed, const request& req, response& res) { state().run_after(passed, req, res); }
 
 private:
     std::size_t on_data(std::span<char> data) override;

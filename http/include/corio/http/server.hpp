@@ -16,6 +16,7 @@
 #include <vector>
 
 #include <corio/core/service.hpp>
+#include <corio/http/middleware.hpp>
 #include <corio/http/router.hpp>
 #include <corio/net/socket_address.hpp>
 
@@ -71,6 +72,9 @@ public:
 
     /// The routes (shared read-only by the shards).
     const router& routes() const noexcept { return _routes; }
+    /// Appends a middleware to the chain (before the runtime starts the server); each shard makes
+    /// its own instance with `make`.
+    server& use(middleware_factory make);
 
     result<void> prepare(unsigned shard_count) override;
     result<void> start(shard& s) override;
@@ -82,6 +86,7 @@ public:
 
 private:
     router _routes;
+    std::vector<middleware_factory> _middlewares;
     server_config _config;
     std::uint16_t _port = 0;
     std::vector<int> _listen_fds;
