@@ -5,9 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
-#include <map>
 #include <memory>
-#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -238,19 +236,4 @@ TEST(sharded, local_invoke_on_and_map_reduce) {
     });
 }
 
-} // namespace
-namespace {
-TEST(sharded, DISABLED_probe_strings) {
-    corio::sharded<std::map<std::string, std::string>> m;
-    run_on_shards(shards(1), [&m]() -> corio::task<void> {
-        std::string key = "a", value(26, 'v');
-        auto put = [k = std::move(key), v = std::move(value)](auto& mm) mutable { mm[std::move(k)] = std::move(v); };
-        EXPECT_TRUE(value.empty());
-        auto call = m.invoke_on(0, std::move(put));
-        co_await std::move(call);
-        const auto got =
-            co_await m.invoke_on(0, [k = std::string("a")](auto& mm) { return std::optional<std::string>(mm[k]); });
-        EXPECT_EQ(*got, std::string(26, 'v'));
-    });
-}
 } // namespace

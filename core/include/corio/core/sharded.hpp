@@ -42,8 +42,8 @@ public:
     /// Runs `f(T&)` on shard `shard` with that shard's T and returns its result (`co_await`);
     /// f may return a value, void or a task. f is copied into the message: no views into the caller.
     template <class F>
-    auto invoke_on(unsigned shard, F&& f) {
-        return submit_to(shard, [this, g = std::decay_t<F>(std::forward<F>(f))]() mutable { return g(local()); });
+    auto invoke_on(unsigned shard, F f) {
+        return submit_to(shard, [this, f = std::move(f)]() mutable { return f(local()); });
     }
 
     /// Calls `map(T&)` on every shard in turn (one after the other) and folds the results with

@@ -139,8 +139,9 @@ struct call_of final : cross_call {
 template <class F>
 class call_awaiter {
 public:
-    /// Takes over `call` (allocated by submit_to on this shard).
-    call_awaiter(unsigned target, call_of<F>* call) noexcept : _call(call), _target(target) {}
+    call_awaiter(unsigned target, F&& fn) : _target(target) {
+        _call = new (shard_alloc(sizeof(call_of<F>))) call_of<F>(std::move(fn), calling_shard());
+    }
     call_awaiter(const call_awaiter&) = delete;
     call_awaiter& operator=(const call_awaiter&) = delete;
     ~call_awaiter() {
@@ -172,47 +173,22 @@ private:
 
 } // namespace detail
 
-namespace detail {
-
-/// Owns a call message for the frame of call_on(); frees it unless a remote awaiter took it over.
-template <class F>
-struct call_owner {
-    call_of<F>* call;
-    ~call_owner() {
-        if (call != nullptr) call->destroy(*call);
-    }
-};
-
-// The call's state reaches the coroutine as a pointer: GCC 12 copies some by-value coroutine
-// parameters (lambdas with init-captures) without their move constructor, so fn never is one.
-template <class F>
-task<call_value_t<F>> call_on(unsigned shard, call_of<F>* message) {
-    using raw_type = std::invoke_result_t<F&>;
-    if (shard == message->source) {
-        call_owner<F> owner{message};
-        if constexpr (task_traits<raw_type>::is_task) {
-            co_return co_await owner.call->fn();
-        } else {
-            co_return owner.call->fn();
-        }
-    }
-    co_return co_await call_awaiter<F>(shard, message);
-}
-
-} // namespace detail
-
 /// Runs `fn()` on shard `shard` and returns its result on the calling shard (`co_await`); fn may
 /// return void, a value or a corio::task (awaited on the target). fn is moved into the message:
 /// give it copies, never views into memory of the caller's request. A call to the calling shard
 /// runs inline. Must be awaited on a shard thread of a running corio::runtime; `shard` must be
 /// below the shard count (both checked: a broken contract aborts with a message).
 template <class F>
-task<detail::call_value_t<std::decay_t<F>>> submit_to(unsigned shard, F&& fn) {
-    // By forwarding reference: the one copy of fn is the message's, made by its move constructor.
-    using fn_type = std::decay_t<F>;
-    auto* message = new (shard_alloc(sizeof(detail::call_of<fn_type>)))
-        detail::call_of<fn_type>(fn_type(std::forward<F>(fn)), detail::calling_shard());
-    return detail::call_on<fn_type>(shard, message);
+task<detail::call_value_t<F>> submit_to(unsigned shard, F fn) {
+    using raw_type = std::invoke_result_t<F&>;
+    if (shard == detail::calling_shard()) {
+        if constexpr (detail::task_traits<raw_type>::is_task) {
+            co_return co_await fn();
+        } else {
+            co_return fn();
+        }
+    }
+    co_return co_await detail::call_awaiter<F>(shard, std::move(fn));
 }
 
 } // namespace corio
