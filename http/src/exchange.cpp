@@ -258,6 +258,7 @@ std::size_t exchange::feed(std::span<char> input) {
 }
 
 void exchange::fail_body(int error) {
+    if (!_streaming_body || _decoder.done()) return; // the body is all there: nothing to fail
     if (_body_error == 0) _body_error = error;
     if (!_reader) return;
     _read->_error = _body_error;

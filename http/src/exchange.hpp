@@ -39,7 +39,8 @@ public:
     std::size_t feed(std::span<char> input);
     /// True while the handler can use more input (it waits in read_body and the body has not ended).
     bool wants_input() const noexcept { return _reader && !_decoder.done(); }
-    /// The body did not arrive in time or the client went away: the waiting body read fails with `error`.
+    /// The streamed body did not arrive in time or the client went away before its end: the
+    /// waiting (or next) body read fails with `error`.
     void fail_body(int error);
     /// Output was sent: a producer waiting for room may go on.
     void output_sent();

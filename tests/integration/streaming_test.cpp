@@ -6,6 +6,8 @@
 // full while the client is sending (lingering close). Responses: a producer's chunks arrive in
 // order, HTTP/1.0 gets the body ended by the close, HEAD gets no body, and a client that does not
 // read stalls the producer (bounded memory) until it reads again.
+#include <sys/socket.h>
+
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -205,6 +207,31 @@ TEST(streamed_request_body, pipelined_behind_and_ahead) {
         reply r;
         ASSERT_TRUE(client.read_response(r)) << client.error();
         EXPECT_EQ(r.body, want);
+    }
+    corio::test::stop_and_join(s.rt);
+}
+
+// A client that shuts down its sending side after the whole body still gets its answer; one that
+// does so in the middle of the body makes the read fail.
+TEST(streamed_request_body, half_close_after_or_inside_the_body) {
+    served s(streaming_config(), 1, streaming_routes());
+    CORIO_START_OR_SKIP(s.rt, s.srv);
+    reply r;
+    {
+        loopback_client client(s.port());
+        ASSERT_TRUE(client.send_all(upload_head("/upload", "Content-Length: 5") + "hello"));
+        ASSERT_EQ(::shutdown(client.fd(), SHUT_WR), 0);
+        ASSERT_TRUE(client.read_response(r)) << client.error();
+        EXPECT_EQ(r.status, 200);
+        EXPECT_EQ(r.body, sum_of("hello"));
+    }
+    {
+        loopback_client client(s.port());
+        ASSERT_TRUE(client.send_all(upload_head("/upload", "Content-Length: 50") + "hello"));
+        ASSERT_EQ(::shutdown(client.fd(), SHUT_WR), 0);
+        ASSERT_TRUE(client.read_response(r)) << client.error();
+        EXPECT_EQ(r.status, 400) << "ECONNRESET from read_body";
+        EXPECT_EQ(r.header("Connection"), "close");
     }
     corio::test::stop_and_join(s.rt);
 }
