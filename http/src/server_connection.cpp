@@ -21,6 +21,19 @@ constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
 void report_throw(std::string_view path, const char* what) {
     std::fprintf(stderr, "corio: handler threw for %.*s: %s\n", static_cast<int>(path.size()), path.data(), what);
 }
+
+// Runs a synchronous handler; its exception answers 500 for that request and the connection and the
+// shard go on. The response is built in place (no move of its inline buffers on the hot path).
+response call_handler(const endpoint& target, request& req) {
+    try {
+        return target.sync(req);
+    } catch (const std::exception& e) {
+        report_throw(req.path(), e.what());
+    } catch (...) {
+        report_throw(req.path(), "an exception not derived from std::exception");
+    }
+    return response::text("Internal Server Error", status::internal_server_error);
+}
 } // namespace
 
 server_connection::server_connection(server::shard_state& state, int fd) noexcept
@@ -261,17 +274,7 @@ void server_connection::serve(request& req, const parse_outcome& parsed, std::sp
         detail::exchange::start_async(*this, req, raw, parsed, close, passed);
         return;
     }
-    // A handler's exception answers 500 for that request; the connection and the shard go on.
-    response res;
-    try {
-        res = match.target->sync(req);
-    } catch (const std::exception& e) {
-        report_throw(req.path(), e.what());
-        res = response::text("Internal Server Error", status::internal_server_error);
-    } catch (...) {
-        report_throw(req.path(), "an exception not derived from std::exception");
-        res = response::text("Internal Server Error", status::internal_server_error);
-    }
+    response res = call_handler(*match.target, req);
     st.run_after(passed, req, res);
     if (res.streamed()) {
         detail::exchange::start_stream(*this, std::move(res), req.version_minor(), head, close);
