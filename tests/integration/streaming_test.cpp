@@ -366,9 +366,19 @@ TEST(streamed_response, a_client_that_does_not_read_stalls_the_producer) {
     produced = 0;
     const unsigned pieces = 16 * 1024; // 16 MiB
     ASSERT_TRUE(client.send_all(get(fmt::format("/stream?n={}&size=1024", pieces))));
-    std::this_thread::sleep_for(500ms);
-    // Stalled: the output queue's high-water mark plus what the socket buffers hold.
-    const std::uint64_t while_stalled = produced.load();
+    // Wait until production stops (slow under sanitizers on a busy machine): 300 ms without progress.
+    std::uint64_t while_stalled = produced.load();
+    const auto give_up = std::chrono::steady_clock::now() + 20s;
+    for (auto last_change = std::chrono::steady_clock::now();
+         (while_stalled == 0 || std::chrono::steady_clock::now() - last_change < 300ms) &&
+         std::chrono::steady_clock::now() < give_up;) {
+        std::this_thread::sleep_for(20ms);
+        if (const std::uint64_t now = produced.load(); now != while_stalled) {
+            while_stalled = now;
+            last_change = std::chrono::steady_clock::now();
+        }
+    }
+    // Stalled at the output queue's high-water mark plus what the socket buffers hold, far from the 16 MiB.
     EXPECT_LT(while_stalled, 8u << 20) << "the producer was not stalled by the client";
     std::this_thread::sleep_for(200ms);
     EXPECT_EQ(produced.load(), while_stalled) << "still producing while nothing is read";
