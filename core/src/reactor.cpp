@@ -78,6 +78,7 @@ std::string uring_features::describe() const {
     s += " multishot_accept multishot_recv buf_ring";
     if (send_zc) s += " (send_zc available)";
     if (recv_bundle) s += " (recv_bundle available)";
+    if (!msg_ring) s += " (no msg_ring: eventfd wake-ups)";
     return s;
 }
 
@@ -154,6 +155,7 @@ result<std::unique_ptr<reactor>> reactor::create(const reactor_config& config, s
             }
         }
         features.send_zc = io_uring_opcode_supported(probe, IORING_OP_SEND_ZC);
+        features.msg_ring = io_uring_opcode_supported(probe, IORING_OP_MSG_RING);
         io_uring_free_probe(probe);
     }
     features.recv_bundle = at_least(kernel, 6, 10);
@@ -261,6 +263,18 @@ void reactor::close(int fd) {
     s->flags |= IOSQE_CQE_SKIP_SUCCESS;
 }
 
+void reactor::msg_ring(int ring_fd, std::uint32_t value, std::uint64_t data, std::uint64_t user_data) {
+    io_uring_sqe* s = _ring->sqe();
+    io_uring_prep_msg_ring(s, ring_fd, value, data, 0);
+    io_uring_sqe_set_data64(s, user_data);
+    // The target's completion is the message; ours matters only when posting failed.
+    s->flags |= IOSQE_CQE_SKIP_SUCCESS;
+}
+
+int reactor::ring_fd() const noexcept {
+    return _ring->ring.ring_fd;
+}
+
 void reactor::add_turn_hook(void (*hook)(void*), void* context) {
     _turn_hooks.emplace_back(hook, context);
 }
@@ -334,7 +348,8 @@ void reactor::run() {
 
         // One syscall per turn: submit what the last turn queued and wait for at least one
         // completion, or for the next timer tick (EXT_ARG timeout, no timeout SQE needed).
-        const int timeout = _timers.next_timeout_ms(_now_ms);
+        const int timeout = _poll_next_turn ? 0 : _timers.next_timeout_ms(_now_ms);
+        _poll_next_turn = false;
         __kernel_timespec ts{};
         ts.tv_sec = timeout / 1000;
         ts.tv_nsec = static_cast<long long>(timeout % 1000) * 1000000;

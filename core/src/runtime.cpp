@@ -21,6 +21,8 @@
 #include <corio/core/heap.hpp>
 #include <corio/core/shard.hpp>
 
+#include "shard_mesh.hpp"
+
 namespace corio {
 
 namespace {
@@ -71,29 +73,43 @@ struct runtime::shard_thread : timer {
     std::uint64_t stop_deadline_ms = 0;
     std::uint32_t stop_timeout_ms = 0;
 
-    // Stops the service, then keeps the loop turning until the service has drained (or the
-    // deadline passes) so that no completion is left referring to freed objects.
+    runtime* owner = nullptr;
+    unsigned total = 0;   // shards in the runtime
+    bool counted = false; // added to owner->_drained (service drained, or the shard is leaving)
+
+    // Stops the service, then keeps the loop turning until the service has drained and so have
+    // all other shards' (or the deadline passes): so no completion is left referring to freed
+    // objects, and a draining shard still answers the submit_to calls of the others.
     void stop_here() {
         if (stopped) return;
         stopped = true;
         work->stop(*self);
         reactor& loop = self->reactor();
         stop_deadline_ms = loop.now_ms() + stop_timeout_ms;
-        if (work->drained(*self)) {
-            loop.stop();
-            return;
-        }
         loop.add_turn_hook(&shard_thread::check_drained, this);
         loop.timers().schedule(*this, stop_deadline_ms);
+        check_drained(this);
     }
 
     static void check_drained(void* context) {
         auto* t = static_cast<shard_thread*>(context);
         reactor& loop = t->self->reactor();
-        if (t->work->drained(*t->self) || loop.now_ms() >= t->stop_deadline_ms) {
+        if (!t->counted && t->work->drained(*t->self)) t->count_drained();
+        if (t->owner->_drained.load(std::memory_order_acquire) >= t->total || loop.now_ms() >= t->stop_deadline_ms) {
             loop.remove_turn_hook(&shard_thread::check_drained, t);
             loop.timers().cancel(*t);
             loop.stop();
+        }
+    }
+
+    // The last shard to drain wakes the others, which may be waiting in io_uring with nothing to do.
+    void count_drained() {
+        counted = true;
+        if (owner->_drained.fetch_add(1, std::memory_order_acq_rel) + 1 < total) return;
+        for (auto& other : owner->_shards) {
+            if (other.get() == this) continue;
+            std::lock_guard lock(other->notify_mutex);
+            if (other->running != nullptr) other->running->notify();
         }
     }
 };
@@ -132,10 +148,14 @@ result<void> runtime::start(service& work) {
         return prepared;
     }
 
+    _mesh = std::make_unique<detail::shard_mesh>(count, _config.cross_shard_queue, _config.cross_shard_eventfd);
+    _drained.store(0, std::memory_order_relaxed);
     startup rendezvous;
     for (unsigned i = 0; i < count; ++i) {
         auto st = std::make_unique<shard_thread>();
         st->id = i;
+        st->owner = this;
+        st->total = count;
         st->cpu = _config.pin ? cpus[i % cpus.size()] : -1;
         st->work = &work;
         st->stop_timeout_ms = _config.stop_timeout_ms;
@@ -147,6 +167,13 @@ result<void> runtime::start(service& work) {
             // Termination signals are for wait_for_signal()'s signalfd, never for a shard thread.
             const sigset_t signals = termination_signals();
             pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+            // However the thread ends, the shards waiting for everyone to drain must not wait for it.
+            struct leaving {
+                shard_thread* st;
+                ~leaving() {
+                    if (!st->counted) st->count_drained();
+                }
+            } leave{st};
             if (st->cpu >= 0) {
                 cpu_set_t set;
                 CPU_ZERO(&set);
@@ -175,6 +202,7 @@ result<void> runtime::start(service& work) {
             shard self(st->id, count, st->cpu, **loop, **buffers);
             shard::set_current(&self);
             st->self = &self;
+            _mesh->attach(st->id, **loop);
             if (auto started = st->work->start(self); !started) {
                 st->stop_here();
                 rendezvous.report("shard " + std::to_string(st->id) +
@@ -197,6 +225,7 @@ result<void> runtime::start(service& work) {
                 (*loop)->run();
                 st->stop_here();
             }
+            _mesh->detach(st->id);
             {
                 std::lock_guard lock(st->notify_mutex);
                 st->running = nullptr;
@@ -235,6 +264,7 @@ void runtime::join() {
         if (st->thread.joinable()) st->thread.join();
     }
     _shards.clear();
+    _mesh.reset();
 }
 
 int runtime::run(service& work) {

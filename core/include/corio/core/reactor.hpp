@@ -70,6 +70,7 @@ struct uring_features {
     bool coop_taskrun = false;  ///< IORING_SETUP_COOP_TASKRUN accepted (5.19), used without DEFER
     bool send_zc = false;       ///< IORING_OP_SEND_ZC present (6.0); not used yet
     bool recv_bundle = false;   ///< IORING_FEAT_RECVSEND_BUNDLE (6.10); not used yet
+    bool msg_ring = false;      ///< IORING_OP_MSG_RING present (5.18): cross-shard wake-ups
     /// One line naming the features in use, for start-up banners.
     std::string describe() const;
 };
@@ -109,6 +110,15 @@ public:
     void cancel(std::uint64_t target);
     /// Queues close(fd); no completion of its own.
     void close(int fd);
+    /// Queues an IORING_OP_MSG_RING posting a completion (user_data `data`, result `value`) to the
+    /// ring behind `ring_fd`; only a failure completes here, with `user_data` (needs features().msg_ring).
+    void msg_ring(int ring_fd, std::uint32_t value, std::uint64_t data, std::uint64_t user_data);
+    /// Makes the next turn poll for completions instead of waiting (work is known to be pending).
+    void poll_next_turn() noexcept { _poll_next_turn = true; }
+    /// The ring's descriptor (the target of another ring's msg_ring); owned by the reactor.
+    int ring_fd() const noexcept;
+    /// The eventfd behind notify(); writing 1 to it wakes the loop. Owned by the reactor.
+    int notify_fd() const noexcept { return _notify_fd; }
 
     /// Runs the loop until stop() is called from a handler or hook on this thread (at once if it was).
     void run();
@@ -162,6 +172,7 @@ private:
     std::uint64_t _now_ms = 0;
     std::int64_t _wall_seconds = 0;
     bool _stopping = false;
+    bool _poll_next_turn = false;
     int _notify_fd = -1;
     std::uint64_t _notify_value = 0;
     void (*_notify_handler)(void*) = nullptr;

@@ -4,6 +4,7 @@
 // SIGINT/SIGTERM. Typical use: `corio::runtime rt(config); return rt.run(my_server);`.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -24,9 +25,16 @@ struct runtime_config {
     std::uint32_t recv_buffers = 1024;     ///< provided receive buffers per shard
     std::uint32_t recv_buffer_size = 4096; ///< bytes per receive buffer
     std::uint32_t stop_timeout_ms = 30000; ///< backstop: longest a shard waits for its services to drain on stop
+    unsigned cross_shard_queue = 128;      ///< slots per shard pair for submit_to messages (more spill, never drop)
+    bool cross_shard_eventfd = false;      ///< wake shards with eventfd writes even where MSG_RING exists (tests)
 };
 
-/// A set of shards running services; stops and joins them when destroyed.
+namespace detail {
+class shard_mesh;
+}
+
+/// A set of shards running services; stops and joins them when destroyed. A shard whose service
+/// has drained keeps its loop (and so submit_to calls to it) running until every shard has drained.
 class runtime {
 public:
     explicit runtime(runtime_config config = {});
@@ -59,6 +67,8 @@ public:
 private:
     runtime_config _config;
     std::vector<std::unique_ptr<shard_thread>> _shards;
+    std::unique_ptr<detail::shard_mesh> _mesh;
+    std::atomic<unsigned> _drained{0};
     uring_features _features;
     std::string _error;
     int _stopped_fd = -1;
