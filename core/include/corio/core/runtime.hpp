@@ -19,9 +19,9 @@ namespace corio {
 /// How many shards to start, where to pin them and how to size their rings.
 struct runtime_config {
     unsigned shards = 0;                   ///< 0: one per CPU in the affinity mask (or per entry of `cpus`)
-    std::vector<int> cpus;                 ///< CPUs to pin shards to, in order; empty: the affinity mask
+    std::vector<int> cpus{};               ///< CPUs to pin shards to, in order; empty: the affinity mask
     bool pin = true;                       ///< pin each shard's thread to its CPU
-    reactor_config ring;                   ///< io_uring sizes per shard
+    reactor_config ring{};                 ///< io_uring sizes per shard
     std::uint32_t recv_buffers = 1024;     ///< provided receive buffers per shard
     std::uint32_t recv_buffer_size = 4096; ///< bytes per receive buffer
     std::uint32_t stop_timeout_ms = 30000; ///< backstop: longest a shard waits for its services to drain on stop
