@@ -2,6 +2,7 @@
 #include <corio/http/server.hpp>
 
 #include <cerrno>
+#include <cstdio>
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -109,6 +110,7 @@ result<void> server::prepare(unsigned shard_count) {
     _shards.clear();
     _shards.resize(shard_count);
     _counters = std::vector<shard_counters>(shard_count);
+    if (auto added = add_metrics_route(); !added) return added;
     // One SO_REUSEPORT socket per shard; with port 0 the first socket picks the port for all.
     for (unsigned i = 0; i < shard_count; ++i) {
         auto fd = net::open_listening_socket(*address, _config.backlog);
@@ -164,6 +166,28 @@ std::string server::metrics_text() const {
     for (const shard_counters& c : _counters)
         shards.push_back(c.snapshot());
     return prometheus_text(shards);
+}
+
+// The metrics endpoint is an ordinary GET route, added once (a second start reuses it): the router
+// refuses a route taken by the embedder (EEXIST) and makes the literal path beat matching patterns.
+result<void> server::add_metrics_route() {
+    const std::string_view path = _config.metrics_path;
+    if (path.empty() || _metrics_route) return {};
+    if (path.find_first_of(":*") != std::string_view::npos) {
+        std::fprintf(stderr, "corio: metrics_path %.*s: must be a literal path (no :name or *rest)\n",
+                     static_cast<int>(path.size()), path.data());
+        return system_error(EINVAL);
+    }
+    auto added = _routes.add(method::get, path,
+                             [this](request&) { return response::copy_of(metrics_text(), prometheus_content_type); });
+    if (!added) {
+        std::fprintf(stderr, "corio: metrics_path %.*s: %s\n", static_cast<int>(path.size()), path.data(),
+                     added.error() == std::errc::file_exists ? "the routes already have GET on that path"
+                                                             : "not a valid path");
+        return added;
+    }
+    _metrics_route = true;
+    return {};
 }
 
 } // namespace corio::http

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // metrics: the counters an HTTP server keeps per shard (server_stats, a copy of their values) and
-// their rendering in the Prometheus text exposition format (version 0.0.4). server::stats(shard)
-// and server::metrics_text() read a running server's counters from any thread, e.g. for a route:
+// their rendering in the Prometheus text exposition format (version 0.0.4). A server serves the
+// rendering itself at server_config::metrics_path when that is set; server::stats(shard) and
+// server::metrics_text() read the same counters from any thread, e.g. for a route of your own:
 //
 //     routes.get("/internal/metrics", [&server](corio::http::request&) {
 //         return corio::http::response::copy_of(server.metrics_text(), corio::http::prometheus_content_type);

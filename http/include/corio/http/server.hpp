@@ -41,6 +41,12 @@ struct server_config {
     std::uint64_t max_body_bytes = 1 << 20;  ///< request bodies (routes may set their own); larger gets 413
     std::uint32_t max_pending_output = 256 << 10; ///< unsent response bytes per connection before it stops reading
     std::uint32_t max_connections = 100'000;      ///< per shard; at the limit accepting pauses until one closes
+    /// Empty (the default): no metrics endpoint. A literal path such as "/metrics": GET (and HEAD) on it
+    /// answer every shard's counters in Prometheus text (see metrics.hpp), through the middleware chain
+    /// like any route. A route of the router for GET on that same path makes the start fail (EEXIST,
+    /// named on stderr); patterns that would match it (`/:name`, `/*rest`) stay, and the literal path
+    /// wins for GET, as the most specific route does. A path with captures fails the start (EINVAL).
+    std::string metrics_path;
 };
 
 /// An HTTP/1.1 server; runs on every shard of the runtime that starts it.
@@ -57,7 +63,7 @@ public:
     /// Counters of shard `shard_id`; any thread may call it once the runtime has started the server
     /// (also after it stopped: the counters stay until the server is destroyed or started again).
     server_stats stats(unsigned shard_id) const;
-    /// Every shard's counters in Prometheus text (see metrics.hpp); any thread, as stats().
+    /// Every shard's counters in Prometheus text (what metrics_path serves); any thread, as stats().
     std::string metrics_text() const;
 
     /// The routes (shared read-only by the shards).
@@ -76,6 +82,8 @@ public:
     struct shard_counters;
 
 private:
+    result<void> add_metrics_route();
+
     router _routes;
     std::vector<middleware_factory> _middlewares;
     server_config _config;
@@ -83,6 +91,7 @@ private:
     std::vector<int> _listen_fds;
     std::vector<std::unique_ptr<shard_state>> _shards;
     std::vector<shard_counters> _counters; // one block per shard, written by that shard only
+    bool _metrics_route = false;           // metrics_path was added to the routes
 };
 
 } // namespace corio::http
