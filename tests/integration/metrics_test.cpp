@@ -2,9 +2,11 @@
 // The /metrics endpoint over the wire: off unless server_config::metrics_path is set; with two
 // shards its body is Prometheus text whose per-shard samples add up to what the clients did (200s,
 // 404s, a malformed request's 400 and parse error, connections accepted, closed and open, bytes);
-// server::stats() reads the same counters from the test thread, during the run and after it; a
-// GET route of the embedder on the same path refuses the start; the literal path beats a catch-all
-// pattern, and other methods on the path stay the embedder's.
+// server::stats() reads the same counters from the test thread, during the run and after it; scrapes
+// while both shards serve see counts that only grow; a GET route of the embedder on the same path
+// refuses the start; the literal path beats a catch-all pattern, and other methods on the path stay
+// the embedder's.
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -206,6 +208,55 @@ TEST(metrics_endpoint, per_shard_counters_add_up_to_what_the_clients_did) {
     EXPECT_EQ(a.connections_open + b.connections_open, 0U);
     EXPECT_EQ(a.parse_errors + b.parse_errors, 1U);
     EXPECT_GE(a.bytes_in + b.bytes_in, bytes_sent);
+}
+
+// Scrapes (and stats() calls from this thread) while both shards serve: every shard's counters are
+// read while their owner writes them. Under ThreadSanitizer this is the check that no read races;
+// everywhere, the counts only grow and end at what was sent.
+TEST(metrics_endpoint, scrapes_while_the_shards_serve_see_counts_only_grow) {
+    served s(metrics_config(), 2);
+    CORIO_START_OR_SKIP(s.rt, s.srv);
+    constexpr int loaders = 4;
+    constexpr int per_loader = 300;
+    std::atomic<int> failures{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < loaders; ++i) {
+        threads.emplace_back([&, port = s.port()] {
+            loopback_client c(port);
+            const std::string request = get("/plaintext");
+            reply r;
+            for (int n = 0; n < per_loader; ++n) {
+                if (!c.roundtrip(request, r) || r.status != 200) {
+                    ++failures;
+                    return;
+                }
+            }
+        });
+    }
+    loopback_client scraper(s.port());
+    ASSERT_TRUE(scraper.connected()) << scraper.error();
+    std::uint64_t bytes_sent = 0;
+    std::uint64_t last_scraped = 0;
+    std::uint64_t last_stats = 0;
+    for (int i = 0; i < 40; ++i) {
+        const std::optional<scrape> m = scrape_over(scraper, bytes_sent);
+        ASSERT_TRUE(m);
+        const std::uint64_t scraped = m->sum("corio_http_responses_total", "class=\"2xx\"");
+        EXPECT_GE(scraped, last_scraped);
+        last_scraped = scraped;
+        const std::uint64_t from_stats = s.srv.stats(0).responses[1] + s.srv.stats(1).responses[1];
+        EXPECT_GE(from_stats, last_stats);
+        last_stats = from_stats;
+    }
+    for (std::thread& t : threads)
+        t.join();
+    EXPECT_EQ(failures.load(), 0);
+    const std::optional<scrape> m = scrape_over(scraper, bytes_sent);
+    ASSERT_TRUE(m);
+    // The 40 earlier scrapes' responses count; this one's is queued after its rendering.
+    EXPECT_EQ(m->sum("corio_http_responses_total", "class=\"2xx\""), loaders * per_loader + 40U);
+    scraper.close();
+    corio::test::stop_and_join(s.rt);
 }
 
 TEST(metrics_endpoint, a_get_route_on_the_metrics_path_refuses_the_start) {
