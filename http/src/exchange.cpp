@@ -157,7 +157,7 @@ task<void> exchange::respond(response res) {
     response_framing framing = c.framing(_request.version_minor(), head, _close);
     framing.chunked = res.streamed() && _request.version_minor() != 0;
     _chunked = framing.chunked;
-    if (!c.closing()) write_response(c, res, framing);
+    if (!c.closing()) c.queue_response(res, framing);
     _responded = true;
     c.flush();
     if (!res.streamed() || head || c.closing()) co_return;

@@ -2,6 +2,7 @@
 #include <corio/http/server.hpp>
 
 #include <cerrno>
+#include <cstdio>
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -30,9 +31,37 @@ void on_accept(void* context, int fd) {
 
 } // namespace
 
-server::shard_state::shard_state(corio::shard& s, const server& server_owner, int listen_fd)
-    : net::connection_set(s), timer([](timer& t) { static_cast<shard_state&>(t).close_all(); }), owner(server_owner),
-      listener(s.reactor(), listen_fd, &on_accept, this),
+// Two cache lines' worth of counters: the alignment costs no padding.
+static_assert(sizeof(server::shard_counters) == 128, "server::shard_counters outgrew its 128 bytes");
+
+server_stats server::shard_counters::snapshot() const noexcept {
+    server_stats s;
+    s.requests = requests.value();
+    s.parse_errors = parse_errors.value();
+    s.handler_timeouts = handler_timeouts.value();
+    s.connections_opened = connections.opened.value();
+    s.connections_closed = connections.closed.value();
+    s.connections_open = connections.open.value();
+    s.bytes_in = connections.bytes_in.value();
+    s.bytes_out = connections.bytes_out.value();
+    s.recv_no_buffers = connections.recv_no_buffers.value();
+    s.accept_backoffs = accept_backoffs.value();
+    for (std::size_t c = 0; c < responses.size(); ++c)
+        s.responses[c] = responses[c].value();
+    return s;
+}
+
+server::shard_state::shard_state(corio::shard& s, const server& server_owner, int listen_fd,
+                                 shard_counters* server_counters)
+    : shard_state(s, server_owner, listen_fd, server_counters,
+                  server_counters != nullptr ? nullptr : std::make_unique<shard_counters>()) {}
+
+server::shard_state::shard_state(corio::shard& s, const server& server_owner, int listen_fd,
+                                 shard_counters* server_counters, std::unique_ptr<shard_counters> own)
+    : net::connection_set(s, &(server_counters != nullptr ? *server_counters : *own).connections),
+      timer([](timer& t) { static_cast<shard_state&>(t).close_all(); }), owner(server_owner),
+      own_counters(std::move(own)), counters(server_counters != nullptr ? *server_counters : *own_counters),
+      listener(s.reactor(), listen_fd, &on_accept, this, &counters.accept_backoffs),
       parser(limits_of(server_owner.config()), &server_owner.routes()) {}
 
 // Connections refer to the listener and parser: they go first, before the members do.
@@ -63,12 +92,6 @@ void server::shard_state::connection_closed() noexcept {
     if (listener.paused() && size() < owner.config().max_connections) listener.resume();
 }
 
-server_stats server::shard_state::stats() const {
-    const net::connection_stats& c = net::connection_set::stats();
-    return {requests, parse_errors, handler_timeouts, c.opened,          c.closed,
-            size(),   c.bytes_in,   c.bytes_out,      c.recv_no_buffers, listener.backoffs()};
-}
-
 server::server(router routes, server_config config) : _routes(std::move(routes)), _config(std::move(config)) {}
 
 server::~server() {
@@ -86,7 +109,8 @@ result<void> server::prepare(unsigned shard_count) {
     _listen_fds.assign(shard_count, -1);
     _shards.clear();
     _shards.resize(shard_count);
-    _final_stats.assign(shard_count, {});
+    _counters = std::vector<shard_counters>(shard_count);
+    if (auto added = add_metrics_route(); !added) return added;
     // One SO_REUSEPORT socket per shard; with port 0 the first socket picks the port for all.
     for (unsigned i = 0; i < shard_count; ++i) {
         auto fd = net::open_listening_socket(*address, _config.backlog);
@@ -105,7 +129,7 @@ result<void> server::prepare(unsigned shard_count) {
 result<void> server::start(shard& s) {
     if (s.id() >= _shards.size()) return system_error(EINVAL);
     const int fd = std::exchange(_listen_fds[s.id()], -1);
-    _shards[s.id()] = std::make_unique<shard_state>(s, *this, fd);
+    _shards[s.id()] = std::make_unique<shard_state>(s, *this, fd, &_counters[s.id()]);
     for (const middleware_factory& make : _middlewares)
         _shards[s.id()]->chain.push_back(make());
     _shards[s.id()]->listener.start();
@@ -124,9 +148,7 @@ bool server::drained(shard& s) {
 }
 
 void server::finish(shard& s) {
-    if (_shards[s.id()] == nullptr) return;
-    _final_stats[s.id()] = _shards[s.id()]->stats();
-    _shards[s.id()].reset();
+    _shards[s.id()].reset(); // its counters stay in _counters
 }
 
 server& server::use(middleware_factory make) {
@@ -135,8 +157,37 @@ server& server::use(middleware_factory make) {
 }
 
 server_stats server::stats(unsigned shard_id) const {
-    if (shard_id < _shards.size() && _shards[shard_id] != nullptr) return _shards[shard_id]->stats();
-    return shard_id < _final_stats.size() ? _final_stats[shard_id] : server_stats{};
+    return shard_id < _counters.size() ? _counters[shard_id].snapshot() : server_stats{};
+}
+
+std::string server::metrics_text() const {
+    std::vector<server_stats> shards;
+    shards.reserve(_counters.size());
+    for (const shard_counters& c : _counters)
+        shards.push_back(c.snapshot());
+    return prometheus_text(shards);
+}
+
+// The metrics endpoint is an ordinary GET route, added once (a second start reuses it): the router
+// refuses a route taken by the embedder (EEXIST) and makes the literal path beat matching patterns.
+result<void> server::add_metrics_route() {
+    const std::string_view path = _config.metrics_path;
+    if (path.empty() || _metrics_route) return {};
+    if (path.find_first_of(":*") != std::string_view::npos) {
+        std::fprintf(stderr, "corio: metrics_path %.*s: must be a literal path (no :name or *rest)\n",
+                     static_cast<int>(path.size()), path.data());
+        return system_error(EINVAL);
+    }
+    auto added = _routes.add(method::get, path,
+                             [this](request&) { return response::copy_of(metrics_text(), prometheus_content_type); });
+    if (!added) {
+        std::fprintf(stderr, "corio: metrics_path %.*s: %s\n", static_cast<int>(path.size()), path.data(),
+                     added.error() == std::errc::file_exists ? "the routes already have GET on that path"
+                                                             : "not a valid path");
+        return added;
+    }
+    _metrics_route = true;
+    return {};
 }
 
 } // namespace corio::http

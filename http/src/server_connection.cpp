@@ -103,7 +103,7 @@ void server_connection::on_timer(timer& t) {
             // The handler missed its deadline: unwind it and answer for it.
             self._exchange = nullptr;
             x->cancel();
-            ++self.state().handler_timeouts;
+            self.state().counters.handler_timeouts.add();
             self.fail(status::service_unavailable);
         } else if (self._phase == phase::body) {
             self.arm_timer(phase::answer);
@@ -193,13 +193,13 @@ std::size_t server_connection::on_data(std::span<char> data) {
         }
         wrote = true;
         if (parsed.what == parse_outcome::kind::error) {
-            ++st.parse_errors;
+            st.counters.parse_errors.add();
             fail(parsed.error_status);
             return data.size();
         }
         const std::span<const char> raw = data.subspan(offset, parsed.consumed);
         offset += parsed.consumed;
-        ++st.requests;
+        st.counters.requests.add();
         _continue_sent = false;
         _phase = phase::idle; // a pipelined request after this one gets a header timeout of its own
         // Draining: requests already received are all answered; the close goes on the last of them.
@@ -266,7 +266,7 @@ void server_connection::serve(request& req, const parse_outcome& parsed, std::sp
         // A streamed body that no handler will read must not be taken for the next request.
         const bool unread_body = parsed.what == parse_outcome::kind::head;
         st.run_after(passed, req, *early);
-        write_response(*this, *early, framing(req.version_minor(), head, close || unread_body));
+        queue_response(*early, framing(req.version_minor(), head, close || unread_body));
         if (close || unread_body) close_after_flush(unread_body);
         return;
     }
@@ -280,12 +280,17 @@ void server_connection::serve(request& req, const parse_outcome& parsed, std::sp
         detail::exchange::start_stream(*this, std::move(res), req.version_minor(), head, close);
         return;
     }
-    write_response(*this, res, framing(req.version_minor(), head, close));
+    queue_response(res, framing(req.version_minor(), head, close));
     if (close) close_after_flush();
 }
 
+void server_connection::queue_response(const response& res, const response_framing& framing) {
+    state().counters.count_response(res.status_code());
+    write_response(*this, res, framing);
+}
+
 void server_connection::fail(status code) {
-    write_response(*this, response::text(reason_phrase(code), code), framing(1, false, true));
+    queue_response(response::text(reason_phrase(code), code), framing(1, false, true));
     close_after_flush(true); // the client may still be sending what was refused
 }
 

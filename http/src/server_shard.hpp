@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: MIT
 // server::shard_state: what an HTTP server keeps on one shard (listener, connections, parser,
-// request scratch, Date cache, counters), and server_connection, the per-connection state machine.
+// request scratch, Date cache), server::shard_counters, the shard's counters, and server_connection,
+// the per-connection state machine.
 #pragma once
 
+#include <array>
 #include <corio/core/timer_wheel.hpp>
 #include <memory>
 #include <optional>
 #include <vector>
 
+#include <corio/core/counter.hpp>
 #include <corio/http/middleware.hpp>
 #include <corio/http/server.hpp>
 #include <corio/net/tcp_connection.hpp>
@@ -23,9 +26,32 @@ namespace detail {
 class exchange;
 }
 
+/// A server's counters on one shard, owned by the server (they outlive the shard's state, so that
+/// stats() and /metrics can read them from any thread at any time). Only the shard writes them.
+/// Aligned to 128 bytes, so no two shards' blocks share a cache line, nor the pair of lines x86's
+/// adjacent-line prefetcher fetches together: a shard's increments never steal another's line.
+struct alignas(128) server::shard_counters {
+    net::connection_stats connections;
+    counter accept_backoffs;
+    counter requests;
+    counter parse_errors;
+    counter handler_timeouts;
+    std::array<counter, 5> responses; // final responses by status class: [0] 1xx ... [4] 5xx
+
+    /// The values now.
+    server_stats snapshot() const noexcept;
+    /// Counts a final response with status `code` in its class.
+    void count_response(status code) noexcept {
+        const unsigned c = static_cast<unsigned>(code) / 100;
+        responses[c < 1 ? 0 : c > 5 ? 4 : c - 1].add();
+    }
+};
+
 /// The timer base is the drain deadline: when it fires, connections still busy are cut.
 struct server::shard_state : net::connection_set, timer {
-    shard_state(corio::shard& s, const server& owner, int listen_fd);
+    /// Counts into `server_counters` (the server's block for this shard) or, if null (a shard_state
+    /// driven without a server start: benchmarks, fuzzing), into a block of its own.
+    shard_state(corio::shard& s, const server& owner, int listen_fd, shard_counters* server_counters = nullptr);
     ~shard_state();
 
     /// Graceful stop: no more accepting, idle connections closed, the others after their response.
@@ -40,16 +66,18 @@ struct server::shard_state : net::connection_set, timer {
     void run_after(std::size_t passed, const request& req, response& res);
 
     const server& owner;
+    std::unique_ptr<shard_counters> own_counters; // only without a server's block
+    shard_counters& counters;
     std::vector<std::unique_ptr<middleware>> chain; // this shard's instances
     net::tcp_listener listener;
     request_parser parser;
     request scratch; // the request being handled (one at a time per shard)
     date_header date;
-    std::uint64_t requests = 0;
-    std::uint64_t parse_errors = 0;
-    std::uint64_t handler_timeouts = 0;
 
-    server_stats stats() const;
+private:
+    // `own` is the block to count into when `server_counters` is null; made before the base class needs it.
+    shard_state(corio::shard& s, const server& owner, int listen_fd, shard_counters* server_counters,
+                std::unique_ptr<shard_counters> own);
 };
 
 /// One HTTP connection: parses what arrives, runs handlers, queues responses. One timer counts down
@@ -80,6 +108,9 @@ public:
     void arm_timer(phase next);
     /// Asks for more input while reading is paused.
     void want_input() noexcept;
+    /// Queues `res` (its head only, if streamed) and counts it by status class: every final response
+    /// of the server goes through here (interim 100 Continue lines do not).
+    void queue_response(const response& res, const response_framing& framing);
     /// Runs the after() steps of the first `passed` middlewares on an exchange's response.
     void run_after(std::size_t passed, const request& req, response& res) { state().run_after(passed, req, res); }
 

@@ -25,7 +25,8 @@ tcp_connection::tcp_connection(connection_set& owner, int fd) noexcept : _owner(
     if (_next != nullptr) _next->_prev = this;
     owner._first = this;
     ++owner._size;
-    ++owner._stats.opened;
+    owner._stats->opened.add();
+    owner._stats->open.add();
 }
 
 tcp_connection::~tcp_connection() {
@@ -133,7 +134,7 @@ void tcp_connection::on_recv(void* object, int result, std::uint32_t flags) {
             buffer_ring& ring = set._shard.buffers();
             const std::uint16_t id = cqe_flags::buffer_id(flags);
             const std::span<char> data = ring.take(id, static_cast<std::size_t>(result));
-            set._stats.bytes_in += static_cast<std::uint64_t>(result);
+            set._stats->bytes_in.add(static_cast<std::uint64_t>(result));
             if (!c->closing()) c->receive(data);
             ring.recycle(id);
         }
@@ -146,7 +147,7 @@ void tcp_connection::on_recv(void* object, int result, std::uint32_t flags) {
     } else if (result == -ENOBUFS) {
         // The ring ran dry this turn; the data waits in the socket. Buffers come back as this
         // turn's completions are handled, so the set re-arms the receive before the next submit.
-        ++set._stats.recv_no_buffers;
+        set._stats->recv_no_buffers.add();
         if (!c->closing() && (c->_flags & flag_starved) == 0) {
             c->_flags |= flag_starved;
             set._starved.push_back(c);
@@ -259,7 +260,7 @@ void tcp_connection::on_send(void* object, int result, std::uint32_t) {
     } else if (result < 0) {
         c->abort(); // EPIPE, ECONNRESET: the peer is gone
     } else {
-        c->_owner->_stats.bytes_out += static_cast<std::uint64_t>(result);
+        c->_owner->_stats->bytes_out.add(static_cast<std::uint64_t>(result));
         c->_head->begin += static_cast<std::uint32_t>(result);
         c->_pending -= static_cast<std::uint32_t>(result);
         // A short send, or output written while the send was in flight: keep going now.
@@ -269,7 +270,8 @@ void tcp_connection::on_send(void* object, int result, std::uint32_t) {
     c->finish_if_done();
 }
 
-connection_set::connection_set(corio::shard& s) : _shard(s) {
+connection_set::connection_set(corio::shard& s, connection_stats* stats)
+    : _shard(s), _stats(stats != nullptr ? stats : &_own_stats) {
     _flush.reserve(1024);
     _starved.reserve(64);
     _shard.reactor().add_turn_hook(&connection_set::on_turn, this);
@@ -317,7 +319,8 @@ void connection_set::destroy(tcp_connection& c) noexcept {
     }
     if (c._next != nullptr) c._next->_prev = c._prev;
     --_size;
-    ++_stats.closed;
+    _stats->closed.add();
+    _stats->open.sub();
     delete &c;
 }
 

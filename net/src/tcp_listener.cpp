@@ -28,8 +28,9 @@ result<int> open_listening_socket(const socket_address& address, int backlog) {
     return fd;
 }
 
-tcp_listener::tcp_listener(reactor& loop, int fd, accept_fn on_accept, void* context) noexcept
-    : timer(&tcp_listener::on_backoff), _loop(loop), _fd(fd), _on_accept(on_accept), _context(context) {}
+tcp_listener::tcp_listener(reactor& loop, int fd, accept_fn on_accept, void* context, counter* backoffs) noexcept
+    : timer(&tcp_listener::on_backoff), _loop(loop), _fd(fd), _on_accept(on_accept), _context(context),
+      _backoffs(backoffs != nullptr ? backoffs : &_own_backoffs) {}
 
 tcp_listener::~tcp_listener() {
     stop();
@@ -82,7 +83,7 @@ void tcp_listener::on_complete(void* object, int result, std::uint32_t flags) {
     } else if (result != -ECANCELED && !self->_stopped && !self->_paused) {
         // EMFILE/ENFILE/ENOMEM and the like: the multishot request ends; retrying at once would spin
         // on the same error, so wait on the wheel and accept again when descriptors may be free.
-        ++self->_backoffs;
+        self->_backoffs->add();
         if (result != -EMFILE && result != -ENFILE && result != -ENOBUFS && result != -ENOMEM) {
             std::fprintf(stderr, "corio: accept failed: %s; retrying in %llu ms\n", std::strerror(-result),
                          static_cast<unsigned long long>(backoff_ms));

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: MIT
 // Steady state allocates nothing: after a warm-up, thousands of keep-alive /plaintext and /json
 // requests leave both the shard heap's allocation counter and the process-wide operator new counter
-// unchanged. This binary replaces the global operator new/delete with counting versions, so it is
-// a test program of its own.
+// unchanged, with the metrics endpoint off and on. This binary replaces the global operator new/delete with counting
+// versions, so it is a test program of its own.
 #include <atomic>
 #include <charconv>
 #include <cstdint>
 #include <cstdlib>
 #include <new>
+#include <string>
 #include <string_view>
 
 #include <fmt/format.h>
@@ -146,7 +147,9 @@ int run_requests(loopback_client& client, int n) {
     return bad;
 }
 
-TEST(allocation, steady_state_keep_alive_requests_allocate_nothing) {
+// The measurement; `metrics_path` turns the server's metrics endpoint on (its counters are updated
+// by every request, and must cost no allocation either).
+void expect_steady_state_allocates_nothing(const std::string& metrics_path) {
     corio::http::router routes;
     routes.get("/plaintext", [](corio::http::request&) { return corio::http::response::text("Hello, World!"); });
     routes.get("/json", [](corio::http::request&) {
@@ -166,6 +169,7 @@ TEST(allocation, steady_state_keep_alive_requests_allocate_nothing) {
     corio::http::server_config config;
     config.address = "127.0.0.1";
     config.port = 0;
+    config.metrics_path = metrics_path;
     corio::http::server srv(std::move(routes), config);
     corio::runtime_config one;
     one.shards = 1;
@@ -196,6 +200,22 @@ TEST(allocation, steady_state_keep_alive_requests_allocate_nothing) {
     // What /count costs is expected to be nothing as well; report it if not.
     EXPECT_EQ(count_shard_cost, 0U);
     EXPECT_EQ(count_global_cost, 0U);
+    if (!metrics_path.empty()) {
+        // The counters did count those requests (the scrape itself may allocate).
+        EXPECT_GE(srv.stats(0).responses[1], 12'003U);
+        reply r;
+        ASSERT_TRUE(client.roundtrip("GET " + metrics_path + " HTTP/1.1\r\nHost: loopback\r\n\r\n", r))
+            << client.error();
+        EXPECT_EQ(r.status, 200);
+    }
+}
+
+TEST(allocation, steady_state_keep_alive_requests_allocate_nothing) {
+    expect_steady_state_allocates_nothing("");
+}
+
+TEST(allocation, steady_state_requests_allocate_nothing_with_metrics_on) {
+    expect_steady_state_allocates_nothing("/metrics");
 }
 
 } // namespace

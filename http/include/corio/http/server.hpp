@@ -16,6 +16,7 @@
 #include <vector>
 
 #include <corio/core/service.hpp>
+#include <corio/http/metrics.hpp>
 #include <corio/http/middleware.hpp>
 #include <corio/http/router.hpp>
 #include <corio/net/socket_address.hpp>
@@ -40,20 +41,12 @@ struct server_config {
     std::uint64_t max_body_bytes = 1 << 20;  ///< request bodies (routes may set their own); larger gets 413
     std::uint32_t max_pending_output = 256 << 10; ///< unsent response bytes per connection before it stops reading
     std::uint32_t max_connections = 100'000;      ///< per shard; at the limit accepting pauses until one closes
-};
-
-/// Per-shard counters of a server.
-struct server_stats {
-    std::uint64_t requests = 0;
-    std::uint64_t parse_errors = 0;
-    std::uint64_t handler_timeouts = 0; ///< async handlers cut at their deadline (answered 503)
-    std::uint64_t connections_opened = 0;
-    std::uint64_t connections_closed = 0;
-    std::uint64_t connections_open = 0;
-    std::uint64_t bytes_in = 0;
-    std::uint64_t bytes_out = 0;
-    std::uint64_t recv_no_buffers = 0;
-    std::uint64_t accept_backoffs = 0; ///< accepting paused after EMFILE/ENFILE and similar errors
+    /// Empty (the default): no metrics endpoint. A literal path such as "/metrics": GET (and HEAD) on it
+    /// answer every shard's counters in Prometheus text (see metrics.hpp), through the middleware chain
+    /// like any route. A route of the router for GET on that same path makes the start fail (EEXIST,
+    /// named on stderr); patterns that would match it (`/:name`, `/*rest`) stay, and the literal path
+    /// wins for GET, as the most specific route does. A path with captures fails the start (EINVAL).
+    std::string metrics_path;
 };
 
 /// An HTTP/1.1 server; runs on every shard of the runtime that starts it.
@@ -67,8 +60,11 @@ public:
     std::uint16_t port() const noexcept { return _port; }
     /// The configuration.
     const server_config& config() const noexcept { return _config; }
-    /// Counters of shard `shard_id` (read them on that shard, or after the runtime stopped).
+    /// Counters of shard `shard_id`; any thread may call it once the runtime has started the server
+    /// (also after it stopped: the counters stay until the server is destroyed or started again).
     server_stats stats(unsigned shard_id) const;
+    /// Every shard's counters in Prometheus text (what metrics_path serves); any thread, as stats().
+    std::string metrics_text() const;
 
     /// The routes (shared read-only by the shards).
     const router& routes() const noexcept { return _routes; }
@@ -83,15 +79,19 @@ public:
     void finish(shard& s) override;
 
     struct shard_state;
+    struct shard_counters;
 
 private:
+    result<void> add_metrics_route();
+
     router _routes;
     std::vector<middleware_factory> _middlewares;
     server_config _config;
     std::uint16_t _port = 0;
     std::vector<int> _listen_fds;
     std::vector<std::unique_ptr<shard_state>> _shards;
-    std::vector<server_stats> _final_stats;
+    std::vector<shard_counters> _counters; // one block per shard, written by that shard only
+    bool _metrics_route = false;           // metrics_path was added to the routes
 };
 
 } // namespace corio::http

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include <corio/core/counter.hpp>
 #include <corio/core/heap.hpp>
 #include <corio/core/shard.hpp>
 #include <corio/net/output_chunk.hpp>
@@ -136,20 +137,22 @@ private:
     std::uint16_t _flags = 0;
 };
 
-/// Counters of one connection_set.
+/// Counters of one connection_set: written by its shard only, readable from any thread.
 struct connection_stats {
-    std::uint64_t opened = 0;
-    std::uint64_t closed = 0;
-    std::uint64_t bytes_in = 0;
-    std::uint64_t bytes_out = 0;
-    std::uint64_t recv_no_buffers = 0; ///< receives that ended with -ENOBUFS and were re-armed
+    counter opened;          ///< connections that joined the set
+    counter closed;          ///< connections deleted from the set
+    counter open;            ///< connections in the set now (a gauge: opened - closed, as one value)
+    counter bytes_in;        ///< bytes received (including input later discarded by a lingering close)
+    counter bytes_out;       ///< bytes the kernel took from the output
+    counter recv_no_buffers; ///< receives that ended with -ENOBUFS and were re-armed
 };
 
 /// The connections a service owns on one shard.
 class connection_set {
 public:
-    /// Registers the per-turn send hook with `s`'s reactor.
-    explicit connection_set(corio::shard& s);
+    /// Registers the per-turn send hook with `s`'s reactor; counts into `stats` (which must outlive
+    /// the set; other threads may read it) or, if null, into the set's own counters.
+    explicit connection_set(corio::shard& s, connection_stats* stats = nullptr);
     /// Deletes every connection still there (after the loop has stopped).
     ~connection_set();
     /// Deletes every connection object now, whatever is in flight (teardown after the loop stopped).
@@ -161,8 +164,8 @@ public:
     corio::shard& shard() const noexcept { return _shard; }
     /// Open connections.
     std::size_t size() const noexcept { return _size; }
-    /// Counters since creation.
-    const connection_stats& stats() const noexcept { return _stats; }
+    /// Counters since creation (the ones given to the constructor, if any).
+    const connection_stats& stats() const noexcept { return *_stats; }
     /// Aborts every connection (shard stop): descriptors are closed before this returns; the objects
     /// go away as their last completions arrive (empty() tells when).
     void close_all() noexcept;
@@ -186,7 +189,8 @@ private:
     std::size_t _size = 0;
     std::vector<tcp_connection*> _flush;   // connections with output to send this turn
     std::vector<tcp_connection*> _starved; // receives to re-arm once buffers are back
-    connection_stats _stats;
+    connection_stats _own_stats;
+    connection_stats* _stats;
     bool _draining = false;
 };
 

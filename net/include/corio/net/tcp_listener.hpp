@@ -7,6 +7,7 @@
 
 #include <cstdint>
 
+#include <corio/core/counter.hpp>
 #include <corio/core/reactor.hpp>
 #include <corio/core/result.hpp>
 #include <corio/core/timer_wheel.hpp>
@@ -23,8 +24,9 @@ public:
     /// Called on the owning shard with each accepted descriptor (the callee owns it).
     using accept_fn = void (*)(void* context, int fd);
 
-    /// Takes ownership of listening socket `fd`; nothing happens until start().
-    tcp_listener(reactor& loop, int fd, accept_fn on_accept, void* context) noexcept;
+    /// Takes ownership of listening socket `fd`; nothing happens until start(). Back-offs are counted
+    /// into `backoffs` (which must outlive the listener; other threads may read it) or, if null, its own.
+    tcp_listener(reactor& loop, int fd, accept_fn on_accept, void* context, counter* backoffs = nullptr) noexcept;
     ~tcp_listener();
     tcp_listener(const tcp_listener&) = delete;
     tcp_listener& operator=(const tcp_listener&) = delete;
@@ -40,7 +42,7 @@ public:
     /// True while paused.
     bool paused() const noexcept { return _paused; }
     /// Number of times accepting had to back off (descriptor exhaustion and other errors).
-    std::uint64_t backoffs() const noexcept { return _backoffs; }
+    std::uint64_t backoffs() const noexcept { return _backoffs->value(); }
 
     /// How long to wait before accepting again after EMFILE/ENFILE/ENOMEM.
     static constexpr std::uint64_t backoff_ms = 50;
@@ -55,7 +57,8 @@ private:
     int _fd;
     accept_fn _on_accept;
     void* _context;
-    std::uint64_t _backoffs = 0;
+    counter _own_backoffs;
+    counter* _backoffs;
     bool _armed = false;
     bool _stopped = true;
     bool _paused = false;
