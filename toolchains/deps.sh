@@ -13,7 +13,7 @@ set -euo pipefail
 
 packages=(
     build-essential cmake ninja-build pkgconf git ca-certificates
-    liburing-dev libmimalloc-dev node-llhttp libexpected-dev libfmt-dev libsimdjson-dev
+    liburing-dev libmimalloc-dev node-llhttp libexpected-dev libfmt-dev libsimdjson-dev libssl-dev
     googletest libgtest-dev libgmock-dev libbenchmark-dev
     clang clang-format libclang-rt-14-dev
     curl wrk procps valgrind python3 apache2-utils nghttp2-client
@@ -30,12 +30,13 @@ done
 [ $bench = 1 ] && packages+=(nginx-light h2o gnuplot-nox)
 # The arm64 -dev packages co-install with the amd64 ones (multiarch); both copies of a package
 # must have the same version, so apt may upgrade an amd64 one. libexpected-dev and node-llhttp
-# are Architecture: all and serve both.
+# are Architecture: all and serve both. libssl-dev (OpenSSL's libcrypto, for examples/workload) is
+# Multi-Arch: same and co-installs.
 # libsimdjson-dev cannot be installed for both architectures (it conflicts with itself): only the
 # amd64 one is installed; the arm64 one is unpacked into the cache below.
 [ $arm64 = 1 ] && packages+=(
     g++-aarch64-linux-gnu pkgconf:arm64
-    liburing-dev:arm64 libmimalloc-dev:arm64 libfmt-dev:arm64
+    liburing-dev:arm64 libmimalloc-dev:arm64 libfmt-dev:arm64 libssl-dev:arm64
     libgtest-dev:arm64 libgmock-dev:arm64 libbenchmark-dev:arm64
     qemu-system-arm qemu-user-static cpio
 )

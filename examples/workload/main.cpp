@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: MIT
+// workload: serves the realistic backend call of workload.hpp (JSON in, SHA-256, a simulated 2 ms
+// database round trip, JSON out) until SIGINT or SIGTERM.
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <corio/http/server.hpp>
+
+#include "options.hpp"
+#include "workload.hpp"
+
+int main(int argc, char** argv) {
+    workload::settings settings;
+    const corio::examples::extra_flag flags[] = {
+        {"--db-delay-ms", "N",
+         "simulated database round trip per request, in ms (default " + std::to_string(settings.db_delay.count()) + ")",
+         [&](std::string_view v) {
+             unsigned long long ms = 0;
+             if (!corio::examples::parse_number(v, 60'000, ms)) return false;
+             settings.db_delay = std::chrono::milliseconds(ms);
+             return true;
+         }},
+    };
+    corio::examples::options options;
+    if (auto exit_status =
+            corio::examples::parse_command_line(argc, argv, {"workload", "Serves POST /work"}, options, flags))
+        return *exit_status;
+
+    corio::http::router routes;
+    workload::add_routes(routes, settings);
+    corio::http::server server(std::move(routes), options.server);
+    return corio::examples::serve("workload", server, options.runtime);
+}
