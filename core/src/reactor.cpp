@@ -160,7 +160,7 @@ result<std::unique_ptr<reactor>> reactor::create(const reactor_config& config, s
     }
     features.recv_bundle = at_least(kernel, 6, 10);
 
-    std::unique_ptr<reactor> r(new reactor(std::move(state)));
+    std::unique_ptr<reactor> r(new reactor(std::move(state), config.timer_tick_ms));
     r->_features = features;
     r->_notify_fd = eventfd(0, EFD_CLOEXEC);
     if (r->_notify_fd < 0) {
@@ -171,7 +171,8 @@ result<std::unique_ptr<reactor>> reactor::create(const reactor_config& config, s
     return r;
 }
 
-reactor::reactor(std::unique_ptr<ring_state> ring) : _ring(std::move(ring)), _timers(monotonic_ms()) {
+reactor::reactor(std::unique_ptr<ring_state> ring, std::uint32_t timer_tick_ms)
+    : _ring(std::move(ring)), _timers(monotonic_ms(), timer_tick_ms) {
     update_clock();
 }
 

@@ -24,6 +24,8 @@ int main(int argc, char** argv) {
          }},
     };
     corio::examples::options options;
+    // A 2 ms wait must last about 2 ms: a 1 ms timer tick (the default 10 would round it up to 10).
+    options.runtime.ring.timer_tick_ms = 1;
     if (auto exit_status =
             corio::examples::parse_command_line(argc, argv, {"workload", "Serves POST /work"}, options, flags))
         return *exit_status;

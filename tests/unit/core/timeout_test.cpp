@@ -99,4 +99,18 @@ TEST(with_timeout, cuts_a_cross_shard_call) {
     });
 }
 
+TEST(timer_tick, configured_tick_reaches_the_wheel_and_sleeps_are_never_early) {
+    corio::runtime_config config = shards(1);
+    config.ring.timer_tick_ms = 1;
+    run_on_shards(config, []() -> corio::task<void> {
+        corio::reactor& loop = corio::shard::current()->reactor();
+        EXPECT_EQ(loop.timers().tick_ms(), 1U);
+        for (int i = 0; i < 20; ++i) {
+            const auto before = loop.now_ms();
+            co_await corio::sleep(2ms);
+            EXPECT_GE(loop.now_ms() - before, 2U);
+        }
+    });
+}
+
 } // namespace

@@ -48,6 +48,10 @@ inline std::uint16_t buffer_id(std::uint32_t flags) noexcept {
 struct reactor_config {
     unsigned sq_entries = 2048;
     unsigned cq_entries = 16384;
+    /// Width of a timer-wheel tick: timers (sleeps, deadlines, connection timeouts) fire up to one
+    /// tick late, and a shard with armed timers wakes once per tick. 1 suits services that sleep for
+    /// a few milliseconds; the default 10 keeps an idle shard's wake-ups at 100 per second.
+    std::uint32_t timer_tick_ms = 10;
 };
 
 /// A slot in a reactor's table of registered (direct) descriptors (see reactor::register_files): an
@@ -162,7 +166,7 @@ public:
     struct ring_state;
 
 private:
-    explicit reactor(std::unique_ptr<ring_state> ring);
+    reactor(std::unique_ptr<ring_state> ring, std::uint32_t timer_tick_ms);
     void update_clock() noexcept;
     void arm_notify();
     static void on_notify(void* object, int result, std::uint32_t flags);
