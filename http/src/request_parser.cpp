@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "request_parser.hpp"
 
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -63,6 +62,8 @@ struct request_parser::state {
     bool message_done = false;
     bool head_paused = false; // the route streams the body: parsing stopped after the head
     bool keep_alive = true;
+    bool expect_seen = false;     // the first Expect field decides expect_continue
+    bool expect_continue = false; // it was "100-continue"
     http::status error_status = status::bad_request;
     const router* routes = nullptr;
     request* out = nullptr;
@@ -90,8 +91,7 @@ struct request_parser::state {
         out->_path = path.substr(0, path.find('?'));
         out->_query = question == std::string_view::npos ? std::string_view() : target.substr(question + 1);
         out->_headers = {headers.data(), header_count};
-        const std::optional<std::string_view> expect = out->header("Expect");
-        result->expect_continue = expect && expect->size() == 12 && expect->substr(0, 4) == "100-";
+        result->expect_continue = expect_continue;
         out->_params.count = 0;
         result->route = routes == nullptr ? route_match{} : routes->find(out->_method, out->_path, &out->_params);
     }
@@ -99,6 +99,16 @@ struct request_parser::state {
     int fail(http::status s) {
         error_status = s;
         return HPE_USER;
+    }
+
+    // "Expect" in any case, from a 6-byte field name (checked here rather than by a scan of every
+    // header once the head is parsed). Or-ing 0x20 lower-cases a letter and maps no other byte to one.
+    static bool is_expect(const char* name) noexcept {
+        constexpr char lower[] = "expect";
+        for (std::size_t i = 0; i < 6; ++i) {
+            if ((name[i] | 0x20) != lower[i]) return false;
+        }
+        return true;
     }
 
     // Span callbacks can be called more than once for one span when it crosses the end of the
@@ -126,6 +136,10 @@ struct request_parser::state {
         while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
             value.remove_suffix(1);
         headers[header_count++] = {{field_at, field_length}, value};
+        if (field_length == 6 && !expect_seen && is_expect(field_at)) {
+            expect_seen = true;
+            expect_continue = value.size() == 12 && value.starts_with("100-");
+        }
         field_at = value_at = nullptr;
         field_length = value_length = 0;
         return 0;
@@ -276,7 +290,7 @@ parse_outcome request_parser::parse(std::span<char> data, request& out) {
     s.field_length = s.value_length = s.url_length = s.method_length = s.body_length = 0;
     s.head_end = data.data();
     s.body_copied = false;
-    s.headers_done = s.message_done = s.head_paused = false;
+    s.headers_done = s.message_done = s.head_paused = s.expect_seen = s.expect_continue = false;
     s.error_status = status::bad_request;
 
     parse_outcome result;
