@@ -75,20 +75,23 @@ struct request_parser::state {
     // Fills the request from the parsed head and looks up its route.
     void fill_head() {
         const std::string_view target(url_at == nullptr ? "" : url_at, url_length);
-        // Absolute form (RFC 9112 3.2.2): route on the path; the authority is not ours to check.
-        std::string_view path = target;
-        if (const std::size_t scheme = target.find("://");
-            scheme != std::string_view::npos && !target.starts_with('/')) {
-            const std::size_t slash = target.find_first_of("/?", scheme + 3);
-            path =
-                slash == std::string_view::npos || target[slash] == '?' ? std::string_view("/") : target.substr(slash);
-        }
+        // One search for the query; the path is what precedes it in origin form ("/p?q").
         const std::size_t question = target.find('?');
+        std::string_view path = target.substr(0, question);
+        if (!target.starts_with('/')) {
+            // Absolute form (RFC 9112 3.2.2): route on the path; the authority is not ours to check.
+            if (const std::size_t scheme = target.find("://"); scheme != std::string_view::npos) {
+                const std::size_t slash = target.find_first_of("/?", scheme + 3);
+                path = slash == std::string_view::npos || target[slash] == '?' ? std::string_view("/")
+                                                                               : target.substr(slash);
+                path = path.substr(0, path.find('?'));
+            }
+        }
         out->_method = map_method(parser.method);
         out->_method_name = {method_at == nullptr ? "" : method_at, method_length};
         out->_version_minor = parser.http_minor;
         out->_target = target;
-        out->_path = path.substr(0, path.find('?'));
+        out->_path = path;
         out->_query = question == std::string_view::npos ? std::string_view() : target.substr(question + 1);
         out->_headers = {headers.data(), header_count};
         result->expect_continue = expect_continue;
