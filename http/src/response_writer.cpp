@@ -18,11 +18,29 @@ constexpr std::string_view keep_alive_line = "Connection: keep-alive\r\n";
 constexpr std::string_view chunked_line = "Transfer-Encoding: chunked\r\n";
 constexpr std::string_view crlf = "\r\n";
 
+// Precomputed blocks for the common heads, so that a typical response is a few copies of constant
+// size (which the compiler turns into moves) rather than a memcpy call per piece.
+constexpr std::string_view ok_head = "HTTP/1.1 200 OK\r\nServer: corio\r\n";
+constexpr std::string_view text_plain_line = "Content-Type: text/plain\r\n";
+constexpr std::string_view json_line = "Content-Type: application/json\r\n";
+enum class known_type : std::uint8_t { none, text_plain, json };
+// "Date: Tue, 24 Nov 2026 12:00:00 GMT\r\n": IMF-fixdate has a fixed length (4-digit years).
+constexpr std::size_t date_line_size = 37;
+
 struct appender {
     char* at;
     void put(std::string_view s) noexcept {
         std::memcpy(at, s.data(), s.size());
         at += s.size();
+    }
+    // For pieces that are usually empty: no call for nothing.
+    void put_if_any(std::string_view s) noexcept {
+        if (!s.empty()) put(s);
+    }
+    template <std::size_t N>
+    void put_fixed(const char* s) noexcept {
+        std::memcpy(at, s, N);
+        at += N;
     }
 };
 
@@ -31,21 +49,22 @@ bool has_no_body(status code) noexcept {
     return c < 200 || code == status::no_content || code == status::not_modified;
 }
 
+std::size_t decimal_digits(std::size_t n) noexcept {
+    std::size_t digits = 1;
+    for (; n >= 10; n /= 10)
+        ++digits;
+    return digits;
+}
+
 } // namespace
 
 void write_response(net::tcp_connection& out, const response& res, const response_framing& framing) {
-    const std::string_view reason = reason_phrase(res.status_code());
-    char digits[3];
-    const auto code = static_cast<unsigned>(res.status_code());
-    digits[0] = static_cast<char>('0' + code / 100 % 10);
-    digits[1] = static_cast<char>('0' + code / 10 % 10);
-    digits[2] = static_cast<char>('0' + code % 10);
+    const bool ok = res.status_code() == status::ok;
+    const std::string_view reason = ok ? std::string_view() : reason_phrase(res.status_code());
 
     const std::string_view body = res.body();
     const bool bodiless = has_no_body(res.status_code());
-    char length_text[24];
-    const std::size_t length_size = static_cast<std::size_t>(
-        std::to_chars(length_text, length_text + sizeof length_text, body.size()).ptr - length_text);
+    const std::size_t length_size = decimal_digits(body.size());
 
     const std::string_view type = res.content_type();
     const std::string_view extra = res.extra_headers();
@@ -55,9 +74,17 @@ void write_response(net::tcp_connection& out, const response& res, const respons
     const bool has_length = !bodiless && !res.streamed();
     const std::string_view coding = framing.chunked && !bodiless ? chunked_line : "";
 
-    std::size_t head_size = 9 + 3 + 1 + reason.size() + 2 + server_line.size() + framing.date_line.size() +
-                            extra.size() + connection.size() + crlf.size();
-    if (!type.empty()) head_size += content_type_name.size() + type.size() + 2;
+    // Content-Type: one of the precomputed lines, or built from the name and the value.
+    const known_type known = type == "text/plain"         ? known_type::text_plain
+                             : type == "application/json" ? known_type::json
+                                                          : known_type::none;
+    const std::string_view type_line = known == known_type::text_plain ? text_plain_line
+                                       : known == known_type::json     ? json_line
+                                                                       : std::string_view();
+    const std::size_t status_size = ok ? ok_head.size() : 9 + 3 + 1 + reason.size() + 2 + server_line.size();
+    std::size_t head_size =
+        status_size + framing.date_line.size() + extra.size() + connection.size() + crlf.size() + type_line.size();
+    if (known == known_type::none && !type.empty()) head_size += content_type_name.size() + type.size() + 2;
     if (has_length) head_size += content_length_name.size() + length_size + 2;
     head_size += coding.size();
 
@@ -66,26 +93,41 @@ void write_response(net::tcp_connection& out, const response& res, const respons
         head_size + sent_body.size() + sizeof(net::output_chunk) <= net::output_chunk::pooled_size ? sent_body.size()
                                                                                                    : 0;
     appender a{out.reserve(head_size + inline_body)};
-    a.put("HTTP/1.1 ");
-    a.put({digits, 3});
-    a.put(" ");
-    a.put(reason);
-    a.put(crlf);
-    a.put(server_line);
-    a.put(framing.date_line);
-    if (!type.empty()) {
+    if (ok) {
+        a.put_fixed<ok_head.size()>(ok_head.data());
+    } else {
+        const auto code = static_cast<unsigned>(res.status_code());
+        const char digits[3] = {static_cast<char>('0' + code / 100 % 10), static_cast<char>('0' + code / 10 % 10),
+                                static_cast<char>('0' + code % 10)};
+        a.put("HTTP/1.1 ");
+        a.put({digits, 3});
+        a.put(" ");
+        a.put(reason);
+        a.put(crlf);
+        a.put(server_line);
+    }
+    if (framing.date_line.size() == date_line_size) {
+        a.put_fixed<date_line_size>(framing.date_line.data());
+    } else {
+        a.put(framing.date_line);
+    }
+    if (known == known_type::text_plain) {
+        a.put_fixed<text_plain_line.size()>(text_plain_line.data());
+    } else if (known == known_type::json) {
+        a.put_fixed<json_line.size()>(json_line.data());
+    } else if (!type.empty()) {
         a.put(content_type_name);
         a.put(type);
         a.put(crlf);
     }
     if (has_length) {
         a.put(content_length_name);
-        a.put({length_text, length_size});
+        a.at = std::to_chars(a.at, a.at + length_size, body.size()).ptr; // straight into the output
         a.put(crlf);
     }
-    a.put(coding);
-    a.put(extra);
-    a.put(connection);
+    a.put_if_any(coding);
+    a.put_if_any(extra);
+    a.put_if_any(connection);
     a.put(crlf);
     if (inline_body != 0) a.put(sent_body);
     out.commit(head_size + inline_body);
