@@ -2,6 +2,7 @@
 #include "response_writer.hpp"
 
 #include <charconv>
+#include <cstdint>
 #include <cstring>
 
 #include <corio/net/output_chunk.hpp>
@@ -23,7 +24,6 @@ constexpr std::string_view crlf = "\r\n";
 constexpr std::string_view ok_head = "HTTP/1.1 200 OK\r\nServer: corio\r\n";
 constexpr std::string_view text_plain_line = "Content-Type: text/plain\r\n";
 constexpr std::string_view json_line = "Content-Type: application/json\r\n";
-enum class known_type : std::uint8_t { none, text_plain, json };
 // "Date: Tue, 24 Nov 2026 12:00:00 GMT\r\n": IMF-fixdate has a fixed length (4-digit years).
 constexpr std::size_t date_line_size = 37;
 
@@ -37,9 +37,17 @@ struct appender {
     void put_if_any(std::string_view s) noexcept {
         if (!s.empty()) put(s);
     }
+    // Sizes above 16 go as 16-byte pieces, the last one overlapping the one before: GCC would copy
+    // an odd size such as the Date line's 37 bytes with `rep movsb`, slow to start for so few.
     template <std::size_t N>
     void put_fixed(const char* s) noexcept {
-        std::memcpy(at, s, N);
+        if constexpr (N > 16) {
+            for (std::size_t i = 0; i + 16 < N; i += 16)
+                std::memcpy(at + i, s + i, 16);
+            std::memcpy(at + N - 16, s + N - 16, 16);
+        } else {
+            std::memcpy(at, s, N);
+        }
         at += N;
     }
 };
@@ -49,16 +57,54 @@ bool has_no_body(status code) noexcept {
     return c < 200 || code == status::no_content || code == status::not_modified;
 }
 
-std::size_t decimal_digits(std::size_t n) noexcept {
+// Comparisons with powers of ten, not divisions (GCC emits a `div` for the obvious loop).
+std::size_t decimal_digits(std::uint64_t n) noexcept {
     std::size_t digits = 1;
-    for (; n >= 10; n /= 10)
+    for (std::uint64_t bound = 10; digits < 20 && n >= bound; bound *= 10)
         ++digits;
     return digits;
 }
 
-} // namespace
+std::uint64_t load8(const char* p) noexcept {
+    std::uint64_t v;
+    std::memcpy(&v, p, 8);
+    return v;
+}
 
-void write_response(net::tcp_connection& out, const response& res, const response_framing& framing) {
+// `value` == `name` (8 to 16 characters), compared as two 8-byte words (the second overlapping the
+// first) rather than with a call to memcmp.
+template <std::size_t N>
+bool is(std::string_view value, const char (&name)[N]) noexcept {
+    static_assert(N - 1 >= 8 && N - 1 <= 16);
+    return value.size() == N - 1 && load8(value.data()) == load8(name) &&
+           load8(value.data() + N - 9) == load8(name + N - 9);
+}
+
+// The common response: 200, a body of known length, the content type of `TypeLine`, no extra
+// fields, keep-alive HTTP/1.1, a fixed-length Date line, all of it within one pooled chunk. Every
+// piece but the length digits and the body is a copy of constant size. False (nothing written)
+// when it does not fit in a pooled chunk.
+template <const std::string_view& TypeLine>
+bool write_common(net::tcp_connection& out, std::string_view date_line, std::string_view body, bool head) {
+    const std::size_t digits = decimal_digits(body.size());
+    const std::string_view sent_body = head ? std::string_view() : body;
+    const std::size_t size =
+        ok_head.size() + date_line_size + TypeLine.size() + content_length_name.size() + digits + 4 + sent_body.size();
+    if (size + sizeof(net::output_chunk) > net::output_chunk::pooled_size) return false;
+    appender a{out.reserve(size)};
+    a.put_fixed<ok_head.size()>(ok_head.data());
+    a.put_fixed<date_line_size>(date_line.data());
+    a.put_fixed<TypeLine.size()>(TypeLine.data());
+    a.put_fixed<content_length_name.size()>(content_length_name.data());
+    a.at = std::to_chars(a.at, a.at + digits, body.size()).ptr;
+    a.put_fixed<4>("\r\n\r\n");
+    a.put_if_any(sent_body);
+    out.commit(size);
+    return true;
+}
+
+// Any response, piece by piece (out of line: the common response does not pay for its frame).
+[[gnu::noinline]] void write_any(net::tcp_connection& out, const response& res, const response_framing& framing) {
     const bool ok = res.status_code() == status::ok;
     const std::string_view reason = ok ? std::string_view() : reason_phrase(res.status_code());
 
@@ -74,17 +120,9 @@ void write_response(net::tcp_connection& out, const response& res, const respons
     const bool has_length = !bodiless && !res.streamed();
     const std::string_view coding = framing.chunked && !bodiless ? chunked_line : "";
 
-    // Content-Type: one of the precomputed lines, or built from the name and the value.
-    const known_type known = type == "text/plain"         ? known_type::text_plain
-                             : type == "application/json" ? known_type::json
-                                                          : known_type::none;
-    const std::string_view type_line = known == known_type::text_plain ? text_plain_line
-                                       : known == known_type::json     ? json_line
-                                                                       : std::string_view();
-    const std::size_t status_size = ok ? ok_head.size() : 9 + 3 + 1 + reason.size() + 2 + server_line.size();
-    std::size_t head_size =
-        status_size + framing.date_line.size() + extra.size() + connection.size() + crlf.size() + type_line.size();
-    if (known == known_type::none && !type.empty()) head_size += content_type_name.size() + type.size() + 2;
+    std::size_t head_size = (ok ? ok_head.size() : 9 + 3 + 1 + reason.size() + 2 + server_line.size()) +
+                            framing.date_line.size() + extra.size() + connection.size() + crlf.size();
+    if (!type.empty()) head_size += content_type_name.size() + type.size() + 2;
     if (has_length) head_size += content_length_name.size() + length_size + 2;
     head_size += coding.size();
 
@@ -106,16 +144,8 @@ void write_response(net::tcp_connection& out, const response& res, const respons
         a.put(crlf);
         a.put(server_line);
     }
-    if (framing.date_line.size() == date_line_size) {
-        a.put_fixed<date_line_size>(framing.date_line.data());
-    } else {
-        a.put(framing.date_line);
-    }
-    if (known == known_type::text_plain) {
-        a.put_fixed<text_plain_line.size()>(text_plain_line.data());
-    } else if (known == known_type::json) {
-        a.put_fixed<json_line.size()>(json_line.data());
-    } else if (!type.empty()) {
+    a.put(framing.date_line);
+    if (!type.empty()) {
         a.put(content_type_name);
         a.put(type);
         a.put(crlf);
@@ -132,6 +162,22 @@ void write_response(net::tcp_connection& out, const response& res, const respons
     if (inline_body != 0) a.put(sent_body);
     out.commit(head_size + inline_body);
     if (inline_body == 0 && !sent_body.empty()) out.write(sent_body);
+}
+
+} // namespace
+
+void write_response(net::tcp_connection& out, const response& res, const response_framing& framing) {
+    if (res.status_code() == status::ok && !res.streamed() && res.extra_headers().empty() && !framing.close &&
+        !framing.keep_alive_header && !framing.chunked && framing.date_line.size() == date_line_size) {
+        const std::string_view type = res.content_type();
+        if (is(type, "text/plain") && write_common<text_plain_line>(out, framing.date_line, res.body(), framing.head)) {
+            return;
+        }
+        if (is(type, "application/json") && write_common<json_line>(out, framing.date_line, res.body(), framing.head)) {
+            return;
+        }
+    }
+    write_any(out, res, framing);
 }
 
 } // namespace corio::http
