@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -95,7 +96,55 @@ json_writer& json_writer::null() {
     return *this;
 }
 
+namespace {
+
+std::uint64_t load(const char* p, std::size_t n) noexcept {
+    std::uint64_t v = 0;
+    std::memcpy(&v, p, n);
+    return v;
+}
+
+// True when one of the eight bytes of `w` is a '"', a '\\' or a control character below 0x20: the
+// usual SWAR tests (a byte below n: (w - n..n) & ~w & 0x80..80, exact as to whether there is one;
+// a byte equal to c: a zero byte in w ^ c..c).
+bool escape_in(std::uint64_t w) noexcept {
+    constexpr std::uint64_t ones = 0x0101010101010101ULL;
+    constexpr std::uint64_t highs = 0x8080808080808080ULL;
+    const std::uint64_t quote = w ^ (ones * '"');
+    const std::uint64_t backslash = w ^ (ones * '\\');
+    return ((((w - ones * 0x20) & ~w) | ((quote - ones) & ~quote) | ((backslash - ones) & ~backslash)) & highs) != 0;
+}
+
+// True when a JSON string of `text` needs an escape; eight bytes per test, the last word
+// overlapping the one before it (shorter texts: two overlapping 4-byte words, or three bytes in a
+// word padded with 'a').
+bool needs_escaping(std::string_view text) noexcept {
+    const char* p = text.data();
+    const std::size_t n = text.size();
+    if (n >= 8) {
+        for (std::size_t i = 0; i + 8 < n; i += 8) {
+            if (escape_in(load(p + i, 8))) return true;
+        }
+        return escape_in(load(p + n - 8, 8));
+    }
+    if (n >= 4) return escape_in(load(p, 4) | load(p + n - 4, 4) << 32);
+    if (n == 0) return false;
+    return escape_in(0x6161616161000000ULL | load(p, 1) | load(p + n / 2, 1) << 8 | load(p + n - 1, 1) << 16);
+}
+
+} // namespace
+
 void json_writer::string(std::string_view text) {
+    if (!needs_escaping(text)) {
+        // Nothing to escape (keys, most values): the quotes and the text with one resize and one copy.
+        const std::size_t at = _out.size();
+        _out.resize(at + text.size() + 2);
+        char* p = _out.data() + at;
+        p[0] = '"';
+        std::memcpy(p + 1, text.data(), text.size());
+        p[text.size() + 1] = '"';
+        return;
+    }
     static constexpr char hex[] = "0123456789abcdef";
     _out.push_back('"');
     std::size_t run = 0; // copy runs of characters that need no escaping in one append

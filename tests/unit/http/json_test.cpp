@@ -80,6 +80,46 @@ TEST(json_writer, escapes_quotes_backslashes_and_control_characters) {
                          "\"nul\\u0000byte\",\"\",\"caf\xc3\xa9 / </script>\"]");
 }
 
+// Strings are scanned eight bytes at a time for what needs escaping: every escaped byte value at
+// every position of strings of every length up to 24 (the scan's word, overlapping-tail and
+// short-string cases) is escaped, and bytes that need none (UTF-8 included) are copied as they are.
+TEST(json_writer, escapes_found_at_every_position_and_length) {
+    const auto escaped = [](unsigned char c) -> std::string {
+        switch (c) {
+        case '"':
+            return "\\\"";
+        case '\\':
+            return "\\\\";
+        case '\n':
+            return "\\n";
+        case '\r':
+            return "\\r";
+        case '\t':
+            return "\\t";
+        default: {
+            if (c >= 0x20) return std::string(1, static_cast<char>(c));
+            static constexpr char hex[] = "0123456789abcdef";
+            return std::string("\\u00") + hex[c >> 4] + hex[c & 15];
+        }
+        }
+    };
+    for (std::size_t length = 1; length <= 24; ++length) {
+        for (std::size_t at = 0; at < length; ++at) {
+            for (int v = 0; v < 256; ++v) {
+                std::string input(length, 'x');
+                input[at] = static_cast<char>(v);
+                std::string expected = "\"";
+                for (const char c : input)
+                    expected += escaped(static_cast<unsigned char>(c));
+                expected += '"';
+                response::buffer out;
+                json_writer(out).value(std::string_view(input));
+                ASSERT_EQ(text(out), expected) << "length " << length << ", byte " << v << " at " << at;
+            }
+        }
+    }
+}
+
 TEST(json_writer, keys_are_escaped_too) {
     response::buffer out;
     json_writer(out).begin_object().key("a\"b").null().end_object();

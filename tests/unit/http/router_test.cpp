@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -151,6 +152,33 @@ std::string_view capture(const route_params& p, std::string_view name) {
         if (p.names[i] == name) return p.values[i];
     }
     return "<none>";
+}
+
+// The literal table grows as routes are added: every path of a large table is found with its own
+// handler (paths of every length, so every word/byte case of the hash and the comparison), and
+// paths one byte off are not.
+TEST(router, many_literal_paths) {
+    router routes;
+    std::vector<std::string> paths;
+    for (int i = 0; i < 2000; ++i) {
+        std::string path(1, '/');
+        path += std::to_string(i);
+        path.append(static_cast<std::size_t>(i % 37), 'p');
+        paths.push_back(path);
+    }
+    for (const std::string& p : paths)
+        routes.get(p, named(p));
+    for (const std::string& p : paths) {
+        const route_match m = routes.find(method::get, p);
+        ASSERT_NE(m.target, nullptr) << p;
+        EXPECT_EQ(call(m), p);
+        std::string off = p;
+        off.back() = off.back() == 'p' ? 'q' : 'x';
+        EXPECT_EQ(routes.find(method::get, off).target, nullptr) << off;
+        EXPECT_EQ(routes.find(method::get, p + "/").target, nullptr) << p;
+    }
+    EXPECT_EQ(routes.find(method::get, "").target, nullptr);
+    EXPECT_EQ(routes.find(method::get, "/").target, nullptr);
 }
 
 TEST(router, captures_a_segment_and_the_rest) {

@@ -5,15 +5,15 @@
 // a capture, which beats a rest), so `/users/me` and `/users/:id` coexist; two patterns of the same
 // shape for one method are a conflict reported when the route is added. Built before the server
 // starts, then shared read-only by every shard; lookup allocates nothing, and paths without
-// captures are found with one hash lookup. HEAD falls back to the GET handler (the server drops the
-// body); a path known for other methods answers 405 with Allow.
+// captures are found in an open-addressing hash table, usually at the first slot. HEAD falls back
+// to the GET handler (the server drops the body); a path known for other methods answers 405 with
+// Allow.
 #pragma once
 
 #include <memory>
 #include <string>
 #include <string_view>
 #include <type_traits>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -75,6 +75,12 @@ public:
 private:
     struct entry;
     struct compiled_pattern;
+    struct literal;
+    // A slot of the literal paths' table: the path's hash and its route (null: empty slot).
+    struct literal_slot {
+        std::uint64_t hash = 0;
+        const literal* target = nullptr;
+    };
 
     template <class H>
     static endpoint make_endpoint(H&& h, route_options options) {
@@ -89,12 +95,12 @@ private:
     }
     result<void> add_endpoint(method m, std::string_view text, endpoint e);
     router& add_or_abort(method m, std::string_view text, endpoint e);
+    entry& literal_entry(std::string_view path);
+    const literal* find_literal(std::string_view path) const noexcept;
+    void find_pattern(method m, std::string_view path, route_params* params, route_match& match) const noexcept;
 
-    struct path_hash {
-        using is_transparent = void;
-        std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
-    };
-    std::unordered_map<std::string, std::unique_ptr<entry>, path_hash, std::equal_to<>> _literal;
+    std::vector<std::unique_ptr<literal>> _literals; // paths without captures, in the order added
+    std::vector<literal_slot> _literal_slots;        // open addressing over _literals, at most a quarter full
     std::vector<std::unique_ptr<compiled_pattern>> _patterns;
 };
 
