@@ -165,8 +165,12 @@ TEST(loadgen_hello, open_loop_holds_the_rate) {
     c.duration_ns = 2'000'000'000;
     const test_result r = run_or_fail(c);
     expect_no_errors(r);
-    EXPECT_NEAR(static_cast<double>(r.total.requests), 4000.0, 200.0);
-    EXPECT_NEAR(r.requests_per_second(), 2000.0, 150.0);
+    // Bounds for a shared machine (CI seen 7% short under ASan with both CPUs busy): starved, the
+    // generator falls behind; ignoring the rate, 20 connections to hello would send many times more.
+    EXPECT_GE(r.total.requests, 3400U);
+    EXPECT_LE(r.total.requests, 4400U);
+    EXPECT_GE(r.requests_per_second(), 1700.0);
+    EXPECT_LE(r.requests_per_second(), 2200.0);
 }
 
 TEST(loadgen_hello, open_loop_reports_a_200ms_stall) {
