@@ -2,7 +2,7 @@
 # servers.sh: starts and stops the servers the bench scripts compare, and reads their CPU time and
 # memory from /proc. Sourced (not run) by bench/load/compare.sh, bench/loadgen/compare_wrk.sh and
 # bench/loadgen/stall.sh, so every script runs each server the same way:
-#   corio      examples/hello/hello --threads 1
+#   corio      examples/hello/hello --threads 1, plus $CORIO_ARGS if set (e.g. "--recv-buffers 256")
 #   nginx      Debian nginx, one worker, `return 200` with the TechEmpower bodies
 #   h2o        Debian h2o 2.2, one thread, each path a static file (file.file) with the same body
 #   reference  ../shared/reference/sol_uring.c compiled with gcc -O2: raw io_uring, canned bytes, no
@@ -38,7 +38,8 @@ _server_port_of() {
 _start_corio() {
     local hello="$_servers_build/examples/hello/hello"
     [ -x "$hello" ] || { echo "servers.sh: $hello not built" >&2; return 1; }
-    taskset -c 0 "$hello" --address 127.0.0.1 --port "$1" --threads 1 >"$_servers_work/corio.log" 2>&1 &
+    # shellcheck disable=SC2086 # CORIO_ARGS is a list of flags
+    taskset -c 0 "$hello" --address 127.0.0.1 --port "$1" --threads 1 ${CORIO_ARGS:-} >"$_servers_work/corio.log" 2>&1 &
 }
 
 _start_nginx() {

@@ -21,13 +21,35 @@ void add_line(std::string& text, std::size_t help_column, std::string_view flag,
 }
 
 std::string usage_text(const program& who, const options& defaults, std::span<const extra_flag> extra) {
+    // The synopsis, wrapped before column 100 with continuation lines under the first flag.
     std::string text = "usage: ";
-    text.append(who.name).append(" [--port N] [--address ADDR] [--threads N]");
+    text.append(who.name);
+    const std::size_t indent = text.size() + 1;
+    std::size_t line_start = 0;
+    const auto add_synopsis = [&](std::string_view flag, std::string_view value) {
+        std::string item = " [";
+        item.append(flag);
+        if (!value.empty()) item.append(" ").append(value);
+        item.append("]");
+        if (text.size() - line_start + item.size() > 100) {
+            text.append("\n");
+            line_start = text.size();
+            text.append(indent - 1, ' ');
+        }
+        text.append(item);
+    };
+    add_synopsis("--port", "N");
+    add_synopsis("--address", "ADDR");
+    add_synopsis("--threads", "N");
+    add_synopsis("--recv-buffers", "N");
+    add_synopsis("--recv-buffer-size", "BYTES");
+    add_synopsis("--metrics", "PATH");
     for (const extra_flag& flag : extra)
-        text.append(" [").append(flag.name).append(" ").append(flag.value_name).append("]");
-    text.append(" [--help]\n");
-    // Column 18 fits the common flags ("  --address ADDR  "); a longer flag of the example moves it.
-    std::size_t column = 18;
+        add_synopsis(flag.name, flag.value_name);
+    add_synopsis("--help", "");
+    text.append("\n");
+    // Column 28 fits the common flags ("  --recv-buffer-size BYTES  "); a longer flag of the example moves it.
+    std::size_t column = 28;
     for (const extra_flag& flag : extra)
         column = std::max(column, 2 + flag.name.size() + 1 + flag.value_name.size() + 2);
     add_line(text, column, "--port", "N",
@@ -38,6 +60,15 @@ std::string usage_text(const program& who, const options& defaults, std::span<co
              defaults.runtime.shards == 0
                  ? std::string("number of shards, one per CPU (default: every CPU in the affinity mask)")
                  : "number of shards, one per CPU (default " + std::to_string(defaults.runtime.shards) + ")");
+    add_line(text, column, "--recv-buffers", "N",
+             "receive buffers per shard, rounded up to a power of two (default " +
+                 std::to_string(defaults.runtime.recv_buffers) + ")");
+    add_line(text, column, "--recv-buffer-size", "BYTES",
+             "bytes per receive buffer (default " + std::to_string(defaults.runtime.recv_buffer_size) + ")");
+    add_line(text, column, "--metrics", "PATH",
+             defaults.server.metrics_path.empty()
+                 ? std::string("serve Prometheus counters at PATH, e.g. /metrics (default: off)")
+                 : "serve Prometheus counters at PATH (default " + defaults.server.metrics_path + ")");
     for (const extra_flag& flag : extra)
         add_line(text, column, flag.name, flag.value_name, flag.help);
     add_line(text, column, "--help", "", "print this help");
@@ -73,6 +104,15 @@ std::optional<int> parse_command_line(int argc, char** argv, const program& who,
             taken = true;
         } else if (arg == "--threads" && has_value && parse_number(value, 1024, n) && n > 0) {
             out.runtime.shards = static_cast<unsigned>(n);
+            taken = true;
+        } else if (arg == "--recv-buffers" && has_value && parse_number(value, 32768, n) && n > 0) {
+            out.runtime.recv_buffers = static_cast<std::uint32_t>(n);
+            taken = true;
+        } else if (arg == "--recv-buffer-size" && has_value && parse_number(value, 1 << 20, n) && n >= 64) {
+            out.runtime.recv_buffer_size = static_cast<std::uint32_t>(n);
+            taken = true;
+        } else if (arg == "--metrics" && has_value && value.starts_with('/')) {
+            out.server.metrics_path = std::string(value);
             taken = true;
         } else {
             for (const extra_flag& flag : extra) {

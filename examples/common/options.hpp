@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // options: what every example server shares around its routes: the command line (--port,
-// --address, --threads, --help, plus flags of the example's own) filled into corio's two config
-// structs, and serve(), which starts the runtime, prints the "listening" banner that scripts
-// parse, waits for SIGINT/SIGTERM and reports how many requests were answered.
+// --address, --threads, the receive ring's size, --metrics, --help, plus flags of the example's
+// own) filled into corio's two config structs, and serve(), which starts the runtime, prints the
+// "listening" banner that scripts parse, waits for SIGINT/SIGTERM and reports how many requests
+// were answered.
 //
 //   corio::examples::options opts;
 //   if (auto exit_status = corio::examples::parse_command_line(argc, argv, {"hello", "Serves GET /plaintext"}, opts))
@@ -24,8 +25,8 @@ namespace corio::examples {
 
 /// The configuration an example's command line fills; preset fields are the defaults --help shows.
 struct options {
-    corio::http::server_config server; ///< --port, --address
-    corio::runtime_config runtime;     ///< --threads
+    corio::http::server_config server; ///< --port, --address, --metrics
+    corio::runtime_config runtime;     ///< --threads, --recv-buffers, --recv-buffer-size
 };
 
 /// A flag of one example that takes a value (`--name VALUE`).
@@ -42,7 +43,8 @@ struct program {
     std::string_view serves; ///< "Serves GET /plaintext": the usage text ends with it + " until SIGINT or SIGTERM."
 };
 
-/// Parses argv into `out`: --port N, --address ADDR, --threads N (> 0), --help/-h, and `extra`.
+/// Parses argv into `out`: --port N, --address ADDR, --threads N (> 0), --recv-buffers N (1-32768),
+/// --recv-buffer-size BYTES (64 B-1 MiB), --metrics PATH (starting with '/'), --help/-h, and `extra`.
 /// Returns the exit status when main should return at once (--help: usage on stdout, 0; a bad
 /// argument: the argument and the usage on stderr, 2), nothing when it should serve.
 std::optional<int> parse_command_line(int argc, char** argv, const program& who, options& out,
