@@ -46,7 +46,7 @@ struct server_config {
     /// like any route. A route of the router for GET on that same path makes the start fail (EEXIST,
     /// named on stderr); patterns that would match it (`/:name`, `/*rest`) stay, and the literal path
     /// wins for GET, as the most specific route does. A path with captures fails the start (EINVAL).
-    std::string metrics_path;
+    std::string metrics_path{};
 };
 
 /// An HTTP/1.1 server; runs on every shard of the runtime that starts it.
