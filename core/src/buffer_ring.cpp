@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <corio/core/buffer_ring.hpp>
 
+#include <algorithm>
 #include <bit>
 #include <cerrno>
 
@@ -29,13 +30,10 @@ result<std::unique_ptr<buffer_ring>> buffer_ring::create(reactor& owner, std::ui
     io_uring_buf_ring_init(ring);
     if (auto ok = owner.register_buffer_ring(ring, r->_count, group); !ok) return tl::unexpected(ok.error());
     r->_registered = true;
-    const int mask = io_uring_buf_ring_mask(r->_count);
-    for (std::uint32_t id = 0; id < r->_count; ++id) {
-        io_uring_buf_ring_add(ring, r->_buffers + std::size_t{id} * size, size, static_cast<std::uint16_t>(id), mask,
-                              static_cast<int>(id));
-    }
-    io_uring_buf_ring_advance(ring, static_cast<int>(r->_count));
-    r->_tail = static_cast<std::uint16_t>(r->_count);
+    r->_provided = std::min(r->_count, first_provided);
+    for (std::uint32_t id = 0; id < r->_provided; ++id)
+        r->provide(static_cast<std::uint16_t>(id));
+    io_uring_smp_store_release(&ring->tail, r->_tail);
     return r;
 }
 
@@ -53,16 +51,34 @@ std::span<char> buffer_ring::take(std::uint16_t id, std::size_t length) noexcept
     return {_buffers + std::size_t{id} * _size, length};
 }
 
-void buffer_ring::recycle(std::uint16_t id) noexcept {
+void buffer_ring::provide(std::uint16_t id) noexcept {
     auto* ring = static_cast<io_uring_buf_ring*>(_ring);
     io_uring_buf* slot = &ring->bufs[_tail & (_count - 1)];
     slot->addr = reinterpret_cast<std::uintptr_t>(_buffers + std::size_t{id} * _size);
     slot->len = _size;
     slot->bid = id;
-    // The release store publishes the slot before the kernel can see the new tail.
     ++_tail;
-    io_uring_smp_store_release(&ring->tail, _tail);
+}
+
+void buffer_ring::recycle(std::uint16_t id) noexcept {
+    provide(id);
+    // The release store publishes the slot before the kernel can see the new tail.
+    io_uring_smp_store_release(&static_cast<io_uring_buf_ring*>(_ring)->tail, _tail);
     --_in_use;
+}
+
+void buffer_ring::grow() noexcept {
+    // With DEFER_TASKRUN the kernel fills buffers only while the loop waits, so one dry spell took
+    // at most the old number of buffers, and its completions recycle at most that many before its
+    // -ENOBUFS completions come here: fewer than half the (doubled) count since the last growth
+    // means this dry spell was answered already.
+    if (_provided == _count || static_cast<std::uint16_t>(_tail - _tail_at_growth) < _provided / 2) return;
+    const std::uint32_t more = std::min(_provided, _count - _provided);
+    for (std::uint32_t id = _provided; id < _provided + more; ++id)
+        provide(static_cast<std::uint16_t>(id));
+    _provided += more;
+    _tail_at_growth = _tail;
+    io_uring_smp_store_release(&static_cast<io_uring_buf_ring*>(_ring)->tail, _tail);
 }
 
 } // namespace corio

@@ -146,8 +146,10 @@ void tcp_connection::on_recv(void* object, int result, std::uint32_t flags) {
         if (result != -ECANCELED) c->abort();
     } else if (result == -ENOBUFS) {
         // The ring ran dry this turn; the data waits in the socket. Buffers come back as this
-        // turn's completions are handled, so the set re-arms the receive before the next submit.
+        // turn's completions are handled, so the set re-arms the receive before the next submit;
+        // the ring provides more buffers so that the next burst of this size finds them.
         set._stats->recv_no_buffers.add();
+        set._shard.buffers().grow();
         if (!c->closing() && (c->_flags & flag_starved) == 0) {
             c->_flags |= flag_starved;
             set._starved.push_back(c);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
-// buffer_ring with a real io_uring: a multishot receive on one end of a socketpair takes its
-// buffers from a ring of 4 x 64 bytes while more than the ring holds is written into the other end.
+// buffer_ring with a real io_uring: a multishot receive on one end of a loopback TCP connection
+// takes its buffers from a ring of 4 x 64 bytes while more than the ring holds is written into the other end.
 // Checks byte order, that recycle() hands buffers back, and that running out of buffers ends the
-// receive with -ENOBUFS without losing a byte once the owner recycles and re-arms.
+// receive with -ENOBUFS without losing a byte once the owner recycles and re-arms, and that a larger
+// ring provides its buffers on demand (grow()).
 // Skips (GTEST_SKIP) when the kernel has no usable io_uring.
 #include <corio/core/buffer_ring.hpp>
 #include <corio/core/reactor.hpp>
@@ -14,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -34,6 +37,8 @@ struct receive_state {
     corio::buffer_ring* ring = nullptr;
     int fd = -1;
     bool recycle_at_once = true; // false: hold buffers until the receive runs out of them
+    bool grow_when_dry = false;  // call grow() (twice: one dry spell) on -ENOBUFS, as servers do
+    std::uint32_t provided_after_first_growth = 0;
     std::string received;
     std::vector<std::uint16_t> held; // buffers taken and not yet recycled
     std::uint32_t most_in_use = 0;
@@ -83,6 +88,11 @@ void receive_state::on_recv(void* object, int result, std::uint32_t flags) {
         if (s.enobufs++ == 0) {
             s.received_at_first_enobufs = s.received.size();
             s.in_use_at_first_enobufs = s.ring->in_use();
+            if (s.grow_when_dry) {
+                s.ring->grow();
+                s.ring->grow();
+                s.provided_after_first_growth = s.ring->provided();
+            }
         }
         // Hand every buffer back, then re-arm: the bytes still queued in the socket follow.
         for (std::uint16_t id : s.held)
@@ -115,7 +125,7 @@ protected:
         auto ring = corio::buffer_ring::create(*_loop, group, buffer_count, buffer_size);
         ASSERT_TRUE(ring) << "buffer_ring::create: " << ring.error().message();
         _ring = std::move(*ring);
-        ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, _fds), 0);
+        connect_over_loopback();
 
         state = receive_state{};
         state.loop = _loop.get();
@@ -131,6 +141,27 @@ protected:
         }
         _ring.reset(); // unregisters from the reactor, so it goes first
         _loop.reset();
+    }
+
+    // Fills _fds with the two ends of a TCP connection on 127.0.0.1. Not a socketpair: on Linux
+    // 6.18 a multishot receive on an AF_UNIX stream that needs more than 32 buffers in one go can
+    // miss the end of stream that was already queued (TCP delivers it).
+    void connect_over_loopback() {
+        const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        ASSERT_GE(listener, 0) << "socket: " << errno;
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t length = sizeof address;
+        const bool listening = ::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
+                               ::listen(listener, 1) == 0 &&
+                               ::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length) == 0;
+        _fds[1] = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        const bool connected =
+            listening && _fds[1] >= 0 && ::connect(_fds[1], reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+        if (connected) _fds[0] = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+        ::close(listener);
+        ASSERT_TRUE(connected && _fds[0] >= 0) << "loopback connection: errno " << errno;
     }
 
     // Writes `total` bytes of a recognisable pattern in writes of varied sizes, then closes the
@@ -165,6 +196,7 @@ TEST_F(buffer_ring_test, create_rounds_count_and_reports_geometry) {
     EXPECT_EQ(_ring->count(), buffer_count);
     EXPECT_EQ(_ring->buffer_size(), buffer_size);
     EXPECT_EQ(_ring->in_use(), 0U);
+    EXPECT_EQ(_ring->provided(), buffer_count); // fewer than first_provided: all at once
     auto odd = corio::buffer_ring::create(*_loop, group + 1, 5, 32);
     ASSERT_TRUE(odd) << odd.error().message();
     EXPECT_EQ((*odd)->count(), 8U);
@@ -214,6 +246,33 @@ TEST_F(buffer_ring_test, recycle_returns_buffers_to_the_kernel_repeatedly) {
     _loop->run();
     EXPECT_EQ(state.final_result, 0);
     EXPECT_EQ(state.received, sent);
+    EXPECT_EQ(_ring->in_use(), 0U);
+}
+
+TEST_F(buffer_ring_test, a_large_ring_provides_its_buffers_on_demand) {
+    constexpr std::uint32_t large = 4 * corio::buffer_ring::first_provided;
+    _ring.reset();
+    auto created = corio::buffer_ring::create(*_loop, group, large, buffer_size);
+    ASSERT_TRUE(created) << created.error().message();
+    _ring = std::move(*created);
+    state.ring = _ring.get();
+    EXPECT_EQ(_ring->count(), large);
+    EXPECT_EQ(_ring->provided(), corio::buffer_ring::first_provided);
+
+    // Holding buffers runs the ring dry after exactly the ones provided; grow() then doubles them
+    // once however often the same dry spell calls it, and the bytes still arrive in order.
+    const std::string sent = send_pattern(std::size_t{large} * buffer_size + 5, 4);
+    state.recycle_at_once = false;
+    state.grow_when_dry = true;
+    state.arm();
+    _loop->run();
+
+    ASSERT_GE(state.enobufs, 1);
+    EXPECT_EQ(state.in_use_at_first_enobufs, corio::buffer_ring::first_provided);
+    EXPECT_EQ(state.provided_after_first_growth, 2 * corio::buffer_ring::first_provided);
+    EXPECT_EQ(_ring->provided(), 2 * corio::buffer_ring::first_provided) << "recycling must not grow the ring";
+    EXPECT_EQ(state.final_result, 0);
+    EXPECT_EQ(state.received, sent) << "bytes lost or reordered across the growth";
     EXPECT_EQ(_ring->in_use(), 0U);
 }
 

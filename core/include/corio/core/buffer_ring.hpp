@@ -2,8 +2,11 @@
 // buffer_ring: a provided-buffer ring (IORING_REGISTER_PBUF_RING) from which multishot receives
 // take their buffers. The kernel picks a buffer per completion and names it in the CQE; the owner
 // reads the bytes and gives the buffer back with recycle() as soon as they are consumed, so an idle
-// connection holds no receive memory. Set up against the kernel ABI: liburing 2.3 predates
-// io_uring_setup_buf_ring. Owned by one shard; not thread-safe.
+// connection holds no receive memory. The ring starts with a few buffers and provides more only
+// when the kernel runs out (grow()): the kernel hands buffers out in ring order, so every buffer
+// ever provided becomes resident, and a ring provided in full costs its whole size in RSS whatever
+// the load. Set up against the kernel ABI: liburing 2.3 predates io_uring_setup_buf_ring. Owned by
+// one shard; not thread-safe.
 #pragma once
 
 #include <cstddef>
@@ -16,9 +19,12 @@
 
 namespace corio {
 
-/// `count` buffers of `size` bytes each, registered with a reactor as buffer group `group`.
+/// Up to `count` buffers of `size` bytes each, registered with a reactor as buffer group `group`.
 class buffer_ring {
 public:
+    /// Buffers provided at first (or `count`, if fewer); grow() doubles them up to `count`.
+    static constexpr std::uint32_t first_provided = 64;
+
     /// Maps and registers the ring; `count` is rounded up to a power of two (at most 32768).
     static result<std::unique_ptr<buffer_ring>> create(reactor& owner, std::uint16_t group, std::uint32_t count,
                                                        std::uint32_t size);
@@ -30,8 +36,10 @@ public:
     std::uint16_t group() const noexcept { return _group; }
     /// Size of each buffer in bytes.
     std::uint32_t buffer_size() const noexcept { return _size; }
-    /// Number of buffers.
+    /// Most buffers the ring provides.
     std::uint32_t count() const noexcept { return _count; }
+    /// Buffers provided so far (the ones that can be resident).
+    std::uint32_t provided() const noexcept { return _provided; }
     /// Buffers currently owned by the application (taken by a completion, not yet recycled).
     std::uint32_t in_use() const noexcept { return _in_use; }
 
@@ -39,9 +47,13 @@ public:
     std::span<char> take(std::uint16_t id, std::size_t length) noexcept;
     /// Gives buffer `id` back to the kernel; its bytes must not be used afterwards.
     void recycle(std::uint16_t id) noexcept;
+    /// Called when a receive found the ring empty (-ENOBUFS): doubles the buffers provided, up to
+    /// count(). The other -ENOBUFS completions of the same dry spell do not grow it again.
+    void grow() noexcept;
 
 private:
     buffer_ring(reactor& owner, std::uint16_t group, std::uint32_t count, std::uint32_t size);
+    void provide(std::uint16_t id) noexcept;
 
     reactor& _owner;
     void* _ring = nullptr; // io_uring_buf_ring, page aligned as the kernel requires
@@ -49,8 +61,10 @@ private:
     std::uint16_t _group;
     std::uint32_t _count;
     std::uint32_t _size;
+    std::uint32_t _provided = 0;
     std::uint32_t _in_use = 0;
     std::uint16_t _tail = 0;
+    std::uint16_t _tail_at_growth = 0; // _tail when grow() last provided buffers
     bool _registered = false;
 };
 
