@@ -140,20 +140,21 @@ void tcp_connection::on_recv(void* object, int result, std::uint32_t flags) {
         }
         // A multishot receive can end after delivering data; keep the connection reading.
         if ((c->_flags & (flag_recv_armed | flag_closing | flag_paused)) == 0) c->start();
+    } else if (result == -ENOBUFS) {
+        // The ring ran dry this turn; the data waits in the socket. Buffers come back as this
+        // turn's completions are handled, so the set re-arms the receive before the next submit;
+        // the ring provides more buffers so that the next burst of this size finds them. A
+        // lingering close keeps reading (to drop) the same way.
+        set._stats->recv_no_buffers.add();
+        set._shard.buffers().grow();
+        if (c->reads_input() && (c->_flags & flag_starved) == 0) {
+            c->_flags |= flag_starved;
+            set._starved.push_back(c);
+        }
     } else if ((c->_flags & flag_lingering) != 0) {
         // The peer closed, or something failed: the lingering is over. A cancelled receive (the
         // pause before the close) is re-armed below.
         if (result != -ECANCELED) c->abort();
-    } else if (result == -ENOBUFS) {
-        // The ring ran dry this turn; the data waits in the socket. Buffers come back as this
-        // turn's completions are handled, so the set re-arms the receive before the next submit;
-        // the ring provides more buffers so that the next burst of this size finds them.
-        set._stats->recv_no_buffers.add();
-        set._shard.buffers().grow();
-        if (!c->closing() && (c->_flags & flag_starved) == 0) {
-            c->_flags |= flag_starved;
-            set._starved.push_back(c);
-        }
     } else if (result == 0) {
         c->_flags |= flag_peer_closed;
         c->on_peer_closed();
@@ -166,7 +167,7 @@ void tcp_connection::on_recv(void* object, int result, std::uint32_t flags) {
         c->abort(); // ECONNRESET and friends
     }
     // A lingering close reads until the peer closes (or its timeout aborts it).
-    if ((c->_flags & (flag_lingering | flag_closed | flag_recv_armed)) == flag_lingering) c->start();
+    if ((c->_flags & (flag_lingering | flag_closed | flag_recv_armed | flag_starved)) == flag_lingering) c->start();
     c->finish_if_done();
 }
 
@@ -332,7 +333,7 @@ void connection_set::on_turn(void* context) {
     for (std::size_t i = 0; i < set->_starved.size(); ++i) {
         tcp_connection* c = set->_starved[i];
         c->_flags &= ~tcp_connection::flag_starved;
-        if (!c->closing() && (c->_flags & (tcp_connection::flag_recv_armed | tcp_connection::flag_paused)) == 0) {
+        if (c->reads_input() && (c->_flags & (tcp_connection::flag_recv_armed | tcp_connection::flag_paused)) == 0) {
             c->start();
         }
         c->finish_if_done();

@@ -125,6 +125,11 @@ private:
         flag_linger_wanted = 1 << 10,
     };
 
+    // True while the socket is read: until closing, or while a lingering close drops the input.
+    bool reads_input() const noexcept {
+        return (_flags & flag_closing) == 0 || (_flags & (flag_lingering | flag_closed)) == flag_lingering;
+    }
+
     connection_set* _owner;
     tcp_connection* _prev = nullptr;
     tcp_connection* _next = nullptr;
