@@ -46,9 +46,10 @@ char* tcp_connection::reserve(std::size_t size) {
     if (_tail == nullptr || _tail->capacity - _tail->end < size) {
         output_chunk* c = output_chunk::acquire(size);
         if (_tail != nullptr) {
+            c->next = _tail->next;
             _tail->next = c;
         } else {
-            _head = c;
+            c->next = c;
         }
         _tail = c;
     }
@@ -98,12 +99,16 @@ void tcp_connection::abort() noexcept {
 }
 
 void tcp_connection::release_output() noexcept {
-    while (_head != nullptr) {
-        output_chunk* next = _head->next;
-        output_chunk::release(_head);
-        _head = next;
+    if (_tail != nullptr) {
+        output_chunk* c = _tail->next;
+        _tail->next = nullptr; // open the ring
+        _tail = nullptr;
+        while (c != nullptr) {
+            output_chunk* next = c->next;
+            output_chunk::release(c);
+            c = next;
+        }
     }
-    _tail = nullptr;
     _pending = 0;
 }
 
@@ -225,13 +230,16 @@ void tcp_connection::deliver_spill() {
 
 void tcp_connection::send_next() {
     if ((_flags & (flag_send_inflight | flag_closed)) != 0) return;
-    while (_head != nullptr && _head->begin == _head->end) {
-        output_chunk* next = _head->next;
-        output_chunk::release(_head);
-        _head = next;
+    while (_tail != nullptr && oldest()->begin == oldest()->end) {
+        output_chunk* sent = oldest();
+        if (sent == _tail) {
+            _tail = nullptr;
+        } else {
+            _tail->next = sent->next;
+        }
+        output_chunk::release(sent);
     }
-    if (_head == nullptr) {
-        _tail = nullptr;
+    if (_tail == nullptr) {
         if (reading_paused() && !closing()) {
             resume_reading(); // may queue more output, pause again or close
             return;
@@ -250,7 +258,8 @@ void tcp_connection::send_next() {
         }
         return;
     }
-    _owner->_shard.reactor().send(_fd, _head->data() + _head->begin, _head->end - _head->begin,
+    output_chunk* head = oldest();
+    _owner->_shard.reactor().send(_fd, head->data() + head->begin, head->end - head->begin,
                                   make_user_data(this, send_kind));
     _flags |= flag_send_inflight;
 }
@@ -264,7 +273,7 @@ void tcp_connection::on_send(void* object, int result, std::uint32_t) {
         c->abort(); // EPIPE, ECONNRESET: the peer is gone
     } else {
         c->_owner->_stats->bytes_out.add(static_cast<std::uint64_t>(result));
-        c->_head->begin += static_cast<std::uint32_t>(result);
+        c->oldest()->begin += static_cast<std::uint32_t>(result);
         c->_pending -= static_cast<std::uint32_t>(result);
         // A short send, or output written while the send was in flight: keep going now.
         c->send_next();

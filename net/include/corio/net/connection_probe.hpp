@@ -23,9 +23,11 @@ struct connection_probe {
     /// resumes reading, and a stalled producer may write more: repeats until nothing is flushed.
     static void take_output(tcp_connection& c, std::string& out) {
         for (int rounds = 0; rounds < 1'000'000; ++rounds) {
-            if (c._head == nullptr && (c._flags & tcp_connection::flag_in_flush) == 0) break;
-            for (output_chunk* chunk = c._head; chunk != nullptr; chunk = chunk->next) {
+            if (c._tail == nullptr && (c._flags & tcp_connection::flag_in_flush) == 0) break;
+            for (output_chunk* chunk = c._tail; chunk != nullptr;) {
+                chunk = chunk->next; // oldest first: the chunks form a ring ending at _tail
                 out.append(chunk->data() + chunk->begin, chunk->end - chunk->begin);
+                if (chunk == c._tail) break;
             }
             c.release_output();
             c._flags &= static_cast<std::uint16_t>(~tcp_connection::flag_in_flush);

@@ -125,6 +125,8 @@ private:
         flag_linger_wanted = 1 << 10,
     };
 
+    // The oldest unsent chunk; only while there is output (_tail != nullptr).
+    output_chunk* oldest() const noexcept { return _tail->next; }
     // True while the socket is read: until closing, or while a lingering close drops the input.
     bool reads_input() const noexcept {
         return (_flags & flag_closing) == 0 || (_flags & (flag_lingering | flag_closed)) == flag_lingering;
@@ -133,7 +135,8 @@ private:
     connection_set* _owner;
     tcp_connection* _prev = nullptr;
     tcp_connection* _next = nullptr;
-    output_chunk* _head = nullptr; // oldest unsent chunk
+    // Newest output chunk; the chunks form a ring through `next`, so _tail->next is the oldest (one
+    // pointer instead of head and tail: the connection fits mimalloc's 112-byte size class).
     output_chunk* _tail = nullptr;
     spill* _spill = nullptr;
     std::uint32_t _want = 0;
