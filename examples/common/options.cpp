@@ -61,7 +61,7 @@ std::string usage_text(const program& who, const options& defaults, std::span<co
                  ? std::string("number of shards, one per CPU (default: every CPU in the affinity mask)")
                  : "number of shards, one per CPU (default " + std::to_string(defaults.runtime.shards) + ")");
     add_line(text, column, "--recv-buffers", "N",
-             "receive buffers per shard, rounded up to a power of two (default " +
+             "most receive buffers per shard, provided as needed, rounded up to a power of two (default " +
                  std::to_string(defaults.runtime.recv_buffers) + ")");
     add_line(text, column, "--recv-buffer-size", "BYTES",
              "bytes per receive buffer (default " + std::to_string(defaults.runtime.recv_buffer_size) + ")");
