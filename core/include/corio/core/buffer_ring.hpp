@@ -23,7 +23,7 @@ namespace corio {
 class buffer_ring {
 public:
     /// Buffers provided at first (or `count`, if fewer); grow() doubles them up to `count`.
-    static constexpr std::uint32_t first_provided = 64;
+    static constexpr std::uint32_t first_provided = 16;
 
     /// Maps and registers the ring; `count` is rounded up to a power of two (at most 32768).
     static result<std::unique_ptr<buffer_ring>> create(reactor& owner, std::uint16_t group, std::uint32_t count,
