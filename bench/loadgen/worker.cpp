@@ -131,7 +131,10 @@ enum conn_flag : std::uint8_t {
 };
 
 // One connection. Its index is also its slot in the ring's table of direct descriptors.
-struct alignas(64) connection {
+struct alignas(64) connection final : completion_target {
+    enum : unsigned { op_recv, op_io }; // receives; the connect, then sends
+    void on_completion(unsigned op, int result, std::uint32_t cqe_flags) override;
+
     driver* owner = nullptr;
     response_parser parser;
     std::uint64_t sent_ns = 0;     // closed loop: when the batch in flight went out
@@ -149,19 +152,12 @@ struct alignas(64) connection {
 
 enum class phase : std::uint8_t { connecting, running, stopped };
 
-void on_recv(void* object, int result, std::uint32_t flags);
-void on_io(void* object, int result, std::uint32_t flags);
-void on_wake(void* object, int result, std::uint32_t flags);
-const std::uint8_t recv_kind = register_completion_kind(&on_recv);
-const std::uint8_t io_kind = register_completion_kind(&on_io); // connect, then sends
-const std::uint8_t wake_kind = register_completion_kind(&on_wake);
-
 struct driver_timer : timer {
     explicit driver_timer(callback on_fire) : timer(on_fire) {}
     driver* owner = nullptr;
 };
 
-class driver {
+class driver final : completion_target {
 public:
     driver(const load_config& config, const request_set& requests, const worker_plan& plan, coordinator& board)
         : _config(config), _requests(requests), _plan(plan), _board(board), _peer(config.address),
@@ -278,7 +274,8 @@ public:
         maybe_finish(c);
     }
 
-    void wake_done() { _wake_armed = false; }
+    // The timeout_at() wake-up completed.
+    void on_completion(unsigned, int, std::uint32_t) override { _wake_armed = false; }
 
 private:
     // --- clock ---
@@ -325,7 +322,7 @@ private:
         c.state = conn_state::connecting;
         c.activity_ns = now();
         ++_connecting;
-        _loop->connect(fixed_file{c.index}, _peer.data(), _peer.size(), make_user_data(&c, io_kind));
+        _loop->connect(fixed_file{c.index}, _peer.data(), _peer.size(), make_user_data(&c, connection::op_io));
     }
 
     void connect_done(connection& c, int res) {
@@ -363,7 +360,7 @@ private:
     }
 
     void arm_recv(connection& c) {
-        _loop->recv_multishot(fixed_file{c.index}, _buffers->group(), make_user_data(&c, recv_kind));
+        _loop->recv_multishot(fixed_file{c.index}, _buffers->group(), make_user_data(&c, connection::op_recv));
         c.flags |= recv_armed;
     }
 
@@ -374,8 +371,8 @@ private:
         _result.lost += c.outstanding();
         c.answered = c.sent;
         c.state = conn_state::closing;
-        if ((c.flags & recv_armed) != 0) _loop->cancel(make_user_data(&c, recv_kind));
-        if ((c.flags & (connect_pending | send_inflight)) != 0) _loop->cancel(make_user_data(&c, io_kind));
+        if ((c.flags & recv_armed) != 0) _loop->cancel(make_user_data(&c, connection::op_recv));
+        if ((c.flags & (connect_pending | send_inflight)) != 0) _loop->cancel(make_user_data(&c, connection::op_io));
         check_quota();
     }
 
@@ -471,7 +468,7 @@ private:
         const std::string_view bytes = _requests.batch(c.cycle_pos, k);
         c.cycle_pos = _requests.next(c.cycle_pos, k);
         c.send_bytes = static_cast<std::uint32_t>(bytes.size());
-        _loop->send_all(fixed_file{c.index}, bytes.data(), bytes.size(), make_user_data(&c, io_kind));
+        _loop->send_all(fixed_file{c.index}, bytes.data(), bytes.size(), make_user_data(&c, connection::op_io));
         c.flags |= send_inflight;
         if (c.outstanding() == 0) c.activity_ns = now();
         c.sent += k;
@@ -525,7 +522,7 @@ private:
                 _start_ns + static_cast<std::uint64_t>(static_cast<double>(_next_n) * _interval_ns);
             _wake.tv_sec = static_cast<std::int64_t>(at / second_ns);
             _wake.tv_nsec = static_cast<long long>(at % second_ns);
-            _loop->timeout_at(_wake, make_user_data(this, wake_kind));
+            _loop->timeout_at(_wake, make_user_data(this));
             _wake_armed = true;
         }
     }
@@ -717,18 +714,12 @@ private:
     std::uint64_t _next_second_ns = 0;
 };
 
-void on_recv(void* object, int result, std::uint32_t flags) {
-    auto* c = static_cast<connection*>(object);
-    c->owner->recv_done(*c, result, flags);
-}
-
-void on_io(void* object, int result, std::uint32_t) {
-    auto* c = static_cast<connection*>(object);
-    c->owner->io_done(*c, result);
-}
-
-void on_wake(void* object, int, std::uint32_t) {
-    static_cast<driver*>(object)->wake_done();
+void connection::on_completion(unsigned op, int result, std::uint32_t cqe_flags) {
+    if (op == op_recv) {
+        owner->recv_done(*this, result, cqe_flags);
+    } else {
+        owner->io_done(*this, result);
+    }
 }
 
 } // namespace

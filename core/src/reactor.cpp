@@ -27,12 +27,7 @@ static_assert(offsetof(uring_timespec, tv_nsec) == offsetof(__kernel_timespec, t
 
 namespace {
 
-// Registered before main() by the modules that own the kinds; kind 0 means "no completion wanted".
-// Constant-initialised, so registration during dynamic initialisation is safe in any order.
-std::array<completion_fn, 8> completion_kinds{};
-std::atomic<std::uint8_t> next_kind{1};
-
-constexpr std::uint64_t tag_mask = 7;
+constexpr std::uint64_t op_mask = max_completion_op;
 
 std::uint64_t monotonic_ms() noexcept {
     timespec ts{};
@@ -62,16 +57,6 @@ bool at_least(kernel_version v, int major, int minor) {
 }
 
 } // namespace
-
-std::uint8_t register_completion_kind(completion_fn handler) {
-    const std::uint8_t kind = next_kind.fetch_add(1);
-    if (kind >= completion_kinds.size()) {
-        std::fputs("corio: more than 7 completion kinds registered\n", stderr);
-        std::abort();
-    }
-    completion_kinds[kind] = handler;
-    return kind;
-}
 
 std::string uring_features::describe() const {
     std::string s = defer_taskrun ? "single_issuer+defer_taskrun" : coop_taskrun ? "coop_taskrun" : "plain";
@@ -214,6 +199,12 @@ void reactor::read(int fd, void* data, std::size_t size, std::uint64_t user_data
     io_uring_sqe_set_data64(s, user_data);
 }
 
+void reactor::poll(int fd, unsigned events, std::uint64_t user_data) {
+    io_uring_sqe* s = _ring->sqe();
+    io_uring_prep_poll_add(s, fd, events);
+    io_uring_sqe_set_data64(s, user_data);
+}
+
 void reactor::connect(int fd, const sockaddr* address, socklen_t length, std::uint64_t user_data) {
     io_uring_sqe* s = _ring->sqe();
     io_uring_prep_connect(s, fd, address, length);
@@ -296,15 +287,13 @@ void reactor::notify() noexcept {
 }
 
 void reactor::arm_notify() {
-    static const std::uint8_t notify_kind = register_completion_kind(&reactor::on_notify);
-    read(_notify_fd, &_notify_value, sizeof _notify_value, make_user_data(this, notify_kind));
+    read(_notify_fd, &_notify_value, sizeof _notify_value, make_user_data(this));
 }
 
-void reactor::on_notify(void* object, int result, std::uint32_t) {
-    auto* self = static_cast<reactor*>(object);
+void reactor::on_completion(unsigned, int result, std::uint32_t) {
     if (result < 0 && result != -EINTR && result != -ECANCELED) fatal("reading the reactor's eventfd", -result);
-    if (!self->_stopping) self->arm_notify();
-    if (self->_notify_handler != nullptr) self->_notify_handler(self->_notify_context);
+    if (!_stopping) arm_notify();
+    if (_notify_handler != nullptr) _notify_handler(_notify_context);
 }
 
 result<void> reactor::register_buffer_ring(void* ring, unsigned entries, std::uint16_t group) {
@@ -375,8 +364,9 @@ void reactor::run() {
                 const int res = cqe.res;
                 const std::uint32_t flags = cqe.flags;
                 io_uring_cq_advance(ring, 1);
-                const completion_fn handler = completion_kinds[ud & tag_mask];
-                if (handler != nullptr) handler(reinterpret_cast<void*>(ud & ~tag_mask), res, flags);
+                if (auto* target = reinterpret_cast<completion_target*>(ud & ~op_mask); target != nullptr) {
+                    target->on_completion(static_cast<unsigned>(ud & op_mask), res, flags);
+                }
             }
         }
         _timers.advance(_now_ms);

@@ -231,6 +231,7 @@ result<void> runtime::start(service& work) {
                 st->running = nullptr;
             }
             st->work->finish(self);
+            self.run_exit_hooks();
             shard::set_current(nullptr);
             buffers->reset();
             loop->reset();

@@ -13,4 +13,13 @@ void shard::set_current(shard* s) noexcept {
     current_shard = s;
 }
 
+void shard::run_exit_hooks() noexcept {
+    // A hook may add another (releasing one pool may touch a library that registers late).
+    while (!_exit_hooks.empty()) {
+        const auto [fn, context] = _exit_hooks.back();
+        _exit_hooks.pop_back();
+        fn(context);
+    }
+}
+
 } // namespace corio

@@ -18,8 +18,6 @@ constexpr std::size_t cache_line = 64;
 // failure, thanks to CQE_SKIP_SUCCESS) carries -errno.
 constexpr std::uint32_t wake_value = 1;
 
-std::uint8_t wake_kind();
-
 // Orders a store before a later load of another variable, on both sides of the wake-up handshake
 // (the poster stores `tail` then loads `sleeping`; the sleeper stores `sleeping` then loads `tail`):
 // at least one side then sees the other's store. The two seq_cst accesses alone promise that in
@@ -66,7 +64,16 @@ struct shard_mesh::ring {
     }
 };
 
-struct shard_mesh::mailbox {
+// The completion target of wake-ups: on the target a wake-up only ends the wait (the next turn
+// drains); on the poster it means the message could not be posted (the target's completion queue
+// overflowed, or its ring is gone): fall back to the eventfd, which wakes a live target all the same.
+struct shard_mesh::mailbox final : completion_target {
+    void on_completion(unsigned, int result, std::uint32_t) override {
+        if (result >= 0) return;
+        const std::uint64_t one = 1;
+        [[maybe_unused]] const ssize_t n = ::write(event_fd, &one, sizeof one);
+    }
+
     // Read and cleared by posting shards; set by the owner just before it may block.
     alignas(cache_line) std::atomic<bool> sleeping{false};
     alignas(cache_line) unsigned id = 0;
@@ -127,7 +134,6 @@ void shard_mesh::attach(unsigned id, reactor& loop) {
         std::abort();
     }
     if (!loop.features().msg_ring) _eventfd_only.store(true, std::memory_order_relaxed);
-    static_cast<void>(wake_kind());
     current_mesh = this;
     current_id = id;
     loop.add_turn_hook(&shard_mesh::on_turn, &box);
@@ -172,7 +178,7 @@ void shard_mesh::pushed(mailbox& from, unsigned to) {
         [[maybe_unused]] const ssize_t n = ::write(target.event_fd, &one, sizeof one);
         return;
     }
-    const std::uint64_t tag = make_user_data(&target, wake_kind());
+    const std::uint64_t tag = make_user_data(&target);
     from.loop->msg_ring(target.ring_fd, wake_value, tag, tag);
 }
 
@@ -237,24 +243,6 @@ void shard_mesh::on_turn(void* context) {
         }
     }
 }
-
-// On the target a wake-up only ends the wait (the next turn drains); on the poster it means the
-// message could not be posted (the target's completion queue overflowed, or its ring is gone):
-// fall back to the eventfd, which wakes a live target all the same.
-void shard_mesh::on_wake(void* object, int result, std::uint32_t) {
-    if (result >= 0) return;
-    auto& target = *static_cast<mailbox*>(object);
-    const std::uint64_t one = 1;
-    [[maybe_unused]] const ssize_t n = ::write(target.event_fd, &one, sizeof one);
-}
-
-namespace {
-// Registered on first use, so programs that never start a runtime keep the kind free.
-std::uint8_t wake_kind() {
-    static const std::uint8_t kind = register_completion_kind(&shard_mesh::on_wake);
-    return kind;
-}
-} // namespace
 
 void post(cross_call& call, unsigned to) {
     if (current_mesh == nullptr) broken("submit_to called outside a shard thread of a running corio::runtime");

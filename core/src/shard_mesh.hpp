@@ -46,11 +46,6 @@ private:
     bool flush_overflow(mailbox& box);
     static void on_turn(void* context);
 
-public:
-    /// Completion handler of wake-ups (target side) and of failed posts (poster side).
-    static void on_wake(void* object, int result, std::uint32_t flags);
-
-private:
     unsigned _shards;
     unsigned _capacity;
     std::atomic<bool> _eventfd_only;

@@ -17,9 +17,6 @@ struct tcp_connection::spill {
     char* data() noexcept { return reinterpret_cast<char*>(this + 1); }
 };
 
-const std::uint8_t tcp_connection::recv_kind = register_completion_kind(&tcp_connection::on_recv);
-const std::uint8_t tcp_connection::send_kind = register_completion_kind(&tcp_connection::on_send);
-
 tcp_connection::tcp_connection(connection_set& owner, int fd) noexcept : _owner(&owner), _fd(fd) {
     _next = owner._first;
     if (_next != nullptr) _next->_prev = this;
@@ -38,7 +35,7 @@ tcp_connection::~tcp_connection() {
 void tcp_connection::start() {
     if (_fd < 0) return; // no socket: driven from memory by connection_probe
     connection_set& set = *_owner;
-    set._shard.reactor().recv_multishot(_fd, set._shard.buffers().group(), make_user_data(this, recv_kind));
+    set._shard.reactor().recv_multishot(_fd, set._shard.buffers().group(), make_user_data(this, op_recv));
     _flags |= flag_recv_armed;
 }
 
@@ -85,7 +82,7 @@ void tcp_connection::abort() noexcept {
     if ((_flags & flag_closed) != 0) return;
     _flags |= flag_closing | flag_closed;
     reactor& loop = _owner->_shard.reactor();
-    if ((_flags & flag_recv_armed) != 0) loop.cancel(make_user_data(this, recv_kind));
+    if ((_flags & flag_recv_armed) != 0) loop.cancel(make_user_data(this, op_recv));
     // Closed now: the armed receive and an in-flight send hold their own file references, and the
     // port number of a closed connection is free for the next accept at once.
     ::close(_fd);
@@ -116,7 +113,7 @@ void tcp_connection::pause_reading() noexcept {
     if ((_flags & (flag_paused | flag_closing)) != 0) return;
     _flags |= flag_paused;
     // Completions already on their way still bring data; receive() keeps it in the spill block.
-    if ((_flags & flag_recv_armed) != 0) _owner->_shard.reactor().cancel(make_user_data(this, recv_kind));
+    if ((_flags & flag_recv_armed) != 0) _owner->_shard.reactor().cancel(make_user_data(this, op_recv));
 }
 
 void tcp_connection::resume_reading() {
@@ -130,21 +127,28 @@ void tcp_connection::finish_if_done() noexcept {
     if ((_flags & flag_closed) != 0 && (_flags & busy) == 0) _owner->destroy(*this);
 }
 
-void tcp_connection::on_recv(void* object, int result, std::uint32_t flags) {
-    auto* c = static_cast<tcp_connection*>(object);
-    connection_set& set = *c->_owner;
-    if ((flags & cqe_flags::more) == 0) c->_flags &= ~flag_recv_armed;
+void tcp_connection::on_completion(unsigned op, int result, std::uint32_t flags) {
+    if (op == op_recv) {
+        on_recv(result, flags);
+    } else {
+        on_send(result);
+    }
+}
+
+void tcp_connection::on_recv(int result, std::uint32_t flags) {
+    connection_set& set = *_owner;
+    if ((flags & cqe_flags::more) == 0) _flags &= ~flag_recv_armed;
     if (result > 0) {
         if ((flags & cqe_flags::buffer) != 0) {
             buffer_ring& ring = set._shard.buffers();
             const std::uint16_t id = cqe_flags::buffer_id(flags);
             const std::span<char> data = ring.take(id, static_cast<std::size_t>(result));
             set._stats->bytes_in.add(static_cast<std::uint64_t>(result));
-            if (!c->closing()) c->receive(data);
+            if (!closing()) receive(data);
             ring.recycle(id);
         }
         // A multishot receive can end after delivering data; keep the connection reading.
-        if ((c->_flags & (flag_recv_armed | flag_closing | flag_paused)) == 0) c->start();
+        if ((_flags & (flag_recv_armed | flag_closing | flag_paused)) == 0) start();
     } else if (result == -ENOBUFS) {
         // The ring ran dry this turn; the data waits in the socket. Buffers come back as this
         // turn's completions are handled, so the set re-arms the receive before the next submit;
@@ -152,28 +156,28 @@ void tcp_connection::on_recv(void* object, int result, std::uint32_t flags) {
         // lingering close keeps reading (to drop) the same way.
         set._stats->recv_no_buffers.add();
         set._shard.buffers().grow();
-        if (c->reads_input() && (c->_flags & flag_starved) == 0) {
-            c->_flags |= flag_starved;
-            set._starved.push_back(c);
+        if (reads_input() && (_flags & flag_starved) == 0) {
+            _flags |= flag_starved;
+            set._starved.push_back(this);
         }
-    } else if ((c->_flags & flag_lingering) != 0) {
+    } else if ((_flags & flag_lingering) != 0) {
         // The peer closed, or something failed: the lingering is over. A cancelled receive (the
         // pause before the close) is re-armed below.
-        if (result != -ECANCELED) c->abort();
+        if (result != -ECANCELED) abort();
     } else if (result == 0) {
-        c->_flags |= flag_peer_closed;
-        c->on_peer_closed();
-        c->close_after_flush(); // orderly shutdown by the peer: answer what was read, then close
-    } else if (result == -ECANCELED && !c->closing()) {
+        _flags |= flag_peer_closed;
+        on_peer_closed();
+        close_after_flush(); // orderly shutdown by the peer: answer what was read, then close
+    } else if (result == -ECANCELED && !closing()) {
         // pause_reading() cancelled the receive. If reading resumed before this completion came,
         // resume_reading() saw the receive still armed and left it: arm it now.
-        if ((c->_flags & (flag_recv_armed | flag_paused)) == 0) c->start();
-    } else if (result != -ECANCELED || !c->closing()) {
-        c->abort(); // ECONNRESET and friends
+        if ((_flags & (flag_recv_armed | flag_paused)) == 0) start();
+    } else if (result != -ECANCELED || !closing()) {
+        abort(); // ECONNRESET and friends
     }
     // A lingering close reads until the peer closes (or its timeout aborts it).
-    if ((c->_flags & (flag_lingering | flag_closed | flag_recv_armed | flag_starved)) == flag_lingering) c->start();
-    c->finish_if_done();
+    if ((_flags & (flag_lingering | flag_closed | flag_recv_armed | flag_starved)) == flag_lingering) start();
+    finish_if_done();
 }
 
 void tcp_connection::receive(std::span<char> data) {
@@ -260,26 +264,25 @@ void tcp_connection::send_next() {
     }
     output_chunk* head = oldest();
     _owner->_shard.reactor().send(_fd, head->data() + head->begin, head->end - head->begin,
-                                  make_user_data(this, send_kind));
+                                  make_user_data(this, op_send));
     _flags |= flag_send_inflight;
 }
 
-void tcp_connection::on_send(void* object, int result, std::uint32_t) {
-    auto* c = static_cast<tcp_connection*>(object);
-    c->_flags &= ~flag_send_inflight;
-    if ((c->_flags & flag_closed) != 0) {
-        c->release_output();
+void tcp_connection::on_send(int result) {
+    _flags &= ~flag_send_inflight;
+    if ((_flags & flag_closed) != 0) {
+        release_output();
     } else if (result < 0) {
-        c->abort(); // EPIPE, ECONNRESET: the peer is gone
+        abort(); // EPIPE, ECONNRESET: the peer is gone
     } else {
-        c->_owner->_stats->bytes_out.add(static_cast<std::uint64_t>(result));
-        c->oldest()->begin += static_cast<std::uint32_t>(result);
-        c->_pending -= static_cast<std::uint32_t>(result);
+        _owner->_stats->bytes_out.add(static_cast<std::uint64_t>(result));
+        oldest()->begin += static_cast<std::uint32_t>(result);
+        _pending -= static_cast<std::uint32_t>(result);
         // A short send, or output written while the send was in flight: keep going now.
-        c->send_next();
-        if ((c->_flags & flag_closed) == 0) c->on_output_sent();
+        send_next();
+        if ((_flags & flag_closed) == 0) on_output_sent();
     }
-    c->finish_if_done();
+    finish_if_done();
 }
 
 connection_set::connection_set(corio::shard& s, connection_stats* stats)

@@ -12,8 +12,6 @@
 
 namespace corio::net {
 
-const std::uint8_t tcp_listener::accept_kind = register_completion_kind(&tcp_listener::on_complete);
-
 result<int> open_listening_socket(const socket_address& address, int backlog) {
     const int fd = socket(address.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
     if (fd < 0) return last_system_error();
@@ -42,7 +40,7 @@ void tcp_listener::start() {
 }
 
 void tcp_listener::arm() {
-    _loop.accept_multishot(_fd, make_user_data(this, accept_kind));
+    _loop.accept_multishot(_fd, make_user_data(this));
     _armed = true;
 }
 
@@ -50,7 +48,7 @@ void tcp_listener::pause() {
     if (_paused || _stopped) return;
     _paused = true;
     _loop.timers().cancel(*this);
-    if (_armed) _loop.cancel(make_user_data(this, accept_kind));
+    if (_armed) _loop.cancel(make_user_data(this));
 }
 
 void tcp_listener::resume() {
@@ -63,7 +61,7 @@ void tcp_listener::stop() {
     if (_stopped && _fd < 0) return;
     _stopped = true;
     _loop.timers().cancel(*this);
-    if (_armed) _loop.cancel(make_user_data(this, accept_kind));
+    if (_armed) _loop.cancel(make_user_data(this));
     if (_fd >= 0) {
         // Closed synchronously: the port must be free when stop() returns (restarts, tests).
         ::close(_fd);
@@ -71,27 +69,26 @@ void tcp_listener::stop() {
     }
 }
 
-void tcp_listener::on_complete(void* object, int result, std::uint32_t flags) {
-    auto* self = static_cast<tcp_listener*>(object);
-    if ((flags & cqe_flags::more) == 0) self->_armed = false;
+void tcp_listener::on_completion(unsigned, int result, std::uint32_t flags) {
+    if ((flags & cqe_flags::more) == 0) _armed = false;
     if (result >= 0) {
-        if (self->_stopped) {
+        if (_stopped) {
             ::close(result);
             return;
         }
-        self->_on_accept(self->_context, result);
-    } else if (result != -ECANCELED && !self->_stopped && !self->_paused) {
+        _on_accept(_context, result);
+    } else if (result != -ECANCELED && !_stopped && !_paused) {
         // EMFILE/ENFILE/ENOMEM and the like: the multishot request ends; retrying at once would spin
         // on the same error, so wait on the wheel and accept again when descriptors may be free.
-        self->_backoffs->add();
+        _backoffs->add();
         if (result != -EMFILE && result != -ENFILE && result != -ENOBUFS && result != -ENOMEM) {
             std::fprintf(stderr, "corio: accept failed: %s; retrying in %llu ms\n", std::strerror(-result),
                          static_cast<unsigned long long>(backoff_ms));
         }
-        if (!self->_armed) self->_loop.timers().schedule(*self, self->_loop.now_ms() + backoff_ms);
+        if (!_armed) _loop.timers().schedule(*this, _loop.now_ms() + backoff_ms);
         return;
     }
-    if (!self->_armed && !self->_stopped && !self->_paused && !self->armed()) self->arm();
+    if (!_armed && !_stopped && !_paused && !armed()) arm();
 }
 
 void tcp_listener::on_backoff(timer& t) {

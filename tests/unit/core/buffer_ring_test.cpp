@@ -32,7 +32,7 @@ constexpr std::uint32_t buffer_size = 64;
 constexpr int max_arms = 10'000;
 
 // What the completion handler sees; one receive runs at a time, so one global suffices.
-struct receive_state {
+struct receive_state final : corio::completion_target {
     corio::reactor* loop = nullptr;
     corio::buffer_ring* ring = nullptr;
     int fd = -1;
@@ -52,62 +52,58 @@ struct receive_state {
 
     void arm() {
         ++arms;
-        loop->recv_multishot(fd, group, corio::make_user_data(this, kind));
+        loop->recv_multishot(fd, group, corio::make_user_data(this));
     }
 
-    static void on_recv(void* object, int result, std::uint32_t flags);
-    static const std::uint8_t kind;
+    void on_completion(unsigned op, int result, std::uint32_t flags) override;
 };
 
-alignas(8) receive_state state;
+receive_state state;
 
-const std::uint8_t receive_state::kind = corio::register_completion_kind(&receive_state::on_recv);
-
-void receive_state::on_recv(void* object, int result, std::uint32_t flags) {
-    auto& s = *static_cast<receive_state*>(object);
-    ++s.completions;
+void receive_state::on_completion(unsigned, int result, std::uint32_t flags) {
+    ++completions;
     if (result > 0) {
         if ((flags & corio::cqe_flags::buffer) == 0) {
-            s.saw_unexpected_flags = true;
-            s.loop->stop();
+            saw_unexpected_flags = true;
+            loop->stop();
             return;
         }
         const std::uint16_t id = corio::cqe_flags::buffer_id(flags);
-        const std::span<char> bytes = s.ring->take(id, static_cast<std::size_t>(result));
-        s.received.append(bytes.data(), bytes.size());
-        s.most_in_use = std::max(s.most_in_use, s.ring->in_use());
-        if (s.recycle_at_once) {
-            s.ring->recycle(id);
+        const std::span<char> bytes = ring->take(id, static_cast<std::size_t>(result));
+        received.append(bytes.data(), bytes.size());
+        most_in_use = std::max(most_in_use, ring->in_use());
+        if (recycle_at_once) {
+            ring->recycle(id);
         } else {
-            s.held.push_back(id);
+            held.push_back(id);
         }
     }
     if ((flags & corio::cqe_flags::more) != 0) return;
     // The multishot receive has ended: out of buffers, end of stream, or an error.
-    if (result == -ENOBUFS && s.arms < max_arms) {
-        if (s.enobufs++ == 0) {
-            s.received_at_first_enobufs = s.received.size();
-            s.in_use_at_first_enobufs = s.ring->in_use();
-            if (s.grow_when_dry) {
-                s.ring->grow();
-                s.ring->grow();
-                s.provided_after_first_growth = s.ring->provided();
+    if (result == -ENOBUFS && arms < max_arms) {
+        if (enobufs++ == 0) {
+            received_at_first_enobufs = received.size();
+            in_use_at_first_enobufs = ring->in_use();
+            if (grow_when_dry) {
+                ring->grow();
+                ring->grow();
+                provided_after_first_growth = ring->provided();
             }
         }
         // Hand every buffer back, then re-arm: the bytes still queued in the socket follow.
-        for (std::uint16_t id : s.held)
-            s.ring->recycle(id);
-        s.held.clear();
-        s.recycle_at_once = true;
-        s.arm();
+        for (std::uint16_t id : held)
+            ring->recycle(id);
+        held.clear();
+        recycle_at_once = true;
+        arm();
         return;
     }
-    if (result > 0 && s.arms < max_arms) { // a receive may end without F_MORE after data; keep going
-        s.arm();
+    if (result > 0 && arms < max_arms) { // a receive may end without F_MORE after data; keep going
+        arm();
         return;
     }
-    s.final_result = result;
-    s.loop->stop();
+    final_result = result;
+    loop->stop();
 }
 
 // Owns a reactor and a buffer ring for one test; skips the test when io_uring is unavailable.

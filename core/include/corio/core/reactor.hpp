@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 // reactor: one io_uring per shard and the loop that drives it. Callers queue operations (the
-// handful corio uses: multishot accept and recv, send, read, cancel, close) tagged with a user_data
-// that packs an object pointer and a completion kind; each loop turn runs the turn hooks (which
-// queue batched sends), submits everything and waits in one io_uring_submit_and_wait call, then
-// dispatches every completion to its kind's handler and advances the timer wheel.
+// handful corio uses: multishot accept and recv, send, read, poll, cancel, close) tagged with a
+// user_data that packs the completion_target that wants the result and a tag of its own; each loop
+// turn runs the turn hooks (which queue batched sends), submits everything and waits in one
+// io_uring_submit_and_wait call, then hands every completion to its target and advances the timer wheel.
 // A reactor belongs to the thread that created it; only notify() may be called from elsewhere.
 // Clients (the load generator) also connect sockets, keep them in the ring's table of registered
 // ("direct") descriptors and wake at exact instants with timeouts.
@@ -22,15 +22,30 @@
 
 namespace corio {
 
-/// Handles one completion: the object packed in user_data, the result (-errno on failure), CQE flags.
-using completion_fn = void (*)(void* object, int result, std::uint32_t flags);
+/// An object that receives the completions of the operations it queues. An operation's user_data
+/// packs a pointer to its target with a small tag (0..7) the target chooses to tell its own
+/// operations apart (make_user_data); the reactor calls the target's on_completion(), so dispatch
+/// lives with the object that owns the events: no table of kinds, no limit on how many kinds exist.
+class completion_target {
+public:
+    /// One completion of the operation tagged `op`: its result (-errno on failure) and CQE flags.
+    virtual void on_completion(unsigned op, int result, std::uint32_t flags) = 0;
 
-/// Registers a completion kind (call during static initialisation); returns its tag, 1..7.
-std::uint8_t register_completion_kind(completion_fn handler);
+protected:
+    completion_target() = default;
+    ~completion_target() = default;
+    completion_target(const completion_target&) = default;
+    completion_target& operator=(const completion_target&) = default;
+};
 
-/// Packs an object (aligned to 8) and a completion kind tag into an io_uring user_data.
-inline std::uint64_t make_user_data(const void* object, std::uint8_t kind) noexcept {
-    return reinterpret_cast<std::uintptr_t>(object) | kind;
+/// Highest operation tag a completion_target may use.
+inline constexpr unsigned max_completion_op = 7;
+
+/// The io_uring user_data of operation `op` (0..max_completion_op) of `target`; 0 (no target)
+/// means "no completion wanted".
+inline std::uint64_t make_user_data(completion_target* target, unsigned op = 0) noexcept {
+    static_assert(alignof(completion_target) > max_completion_op, "the tag lives in the pointer's low bits");
+    return reinterpret_cast<std::uintptr_t>(target) | op;
 }
 
 /// CQE flag helpers (the values are io_uring's ABI, checked against liburing in reactor.cpp).
@@ -80,7 +95,7 @@ struct uring_features {
 };
 
 /// One io_uring and its event loop, owned by one thread.
-class reactor {
+class reactor : private completion_target {
 public:
     /// Sets up the ring (SINGLE_ISSUER|DEFER_TASKRUN, falling back to COOP_TASKRUN, then to none)
     /// and checks that the kernel has what corio needs; the error message names what is missing.
@@ -97,6 +112,9 @@ public:
     void send(int fd, const void* data, std::size_t size, std::uint64_t user_data);
     /// Queues a read of up to `size` bytes into `data` (eventfd, signalfd, files).
     void read(int fd, void* data, std::size_t size, std::uint64_t user_data);
+    /// Queues a one-shot poll of `fd` for `events` (POLLIN, POLLOUT...; <poll.h>): completes with the
+    /// events that are ready (POLLERR/POLLHUP included) or -errno. Re-queue it to keep watching.
+    void poll(int fd, unsigned events, std::uint64_t user_data);
     /// Queues a connect of socket `fd` to `address`, which must stay valid until the connect completes.
     void connect(int fd, const sockaddr* address, socklen_t length, std::uint64_t user_data);
     /// Queues a connect of the socket in slot `file`; `address` must stay valid until it completes.
@@ -169,7 +187,8 @@ private:
     reactor(std::unique_ptr<ring_state> ring, std::uint32_t timer_tick_ms);
     void update_clock() noexcept;
     void arm_notify();
-    static void on_notify(void* object, int result, std::uint32_t flags);
+    // The eventfd read behind notify() completed.
+    void on_completion(unsigned op, int result, std::uint32_t flags) override;
 
     std::unique_ptr<ring_state> _ring;
     timer_wheel _timers;

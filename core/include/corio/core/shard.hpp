@@ -5,6 +5,8 @@
 #pragma once
 
 #include <cstdint>
+#include <utility>
+#include <vector>
 
 #include <corio/core/buffer_ring.hpp>
 #include <corio/core/reactor.hpp>
@@ -30,6 +32,13 @@ public:
     /// The shard's provided-buffer ring for receives.
     buffer_ring& buffers() noexcept { return _buffers; }
 
+    /// Runs `fn(context)` on this shard's thread once its loop has ended, after the service's
+    /// finish() and while the reactor still exists (last added, first run): per-shard state that
+    /// a library made on first use (a client pool) is released here. Only on this shard's thread.
+    void at_exit(void (*fn)(void* context), void* context) { _exit_hooks.emplace_back(fn, context); }
+    /// Runs and forgets the at_exit() functions (the runtime calls it; tests that make shards too).
+    void run_exit_hooks() noexcept;
+
     /// The shard running on the calling thread, or nullptr outside shard threads.
     static shard* current() noexcept;
     /// Makes `s` the calling thread's current shard (runtime internals and tests).
@@ -41,6 +50,7 @@ private:
     int _cpu;
     corio::reactor& _reactor;
     buffer_ring& _buffers;
+    std::vector<std::pair<void (*)(void*), void*>> _exit_hooks;
 };
 
 } // namespace corio

@@ -27,7 +27,7 @@ class connection_set;
 struct connection_probe;
 
 /// Base class of protocol connections; allocated on the shard heap and deleted by its connection_set.
-class tcp_connection : public shard_allocated {
+class tcp_connection : public shard_allocated, private completion_target {
 public:
     /// Takes ownership of connected socket `fd` and joins `owner`; call start() to begin receiving.
     tcp_connection(connection_set& owner, int fd) noexcept;
@@ -98,10 +98,11 @@ private:
     friend struct connection_probe;
     struct spill;
 
-    static void on_recv(void* object, int result, std::uint32_t flags);
-    static void on_send(void* object, int result, std::uint32_t flags);
-    static const std::uint8_t recv_kind;
-    static const std::uint8_t send_kind;
+    // The receive and send completions (make_user_data tags).
+    enum : unsigned { op_recv, op_send };
+    void on_completion(unsigned op, int result, std::uint32_t flags) override;
+    void on_recv(int result, std::uint32_t flags);
+    void on_send(int result);
 
     void receive(std::span<char> data);
     void deliver_spill();

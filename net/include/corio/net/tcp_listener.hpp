@@ -19,7 +19,7 @@ namespace corio::net {
 result<int> open_listening_socket(const socket_address& address, int backlog = 4096);
 
 /// Accepts connections on one shard's listening socket and hands each new descriptor to `on_accept`.
-class tcp_listener : private timer {
+class tcp_listener : private timer, private completion_target {
 public:
     /// Called on the owning shard with each accepted descriptor (the callee owns it).
     using accept_fn = void (*)(void* context, int fd);
@@ -48,9 +48,9 @@ public:
     static constexpr std::uint64_t backoff_ms = 50;
 
 private:
-    static void on_complete(void* object, int result, std::uint32_t flags);
+    // The multishot accept's completions.
+    void on_completion(unsigned op, int result, std::uint32_t flags) override;
     static void on_backoff(timer& t);
-    static const std::uint8_t accept_kind;
     void arm();
 
     reactor& _loop;
