@@ -155,9 +155,10 @@ if [ $arm64 = 1 ]; then
     fi
     # libpq-dev:arm64 beside it: headers, libpq.pc and the libpq.so link. The link is pointed at the
     # installed libpq5:arm64 (the same version, apt keeps the two in step) and the .pc's prefix at
-    # the overlay, so pkg-config (CMake adds the overlay to its search path) yields arm64 headers
-    # and the installed library, whose own arm64 dependencies the cross linker finds by multiarch.
-    libpq_pc=$overlay/usr/lib/aarch64-linux-gnu/pkgconfig/libpq.pc
+    # the overlay, so pkg-config yields arm64 headers and the installed library, whose own arm64
+    # dependencies the cross linker finds by multiarch. The .pc moves to usr/lib/pkgconfig: in a
+    # cross build CMake's pkg_check_modules looks there in each prefix, not in lib/<arch>/pkgconfig.
+    libpq_pc=$overlay/usr/lib/pkgconfig/libpq.pc
     if [ -r "$libpq_pc" ] && [ -e "$overlay/usr/lib/aarch64-linux-gnu/libpq.so" ]; then
         echo "deps.sh: arm64 libpq-dev in $overlay"
     else
@@ -167,7 +168,10 @@ if [ $arm64 = 1 ]; then
         $sudo dpkg-deb -x "$tmp"/libpq-dev_*.deb "$overlay"
         $sudo rm -rf "$tmp" "$overlay/usr/bin/pg_config"
         $sudo ln -sfn /usr/lib/aarch64-linux-gnu/libpq.so.5 "$overlay/usr/lib/aarch64-linux-gnu/libpq.so"
-        $sudo sed -i "s|^prefix=.*|prefix=$overlay/usr|" "$libpq_pc"
+        $sudo mkdir -p "$(dirname "$libpq_pc")"
+        sed "s|^prefix=.*|prefix=$overlay/usr|" "$overlay/usr/lib/aarch64-linux-gnu/pkgconfig/libpq.pc" |
+            $sudo tee "$libpq_pc" >/dev/null
+        $sudo rm "$overlay/usr/lib/aarch64-linux-gnu/pkgconfig/libpq.pc"
         echo "deps.sh: arm64 libpq-dev unpacked into $overlay"
     fi
 fi
