@@ -2,6 +2,8 @@
 // The PostgreSQL client against the test database over 127.0.0.1: queries and prepared statements
 // with every parameter type, typed access, hostile parameters, server errors beside pipelined
 // neighbours, one write per turn's batch, a full pool, cancellation, transactions, a wrong password.
+#include <unistd.h>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -394,6 +396,47 @@ TEST(pg_client, a_refused_connection_fails_quickly) {
         EXPECT_LT(std::chrono::steady_clock::now() - before, 1s);
         auto again = co_await db.query("select 1"); // known down: answered without waiting
         EXPECT_FALSE(again.has_value());
+    });
+}
+
+TEST(pg_client, terminated_backends_fail_in_flight_queries_and_the_pool_reconnects) {
+    PG_URL_OR_SKIP();
+    const std::string name = "corio_victim_" + std::to_string(::getpid());
+    pg::pool victim(corio::test::test_config(
+        url + (url.find('?') == std::string::npos ? "?" : "&") + "application_name=" + name, 2));
+    pg::pool admin(corio::test::test_config(url));
+    corio::test::run_on_shards(corio::test::shards(1), [&]() -> task<void> {
+        std::vector<answer> warm;
+        corio::test::spawn_queries(victim, {"select 1", "select 2"}, warm);
+        EXPECT_TRUE(
+            co_await eventually([&] { return corio::test::all_done(warm) && victim.stats().connects.value() == 2; }));
+        // A stream: 40 queries of 20 ms pipelined on two connections, about 400 ms of work each.
+        std::vector<answer> stream;
+        corio::test::spawn_queries(victim, std::vector<std::string>(40, "select pg_sleep(0.02), 1"), stream);
+        co_await corio::sleep(100ms);
+        auto killed = co_await admin.query(
+            "select count(pg_terminate_backend(pid)) from pg_stat_activity where application_name = $1", name);
+        EXPECT_TRUE(killed.has_value()) << (killed ? "" : killed.error().message());
+        if (killed) {
+            EXPECT_EQ((*killed)[0].get<std::int64_t>(0).value(), 2);
+        }
+        EXPECT_TRUE(co_await eventually([&] { return corio::test::all_done(stream); }));
+        int lost = 0;
+        for (const answer& a : stream) {
+            if (a.value) continue;
+            ++lost;
+            EXPECT_EQ(a.value.error(), pg::errc::connection_lost) << a.value.error().message();
+        }
+        EXPECT_GE(lost, 2) << "each connection had queries in flight";
+        // Issued after the terminate: they wait for the reconnect and succeed.
+        std::vector<answer> later;
+        corio::test::spawn_queries(victim, std::vector<std::string>(10, "select 1"), later);
+        EXPECT_TRUE(co_await eventually([&] { return corio::test::all_done(later); }));
+        for (const answer& a : later)
+            EXPECT_TRUE(a.value.has_value()) << (a.value ? "" : a.value.error().message());
+        EXPECT_GE(victim.stats().connections_lost.value(), 2U);
+        // Both connections reopen (the queries above needed only the first one back).
+        EXPECT_TRUE(co_await eventually([&] { return victim.stats().reconnects.value() >= 2; }));
     });
 }
 
