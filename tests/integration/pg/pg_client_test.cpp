@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include <corio/core/heap.hpp>
 #include <corio/core/timeout.hpp>
 #include <corio/pg/pool.hpp>
 
@@ -129,6 +130,16 @@ TEST(pg_client, prepared_statement_is_prepared_once_per_connection) {
         }
         EXPECT_EQ(db.stats().prepares.value(), 1U);
         EXPECT_EQ(db.stats().queries.value(), 3U);
+        // In the steady state a query costs the shard heap one allocation: the query task's frame
+        // (parameters are encoded into reused scratch; the rows are libpq's result, not a copy).
+        const std::uint64_t allocations = corio::shard_alloc_count();
+        bool all_found = true;
+        for (std::int32_t id = 1; id <= 50; ++id) {
+            auto r = co_await db.execute(world, id);
+            all_found = all_found && r.has_value() && r->size() == 1;
+        }
+        EXPECT_TRUE(all_found);
+        EXPECT_EQ(corio::shard_alloc_count() - allocations, 50U);
         // A statement the server refuses fails every execution with its error, and does not loop.
         static const pg::statement broken("select * from no_such_table where id = $1");
         auto bad = co_await db.execute(broken, 1);
