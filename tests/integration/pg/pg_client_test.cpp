@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -212,6 +213,46 @@ TEST(pg_client, twenty_queries_in_one_turn_go_out_in_one_batch) {
             EXPECT_TRUE(a.value.has_value() && a.value->size() == 1);
         EXPECT_EQ(stats.queries.value() - queries, 20U);
         EXPECT_EQ(stats.syncs.value() - syncs, 1U) << "20 queries of one turn should leave in one write";
+    });
+}
+
+// A caller that runs `count` prepared selects one after the other.
+task<void> select_loop(pg::pool& db, const pg::statement& stmt, int count, int* ok, int* finished) {
+    for (int i = 0; i < count; ++i) {
+        auto r = co_await db.execute(stmt, 1 + (i * 37) % 10000);
+        if (r && r->size() == 1) ++*ok;
+    }
+    ++*finished;
+}
+
+TEST(pg_client, concurrent_callers_share_batches) {
+    PG_URL_OR_SKIP();
+    pg::pool db(corio::test::test_config(url, 2));
+    static const pg::statement world("select id, randomnumber from world where id = $1");
+    corio::test::run_on_shards(corio::test::shards(1), [&]() -> task<void> {
+        EXPECT_TRUE((co_await db.execute(world, 1)).has_value());
+        const pg::pool_stats& stats = db.stats();
+        const auto syncs = stats.syncs.value();
+        const auto queries = stats.queries.value();
+        constexpr int callers = 256;
+        constexpr int each = 40;
+        int ok = 0;
+        int finished = 0;
+        const auto before = std::chrono::steady_clock::now();
+        for (int c = 0; c < callers; ++c)
+            corio::spawn(select_loop(db, world, each, &ok, &finished));
+        EXPECT_TRUE(co_await eventually([&] { return finished == callers; }, 60s));
+        const auto took = std::chrono::duration<double>(std::chrono::steady_clock::now() - before).count();
+        EXPECT_EQ(ok, callers * each);
+        const auto sent = stats.queries.value() - queries;
+        const auto batches = stats.syncs.value() - syncs;
+        EXPECT_EQ(sent, static_cast<std::uint64_t>(callers * each));
+        // Callers resumed by one read issue their next query in the same turn: they share a write.
+        EXPECT_LE(batches * 8, sent) << sent << " queries in " << batches << " batches";
+        std::printf("%d callers x %d queries: %llu queries in %llu batches (%.1f per write), %.0f queries/s\n", callers,
+                    each, static_cast<unsigned long long>(sent), static_cast<unsigned long long>(batches),
+                    static_cast<double>(sent) / static_cast<double>(batches ? batches : 1),
+                    static_cast<double>(sent) / took);
     });
 }
 

@@ -5,6 +5,8 @@
 // connection back to the pool once the ROLLBACK is answered, so nobody else's statements run inside
 // it. Statements inside a transaction are written as they are issued (pipelined, in order); an error
 // aborts the transaction on the server, and the statements after it fail with errc::aborted.
+// While a caller holds a transaction, its pool.query() calls need another connection of the shard:
+// with connections_per_shard = 1 they wait until the transaction ends (use tx->query() inside it).
 #pragma once
 
 #include <cstdint>
