@@ -15,6 +15,7 @@
 
 #include <corio/core/heap.hpp>
 #include <corio/core/timeout.hpp>
+#include <corio/core/when_all.hpp>
 #include <corio/pg/pool.hpp>
 
 #include "pg_test_support.hpp"
@@ -213,6 +214,24 @@ TEST(pg_client, twenty_queries_in_one_turn_go_out_in_one_batch) {
             EXPECT_TRUE(a.value.has_value() && a.value->size() == 1);
         EXPECT_EQ(stats.queries.value() - queries, 20U);
         EXPECT_EQ(stats.syncs.value() - syncs, 1U) << "20 queries of one turn should leave in one write";
+
+        // The same from one caller, as a /queries?queries=20 handler writes it: when_all starts the
+        // twenty executes in this turn; the answers come back in order.
+        static const pg::statement world("select id, randomnumber from world where id = $1");
+        EXPECT_TRUE((co_await db.execute(world, 1)).has_value()); // prepared: the batch below is executes only
+        const auto syncs_before = stats.syncs.value();
+        std::vector<task<pg::result<pg::rows>>> lookups;
+        for (std::int32_t id = 101; id <= 120; ++id)
+            lookups.push_back(db.execute(world, id));
+        auto worlds = co_await corio::when_all(std::move(lookups));
+        EXPECT_EQ(stats.syncs.value() - syncs_before, 1U);
+        EXPECT_EQ(worlds.size(), 20U);
+        for (std::size_t i = 0; i < worlds.size(); ++i) {
+            EXPECT_TRUE(worlds[i].has_value());
+            if (worlds[i]) {
+                EXPECT_EQ((*worlds[i])[0].get<std::int32_t>("id").value(), static_cast<std::int32_t>(101 + i));
+            }
+        }
     });
 }
 
@@ -350,6 +369,20 @@ TEST(pg_client, with_timeout_cancels_and_the_connection_answers_the_next_query) 
         }
         EXPECT_EQ(db.stats().discarded.value(), 1U);
         EXPECT_EQ(db.stats().connects.value(), connects) << "the same connection answered";
+        // A when_all of pipelined queries cut by a deadline: all are discarded in order, and the
+        // connection goes on.
+        std::vector<task<pg::result<pg::rows>>> sleepers;
+        for (int i = 0; i < 3; ++i)
+            sleepers.push_back(db.query("select pg_sleep(0.2)"));
+        auto cut = co_await corio::with_timeout(50ms, corio::when_all(std::move(sleepers)));
+        EXPECT_FALSE(cut.has_value());
+        auto after = co_await db.query("select $1::text", "still here");
+        EXPECT_TRUE(after.has_value());
+        if (after) {
+            EXPECT_EQ((*after)[0].get<std::string_view>(0).value(), "still here");
+        }
+        EXPECT_EQ(db.stats().discarded.value(), 4U);
+        EXPECT_EQ(db.stats().connects.value(), connects);
     });
 }
 

@@ -12,6 +12,9 @@
 //     if (!rows) co_return rows.error() == corio::pg::errc::pool_full ? unavailable() : failure();
 //     std::int32_t number = (*rows)[0].get<std::int32_t>(1).value_or(0);
 //
+// Several statements of one caller leave together when they are issued together:
+// `co_await corio::when_all(std::move(tasks))` over pool.execute() tasks starts them all in this turn.
+//
 // Host names in the conninfo are resolved by libpq synchronously when a connection opens (a blocking
 // getaddrinfo on the shard): give an address (host=127.0.0.1, or hostaddr=) or a Unix socket path.
 #pragma once
