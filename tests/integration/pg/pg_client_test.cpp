@@ -386,6 +386,28 @@ TEST(pg_client, with_timeout_cancels_and_the_connection_answers_the_next_query) 
     });
 }
 
+TEST(pg_client, with_timeout_on_a_queued_query_unlinks_it_unsent) {
+    PG_URL_OR_SKIP();
+    pg::pool_config config = corio::test::test_config(url, 1);
+    config.max_in_flight = 1;
+    pg::pool db(config);
+    corio::test::run_on_shards(corio::test::shards(1), [&]() -> task<void> {
+        EXPECT_TRUE((co_await db.query("select 1")).has_value());
+        std::vector<answer> slow;
+        corio::test::spawn_queries(db, {"select pg_sleep(0.2)"}, slow);
+        const auto queries = db.stats().queries.value();
+        // The connection's one slot is taken: this query waits in the shard's queue and is cut there.
+        auto cut = co_await corio::with_timeout(50ms, db.query("select 2"));
+        EXPECT_FALSE(cut.has_value());
+        EXPECT_EQ(db.stats().queries.value(), queries) << "a query cut while queued was never written";
+        EXPECT_TRUE(co_await eventually([&] { return corio::test::all_done(slow); }));
+        EXPECT_TRUE(slow[0].value.has_value());
+        auto next = co_await db.query("select 3");
+        EXPECT_TRUE(next.has_value());
+        EXPECT_EQ(db.stats().discarded.value(), 0U);
+    });
+}
+
 TEST(pg_client, transactions_commit_persists_and_leaving_rolls_back) {
     PG_URL_OR_SKIP();
     pg::pool db(corio::test::test_config(url, 2));
