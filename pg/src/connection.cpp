@@ -166,6 +166,8 @@ void connection::push(const entry& e) {
         _ring.swap(bigger);
     }
     at(_tail++) = e;
+    if (e.what == entry::kind::sync) return;
+    // A statement: this batch needs its Sync at the start of the next turn.
     ++_unsynced;
     if (!in_sync_list) _owner.want_sync(*this);
 }
@@ -235,7 +237,6 @@ void connection::sync() {
     if (PQpipelineSync(_conn) == 0) return broken(error(errc::connection_lost, trimmed(PQerrorMessage(_conn))));
     _unsynced = 0;
     push(entry{entry::kind::sync});
-    _unsynced = 0;
     _owner.stats().syncs.add();
     if (!_write_pending) flush();
     if (_write_pending) _owner.stats().write_waits.add();
