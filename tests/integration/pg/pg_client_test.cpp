@@ -2,6 +2,9 @@
 // The PostgreSQL client against the test database over 127.0.0.1: queries and prepared statements
 // with every parameter type, typed access, hostile parameters, server errors beside pipelined
 // neighbours, one write per turn's batch, a full pool, cancellation, transactions, a wrong password.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdint>
@@ -504,6 +507,36 @@ TEST(pg_client, a_refused_connection_fails_quickly) {
         auto again = co_await db.query("select 1"); // known down: answered without waiting
         EXPECT_FALSE(again.has_value());
     });
+}
+
+TEST(pg_client, a_server_that_never_answers_times_out_the_connect) {
+    // A listening socket nobody accepts: the kernel completes the TCP handshake, libpq sends its
+    // startup packet, and no answer ever comes.
+    const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ASSERT_GE(listener, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&address), length), 0);
+    ASSERT_EQ(::listen(listener, 4), 0);
+    ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length), 0);
+    pg::pool_config config = corio::test::test_config(
+        "postgresql://nobody:x@127.0.0.1:" + std::to_string(ntohs(address.sin_port)) + "/none?sslmode=disable");
+    config.connect_timeout = 200ms;
+    pg::pool db(config);
+    corio::test::run_on_shards(corio::test::shards(1), [&]() -> task<void> {
+        const auto before = std::chrono::steady_clock::now();
+        auto r = co_await db.query("select 1");
+        const auto took = std::chrono::steady_clock::now() - before;
+        EXPECT_FALSE(r.has_value());
+        if (!r) {
+            EXPECT_EQ(r.error(), pg::errc::timed_out) << r.error().message();
+        }
+        EXPECT_GE(took, 150ms);
+        EXPECT_LT(took, 2s);
+    });
+    ::close(listener);
 }
 
 TEST(pg_client, terminated_backends_fail_in_flight_queries_and_the_pool_reconnects) {
