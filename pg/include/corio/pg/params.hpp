@@ -60,8 +60,8 @@ private:
     const char* _refused_reason = nullptr;
 };
 
-/// Encoders, one per supported parameter type (ADL finds none of them for a type that is not
-/// supported: the compile error names encode_param and the type).
+/// Encoders, one per supported parameter type (an unsupported type stops the build at one
+/// static_assert in encode_params that lists the supported ones).
 inline void encode_param(param_sink& sink, bool value) {
     sink.borrowed(value ? "t" : "f", 1);
 }
@@ -102,10 +102,22 @@ void encode_param(param_sink& sink, const std::optional<T>& value) {
         sink.null();
 }
 
-/// Encodes a tuple of parameters (the decayed copies a query's coroutine frame holds).
-template <class Tuple>
-void encode_tuple(const void* params, param_sink& sink) {
-    std::apply([&sink](const auto&... p) { (encode_param(sink, p), ...); }, *static_cast<const Tuple*>(params));
+/// A type a query parameter may have (an encode_param overload takes it).
+template <class T>
+concept parameter = requires(param_sink& sink, const T& value) {
+    encode_param(sink, value);
+};
+
+/// Encodes the parameters a query's coroutine frame holds (`params` is a std::tuple<const Params&...>).
+template <class... Params>
+void encode_params(const void* params, param_sink& sink) {
+    static_assert((parameter<Params> && ...),
+                  "corio::pg: each query parameter must be an integer (not char), double, float, bool, std::string, "
+                  "std::string_view, const char*, std::nullopt, or a std::optional of one of them");
+    if constexpr ((parameter<Params> && ...)) {
+        std::apply([&sink](const auto&... p) { (encode_param(sink, p), ...); },
+                   *static_cast<const std::tuple<const Params&...>*>(params));
+    }
 }
 
 } // namespace corio::pg::detail

@@ -82,16 +82,14 @@ public:
     template <class... Params>
     task<result<rows>> query(std::string_view sql, Params... params) {
         const std::tuple<const Params&...> refs(params...);
-        detail::query_op op(&local(), nullptr, 0, sql, nullptr, &refs,
-                            &detail::encode_tuple<std::tuple<const Params&...>>);
+        detail::query_op op(&local(), nullptr, 0, sql, nullptr, &refs, &detail::encode_params<Params...>);
         co_return co_await op;
     }
     /// Executes prepared statement `stmt` with `params` (prepared on each connection at its first use).
     template <class... Params>
     task<result<rows>> execute(const statement& stmt, Params... params) {
         const std::tuple<const Params&...> refs(params...);
-        detail::query_op op(&local(), nullptr, 0, stmt.sql(), &stmt, &refs,
-                            &detail::encode_tuple<std::tuple<const Params&...>>);
+        detail::query_op op(&local(), nullptr, 0, stmt.sql(), &stmt, &refs, &detail::encode_params<Params...>);
         co_return co_await op;
     }
     /// Holds one of the shard's connections and sends BEGIN; the transaction gives it back. Waits

@@ -46,16 +46,14 @@ public:
     template <class... Params>
     task<result<rows>> query(std::string_view sql, Params... params) {
         const std::tuple<const Params&...> refs(params...);
-        detail::query_op op(_owner, _conn, _epoch, sql, nullptr, &refs,
-                            &detail::encode_tuple<std::tuple<const Params&...>>);
+        detail::query_op op(_owner, _conn, _epoch, sql, nullptr, &refs, &detail::encode_params<Params...>);
         co_return co_await op;
     }
     /// Executes prepared statement `stmt` with `params` inside the transaction.
     template <class... Params>
     task<result<rows>> execute(const statement& stmt, Params... params) {
         const std::tuple<const Params&...> refs(params...);
-        detail::query_op op(_owner, _conn, _epoch, stmt.sql(), &stmt, &refs,
-                            &detail::encode_tuple<std::tuple<const Params&...>>);
+        detail::query_op op(_owner, _conn, _epoch, stmt.sql(), &stmt, &refs, &detail::encode_params<Params...>);
         co_return co_await op;
     }
     /// COMMIT; the connection returns to the pool whatever the answer. A server error here means the
