@@ -12,11 +12,13 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include <corio/core/heap.hpp>
+#include <corio/core/submit_to.hpp>
 #include <corio/core/timeout.hpp>
 #include <corio/core/when_all.hpp>
 #include <corio/pg/pool.hpp>
@@ -196,6 +198,31 @@ TEST(pg_client, hostile_parameters_reach_the_server_only_as_parameters) {
             EXPECT_EQ((*r)[0].get<bool>(1).value(), true);
             EXPECT_EQ((*r)[0].get<std::string_view>(2).value(), big);
         }
+    });
+}
+
+// Runs one query on the calling shard and gives its answer's number and the shard's query count.
+task<std::pair<std::int32_t, std::uint64_t>> query_here(pg::pool* db, std::int32_t value) {
+    auto r = co_await db->query("select $1::int4", value);
+    co_return std::pair<std::int32_t, std::uint64_t>(r ? (*r)[0].get<std::int32_t>(0).value_or(-1) : -1,
+                                                     db->stats().queries.value());
+}
+
+TEST(pg_client, each_shard_has_its_own_connections_and_counters) {
+    PG_URL_OR_SKIP();
+    pg::pool db(corio::test::test_config(url, 1));
+    corio::test::run_on_shards(corio::test::shards(2), [&]() -> task<void> {
+        auto here = co_await query_here(&db, 1);
+        EXPECT_EQ(here.first, 1);
+        pg::pool* shared = &db;
+        auto there = co_await corio::submit_to(1, [shared] { return query_here(shared, 2); });
+        EXPECT_EQ(there.first, 2);
+        EXPECT_EQ(there.second, 1U) << "shard 1 counts its own queries";
+        auto there_again = co_await corio::submit_to(1, [shared] { return query_here(shared, 3); });
+        EXPECT_EQ(there_again.first, 3);
+        EXPECT_EQ(there_again.second, 2U);
+        EXPECT_EQ(db.stats().queries.value(), 1U) << "shard 0's counters saw none of shard 1's queries";
+        EXPECT_EQ(db.stats().connects.value(), 1U);
     });
 }
 
