@@ -119,7 +119,7 @@ void connection::connected() {
     if (PQsetnonblocking(_conn, 1) != 0 || PQenterPipelineMode(_conn) == 0) return connect_failed(connect_error(_conn));
     _state = state::ready;
     ++_epoch;
-    _backoff = _owner.config().reconnect_min;
+    _opened_at_ms = _owner.home().reactor().now_ms();
     _prepared.clear(); // a new session has none of the old one's statements
     _owner.stats().connects.add();
     if (_opened_before) _owner.stats().reconnects.add();
@@ -133,12 +133,16 @@ void connection::connected() {
 void connection::connect_failed(error e) {
     wheel().cancel(*this);
     close_socket();
-    _state = state::backoff;
     _opened_before = true;
     _owner.stats().connect_failures.add();
+    back_off();
+    _owner.on_connect_failed(e);
+}
+
+void connection::back_off() {
+    _state = state::backoff;
     wheel().schedule(*this, _owner.home().reactor().now_ms() + static_cast<std::uint64_t>(_backoff.count()));
     _backoff = std::min(_backoff * 2, _owner.config().reconnect_max);
-    _owner.on_connect_failed(e);
 }
 
 void connection::on_timer(timer& t) {
@@ -415,8 +419,15 @@ void connection::broken(error e) {
     _head = _cursor = _tail = 0;
     _in_flight = _unsynced = 0;
     _write_pending = _batch_failed = false;
-    // Reopen at once (a failure then backs off): statements issued meanwhile wait for it.
-    open();
+    // A connection that served a while reopens at once (statements issued meanwhile wait for it); one
+    // that breaks soon after opening (a server that accepts and then drops sessions) backs off, the
+    // wait doubling each time, so a flapping server does not get a reconnect storm.
+    if (_owner.home().reactor().now_ms() - _opened_at_ms >= settled_after_ms) {
+        _backoff = _owner.config().reconnect_min;
+        open();
+    } else {
+        back_off();
+    }
     for (entry& gone : lost) {
         if (gone.res != nullptr) PQclear(gone.res);
         if (gone.what == entry::kind::query && gone.op != nullptr) gone.op->finish(tl::unexpected(e));

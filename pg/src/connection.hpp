@@ -97,6 +97,7 @@ private:
     void settle(std::uint64_t sync_seq);
     void flush();
     void broken(error e);
+    void back_off();
     void close_socket() noexcept;
     void push(const entry& e);
     entry& at(std::uint64_t seq) noexcept { return _ring[seq & (_ring.size() - 1)]; }
@@ -122,7 +123,10 @@ private:
     std::vector<std::uint8_t> _prepared; // by statement id: 0 not prepared, 1 Parse written, 2 prepared
     unsigned _in_flight = 0;
     unsigned _unsynced = 0;
-    std::chrono::milliseconds _backoff;
+    std::chrono::milliseconds _backoff; // the next wait before reopening; reset once a connection lasted
+    std::uint64_t _opened_at_ms = 0;
+    // A connection open this long has "lasted": when it breaks, it reopens at once with the backoff reset.
+    static constexpr std::uint64_t settled_after_ms = 1000;
 };
 
 } // namespace corio::pg::detail
