@@ -15,6 +15,14 @@
 // Several statements of one caller leave together when they are issued together:
 // `co_await corio::when_all(std::move(tasks))` over pool.execute() tasks starts them all in this turn.
 //
+// A deadline: `co_await corio::with_timeout(50ms, db.query(...))` gives corio::result<pg::result<rows>>
+// (the outer error is std::errc::timed_out); the statement's answer, when it comes, is discarded in
+// order and the connection goes on.
+//
+// Batches are synced by a turn hook the shard's part adds on its first use: a statement issued from
+// another turn hook that runs after it waits for the next turn (handlers, timers and cross-shard
+// calls are not hooks).
+//
 // Host names in the conninfo are resolved by libpq synchronously when a connection opens (a blocking
 // getaddrinfo on the shard): give an address (host=127.0.0.1, or hostaddr=) or a Unix socket path.
 #pragma once
