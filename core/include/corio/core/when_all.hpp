@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
-// when_all: runs several tasks side by side on the calling shard and gives all their results, in
-// order, once the last has finished: `auto answers = co_await corio::when_all(std::move(queries));`.
-// Every task is started before when_all waits, so work they issue in this loop turn goes out
-// together (twenty database queries of one request leave in one pipelined write). Destroying a
-// waiting when_all (with_timeout) destroys the tasks still running where they wait.
+// when_all: runs several tasks at once on the calling shard and resumes once every one has
+// finished, with their results in the order given. `co_await corio::when_all(std::move(queries))`
+// is how one request issues N database queries in the same loop turn (so they share one write)
+// or calls several services side by side. Each task starts at once and runs until it first waits;
+// none is detached: destroying the waiting when_all (a with_timeout deadline) destroys every task
+// where it waits, so their awaiters deregister and nothing resumes later. If a task throws, the
+// others still run to their end and the first exception is rethrown from the co_await.
 #pragma once
 
 #include <coroutine>
@@ -19,60 +21,61 @@ namespace corio {
 
 namespace detail {
 
-struct when_all_counter {
+/// What the tasks of one when_all share: how many are still running, and who waits for them.
+struct when_all_latch {
     std::size_t remaining = 0;
     std::coroutine_handle<> waiting;
     std::exception_ptr error;
 };
 
-// A finished part suspends here (it is not resumed again; when_all owns and destroys its frame) and
-// the last one transfers to when_all: resuming when_all from inside a part's body would let when_all
-// destroy the frame that is still running.
-struct when_all_part_done {
-    when_all_counter* counter;
+/// A finished task checks in; the last one resumes the waiter (by symmetric transfer). The task's
+/// frame stays suspended here until when_all destroys it, so nothing runs after the waiter resumes.
+struct when_all_arrival {
+    when_all_latch& latch;
     bool await_ready() const noexcept { return false; }
     std::coroutine_handle<> await_suspend(std::coroutine_handle<>) const noexcept {
-        if (--counter->remaining == 0 && counter->waiting) return counter->waiting;
+        // The waiter is not set yet while when_all is still starting the tasks (one finished at once).
+        if (--latch.remaining == 0 && latch.waiting) return latch.waiting;
         return std::noop_coroutine();
     }
     void await_resume() const noexcept {}
 };
 
+/// when_all's own wait: done at once if every task finished while being started.
 struct when_all_wait {
-    when_all_counter* counter;
-    bool await_ready() const noexcept { return counter->remaining == 0; }
-    void await_suspend(std::coroutine_handle<> frame) const noexcept { counter->waiting = frame; }
+    when_all_latch& latch;
+    bool await_ready() const noexcept { return latch.remaining == 0; }
+    void await_suspend(std::coroutine_handle<> waiting) const noexcept { latch.waiting = waiting; }
     void await_resume() const noexcept {}
 };
 
 template <class T>
-task<void> when_all_part(task<T> work, std::optional<T>* slot, when_all_counter* counter) {
+task<void> when_all_branch(task<T> work, std::optional<T>& slot, when_all_latch& latch) {
     try {
-        slot->emplace(co_await std::move(work));
+        slot.emplace(co_await std::move(work));
     } catch (...) {
-        if (!counter->error) counter->error = std::current_exception();
+        if (!latch.error) latch.error = std::current_exception();
     }
-    co_await when_all_part_done{counter};
+    co_await when_all_arrival{latch};
 }
 
 } // namespace detail
 
-/// Runs every task of `tasks` concurrently on the calling shard (each starts now, in the order
-/// given) and resumes with their results in the same order once all have finished; rethrows the
-/// first exception a task threw, after all have finished.
+/// Runs every task of `work` at once on the calling shard; resumes (`co_await`) when all have
+/// finished, with their results in `work`'s order. Rethrows the first exception a task ended with.
 template <class T>
-task<std::vector<T>> when_all(std::vector<task<T>> tasks) {
-    detail::when_all_counter counter;
-    counter.remaining = tasks.size();
-    std::vector<std::optional<T>> slots(tasks.size());
-    std::vector<task<void>> parts;
-    parts.reserve(tasks.size());
-    for (std::size_t i = 0; i < tasks.size(); ++i)
-        parts.push_back(detail::when_all_part(std::move(tasks[i]), &slots[i], &counter));
-    for (task<void>& part : parts)
-        part.start();
-    co_await detail::when_all_wait{&counter};
-    if (counter.error) std::rethrow_exception(counter.error);
+task<std::vector<T>> when_all(std::vector<task<T>> work) {
+    detail::when_all_latch latch{work.size(), {}, {}};
+    std::vector<std::optional<T>> slots(work.size());
+    // Declared after the latch and the slots: destroyed first when this frame is destroyed early.
+    std::vector<task<void>> branches;
+    branches.reserve(work.size());
+    for (std::size_t i = 0; i < work.size(); ++i)
+        branches.push_back(detail::when_all_branch(std::move(work[i]), slots[i], latch));
+    for (task<void>& branch : branches)
+        static_cast<void>(branch.start());
+    co_await detail::when_all_wait{latch};
+    if (latch.error) std::rethrow_exception(latch.error);
     std::vector<T> results;
     results.reserve(slots.size());
     for (std::optional<T>& slot : slots)
