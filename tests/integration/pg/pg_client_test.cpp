@@ -9,6 +9,8 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -498,6 +500,32 @@ TEST(pg_client, transactions_commit_persists_and_leaving_rolls_back) {
         for (const answer& a : answers)
             EXPECT_TRUE(a.value.has_value());
         EXPECT_TRUE((co_await db.query("drop table pg_client_tx")));
+    });
+}
+
+// The first line of $CORIO_PGTEST_DIR/<name> (pgtest.sh's state), or "".
+std::string pgtest_state(const char* name) {
+    const char* dir = std::getenv("CORIO_PGTEST_DIR");
+    if (dir == nullptr) return {};
+    std::ifstream in(std::string(dir) + "/" + name);
+    std::string line;
+    std::getline(in, line);
+    return line;
+}
+
+TEST(pg_client, a_unix_socket_conninfo_needs_no_name_resolution) {
+    const std::string socket_dir = pgtest_state("socket_dir");
+    const std::string port = pgtest_state("port");
+    if (!corio::test::database_is_throwaway() || socket_dir.empty() || port.empty())
+        GTEST_SKIP() << "not the throwaway cluster: its socket directory is unknown";
+    pg::pool db(corio::test::test_config("host=" + socket_dir + " port=" + port +
+                                         " dbname=hello_world user=benchmarkdbuser password=benchmarkdbpass"));
+    corio::test::run_on_shards(corio::test::shards(1), [&]() -> task<void> {
+        auto r = co_await db.query("select count(*) from fortune");
+        EXPECT_TRUE(r.has_value()) << (r ? "" : r.error().message());
+        if (r) {
+            EXPECT_EQ((*r)[0].get<std::int64_t>(0).value(), 12);
+        }
     });
 }
 
