@@ -4,6 +4,11 @@ include(CMakePackageConfigHelpers)
 
 set(CORIO_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/corio)
 set(CORIO_INSTALLED_TARGETS corio_core corio_net corio_http corio_llhttp)
+set(CORIO_HAS_PG OFF)   # ON: corioConfig.cmake looks for libpq, which corio::pg links
+if(TARGET corio_pg)
+    list(APPEND CORIO_INSTALLED_TARGETS corio_pg)
+    set(CORIO_HAS_PG ON)
+endif()
 set(CORIO_HAS_JSON OFF) # ON: corioConfig.cmake looks for simdjson, which corio::json links
 if(TARGET corio_json)
     list(APPEND CORIO_INSTALLED_TARGETS corio_json)

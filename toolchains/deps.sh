@@ -2,18 +2,21 @@
 # SPDX-License-Identifier: MIT
 # Installs every build, test and benchmark dependency of corio from Debian 12 packages.
 # Idempotent; run as root (or with sudo). Nothing is downloaded outside apt. Flags combine.
-#   toolchains/deps.sh          build, test and load-test tools
+#   toolchains/deps.sh          build, test and load-test tools, and PostgreSQL 15 for the database
+#                               tests (toolchains/pgtest.sh runs throwaway clusters; no system
+#                               cluster is created and no service started)
 #   toolchains/deps.sh --bench  also the servers compared in bench/ (nginx, h2o), never started as services
 #   toolchains/deps.sh --arm64  also the aarch64 cross toolchain, the arm64 builds of the libraries,
 #                               qemu, and Debian's arm64 kernel + busybox for the test VM (fetched
 #                               with apt-get download and unpacked into $CORIO_ARM64_VM_CACHE, default
 #                               /var/cache/corio-arm64; never installed), and simdjson's arm64
-#                               packages unpacked into $CORIO_ARM64_VM_CACHE/sysroot
+#                               and libpq-dev's arm64 packages unpacked into $CORIO_ARM64_VM_CACHE/sysroot
 set -euo pipefail
 
 packages=(
     build-essential cmake ninja-build pkgconf git ca-certificates
     liburing-dev libmimalloc-dev node-llhttp libexpected-dev libfmt-dev libsimdjson-dev libssl-dev
+    libpq-dev postgresql-15
     googletest libgtest-dev libgmock-dev libbenchmark-dev
     clang clang-format libclang-rt-14-dev
     curl wrk procps valgrind python3 apache2-utils nghttp2-client
@@ -33,10 +36,13 @@ done
 # are Architecture: all and serve both. libssl-dev (OpenSSL's libcrypto, for examples/workload) is
 # Multi-Arch: same and co-installs.
 # libsimdjson-dev cannot be installed for both architectures (it conflicts with itself): only the
-# amd64 one is installed; the arm64 one is unpacked into the cache below.
+# amd64 one is installed; the arm64 one is unpacked into the cache below. libpq-dev is not
+# Multi-Arch either (apt would remove the amd64 one: its pg_config and headers are shared paths),
+# so only its runtime libpq5:arm64 (Multi-Arch: same, with its arm64 dependencies: libssl3,
+# libgssapi-krb5-2, libldap) is installed and libpq-dev:arm64 is unpacked into the cache too.
 [ $arm64 = 1 ] && packages+=(
     g++-aarch64-linux-gnu pkgconf:arm64
-    liburing-dev:arm64 libmimalloc-dev:arm64 libfmt-dev:arm64 libssl-dev:arm64
+    liburing-dev:arm64 libmimalloc-dev:arm64 libfmt-dev:arm64 libssl-dev:arm64 libpq5:arm64
     libgtest-dev:arm64 libgmock-dev:arm64 libbenchmark-dev:arm64
     qemu-system-arm qemu-user-static cpio
 )
@@ -59,15 +65,25 @@ if [ ${#missing[@]} -eq 0 ]; then
     echo "deps.sh: all ${#packages[@]} packages already installed"
 else
     export DEBIAN_FRONTEND=noninteractive
-    # Packaged servers must not start as system services (port 80, stray processes): deny service
-    # starts for the duration of the install unless the machine already has a policy.
+    # Packaged servers must not start as system services (port 80, a PostgreSQL cluster on 5432,
+    # stray processes): deny service starts for the duration of the install unless the machine
+    # already has a policy.
     policy=/usr/sbin/policy-rc.d
     own_policy=0
-    if [ $bench = 1 ] && [ ! -e $policy ]; then
+    new_postgresql=0
+    [[ " ${missing[*]} " == *" postgresql-15 "* ]] && new_postgresql=1
+    if { [ $bench = 1 ] || [ $new_postgresql = 1 ]; } && [ ! -e $policy ]; then
         printf '#!/bin/sh\nexit 101\n' | $sudo tee $policy >/dev/null && $sudo chmod +x $policy && own_policy=1
     fi
     trap '[ $own_policy = 1 ] && $sudo rm -f $policy' EXIT
     update
+    # postgresql-15's first install creates a system cluster "main" (started at boot by
+    # postgresql.service where systemd runs) unless postgresql-common's createcluster.conf says
+    # otherwise: corio's tests run their own clusters (toolchains/pgtest.sh), so say otherwise first.
+    if [ $new_postgresql = 1 ]; then
+        apt_get install -y -qq --no-install-recommends postgresql-common
+        $sudo pg_conftool /etc/postgresql-common/createcluster.conf set create_main_cluster false
+    fi
     apt_get install -y -qq --no-install-recommends "${missing[@]}"
     echo "deps.sh: installed ${missing[*]}"
 fi
@@ -122,6 +138,7 @@ if [ $arm64 = 1 ]; then
     # toolchain file adds $cache/sysroot/usr to CMake's prefix path; run-test.sh copies the shared
     # library from there into the VM.
     overlay=$cache/sysroot
+    $sudo mkdir -p "$overlay"
     if [ -r "$overlay/usr/lib/aarch64-linux-gnu/cmake/simdjson/simdjson-config.cmake" ]; then
         echo "deps.sh: arm64 simdjson in $overlay"
     else
@@ -132,11 +149,29 @@ if [ $arm64 = 1 ]; then
         $sudo mkdir -p "$cache"
         tmp=$($sudo mktemp -d "$cache/.fetch.XXXXXX")
         (cd "$tmp" && apt_get -o APT::Sandbox::User=root download -qq libsimdjson-dev:arm64 "$simdjson_lib:arm64")
-        $sudo mkdir "$tmp/sysroot"
-        for deb in "$tmp"/*.deb; do $sudo dpkg-deb -x "$deb" "$tmp/sysroot"; done
-        $sudo rm -rf "$overlay"
-        $sudo mv "$tmp/sysroot" "$overlay"
+        for deb in "$tmp"/*.deb; do $sudo dpkg-deb -x "$deb" "$overlay"; done
         $sudo rm -rf "$tmp"
         echo "deps.sh: arm64 libsimdjson-dev and $simdjson_lib unpacked into $overlay"
+    fi
+    # libpq-dev:arm64 beside it: headers, libpq.pc and the libpq.so link. The link is pointed at the
+    # installed libpq5:arm64 (the same version, apt keeps the two in step) and the .pc's prefix at
+    # the overlay, so pkg-config yields arm64 headers and the installed library, whose own arm64
+    # dependencies the cross linker finds by multiarch. The .pc moves to usr/lib/pkgconfig: in a
+    # cross build CMake's pkg_check_modules looks there in each prefix, not in lib/<arch>/pkgconfig.
+    libpq_pc=$overlay/usr/lib/pkgconfig/libpq.pc
+    if [ -r "$libpq_pc" ] && [ -e "$overlay/usr/lib/aarch64-linux-gnu/libpq.so" ]; then
+        echo "deps.sh: arm64 libpq-dev in $overlay"
+    else
+        update
+        tmp=$($sudo mktemp -d "$cache/.fetch.XXXXXX")
+        (cd "$tmp" && apt_get -o APT::Sandbox::User=root download -qq libpq-dev:arm64)
+        $sudo dpkg-deb -x "$tmp"/libpq-dev_*.deb "$overlay"
+        $sudo rm -rf "$tmp" "$overlay/usr/bin/pg_config"
+        $sudo ln -sfn /usr/lib/aarch64-linux-gnu/libpq.so.5 "$overlay/usr/lib/aarch64-linux-gnu/libpq.so"
+        $sudo mkdir -p "$(dirname "$libpq_pc")"
+        sed "s|^prefix=.*|prefix=$overlay/usr|" "$overlay/usr/lib/aarch64-linux-gnu/pkgconfig/libpq.pc" |
+            $sudo tee "$libpq_pc" >/dev/null
+        $sudo rm "$overlay/usr/lib/aarch64-linux-gnu/pkgconfig/libpq.pc"
+        echo "deps.sh: arm64 libpq-dev unpacked into $overlay"
     fi
 fi
