@@ -1,16 +1,16 @@
 // SPDX-License-Identifier: MIT
-// pg_cluster: the PostgreSQL that database tests use. ctest's fixture "postgres" (tests/pg_cluster.cmake)
-// starts a throwaway cluster with toolchains/pgtest.sh and hands its state directory to the tests
-// that corio_pg_tests() registers, as CORIO_PGTEST_DIR; CORIO_PG_URL names another database instead.
-// A test that needs the database starts with
+// pg_cluster: the PostgreSQL that database tests use. ctest's fixture "postgres"
+// (tests/pg_cluster.cmake) starts a throwaway cluster with toolchains/pgtest.sh and hands its state
+// directory to the tests that corio_pg_tests() registers, as CORIO_PGTEST_DIR; CORIO_PG_URL names
+// another database instead. A test that needs the database starts with
 //
 //     auto url = corio::test::database_url();
 //     if (!url) GTEST_SKIP() << corio::test::no_database_reason();
 //
 // and fault tests stop and restart the cluster with pause_database() / resume_database(), or a
-// paused_database for a scope (registered with corio_pg_tests(PAUSES ...), they run alone). In cross builds there is
-// never a database (no PostgreSQL in the arm64 VM): such tests skip, and the VM runner reports the skip as exit
-// code 77.
+// paused_database for a scope (registered with corio_pg_tests(PAUSES ...), they run alone). In
+// cross builds there is never a database (no PostgreSQL in the arm64 VM): such tests skip, and the
+// VM runner reports the skip as exit code 77.
 #pragma once
 
 #include <optional>

@@ -228,7 +228,10 @@ start() {
     trap abandon EXIT
     [ "$owner" = "$(id -un)" ] || chown "$owner:" "$base"
     chmod 700 "$base"
-    as_owner touch "$log" 2>/dev/null || die "the OS user $owner cannot write to $base (TMPDIR=${TMPDIR:-})"
+    # Every directory above it (/ included) must be searchable by that user.
+    local why
+    why=$(as_owner touch "$log" 2>&1) ||
+        die "the OS user $owner cannot write to $base (TMPDIR=${TMPDIR:-}, $(stat -c '/ is %A' /)): $why"
     if ! as_owner "$bin/initdb" -D "$data" -U postgres -E UTF8 --locale=C.UTF-8 --no-sync --no-instructions \
         >>"$log" 2>&1; then
         die "initdb in $data failed"
