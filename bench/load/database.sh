@@ -62,7 +62,8 @@ done
 
 mkdir -p "$out/wrk"
 work=$(mktemp -d /tmp/corio-dbbench.XXXXXX)
-declare -A pid port
+declare -A pid=() port=()
+next_port=18500
 stop_servers() {
     local s
     for s in "${!pid[@]}"; do kill "${pid[$s]}" 2>/dev/null || true; wait "${pid[$s]}" 2>/dev/null || true; done
@@ -76,7 +77,8 @@ db_url=$(cat "$work/pg/url")
 hz=$(getconf CLK_TCK)
 
 start() {
-    local p=$((18500 + ${#port[@]}))
+    local p=$next_port
+    next_port=$((next_port + 1))
     port[$1]=$p
     case $1 in
     corio) taskset -c 0 "$techempower" --address 127.0.0.1 --port "$p" --threads 1 --db "$db_url" ${CORIO_ARGS:-} \
