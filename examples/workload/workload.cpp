@@ -14,7 +14,43 @@
 
 namespace workload {
 
-corio::task<corio::http::response> process(corio::http::request& req, std::chrono::milliseconds db_delay) {
+namespace {
+
+// The table is the example's own, made by the first requests of each shard (IF NOT EXISTS; shards
+// racing to create it see duplicate_table or unique_violation, which mean it exists).
+const corio::pg::statement create_table("CREATE TABLE IF NOT EXISTS work_log (entry bigserial PRIMARY KEY, "
+                                        "user_name text NOT NULL, item bigint NOT NULL, bytes bigint NOT NULL, "
+                                        "sha256 char(64) NOT NULL, recorded timestamptz NOT NULL DEFAULT now())");
+const corio::pg::statement record_work("INSERT INTO work_log (user_name, item, bytes, sha256) VALUES ($1, $2, $3, $4)");
+
+corio::http::response database_failure(const corio::pg::error& e) {
+    namespace pg = corio::pg;
+    const bool unavailable = e == pg::errc::pool_full || e == pg::errc::connection_failed ||
+                             e == pg::errc::connection_lost || e == pg::errc::timed_out ||
+                             e == pg::errc::authentication_failed;
+    corio::http::response res(unavailable ? corio::http::status::service_unavailable
+                                          : corio::http::status::internal_server_error);
+    if (unavailable) res.add_header("Retry-After", "1");
+    corio::http::json_body(res).begin_object().key("error").value(std::string_view(e.message())).end_object();
+    return res;
+}
+
+// The INSERT of one request, after making sure (once per shard) that the table exists.
+corio::task<corio::pg::result<corio::pg::rows>> record(corio::pg::pool& db, std::string_view user, std::int64_t id,
+                                                       std::int64_t bytes, std::string_view digest) {
+    thread_local bool table_ready = false; // per shard thread
+    if (!table_ready) {
+        auto made = co_await db.execute(create_table);
+        if (!made && made.error().sqlstate() != "42P07" && made.error().sqlstate() != "23505")
+            co_return tl::unexpected(std::move(made.error()));
+        table_ready = true;
+    }
+    co_return co_await db.execute(record_work, user, id, bytes, digest);
+}
+
+} // namespace
+
+corio::task<corio::http::response> process(corio::http::request& req, settings config) {
     // What the answer needs is taken out of the body before the handler suspends: a json_reader's
     // views point into a per-shard buffer that the next request parsed while this one sleeps reuses.
     std::string user;
@@ -34,10 +70,17 @@ corio::task<corio::http::response> process(corio::http::request& req, std::chron
         }
     }
 
-    co_await corio::sleep(db_delay); // the database round trip: the shard serves other requests meanwhile
-
     std::array<char, 64> hex;
     to_hex(digest, hex);
+    // The database round trip: the shard serves other requests meanwhile.
+    if (config.db != nullptr) {
+        const auto recorded = co_await record(*config.db, user, id, static_cast<std::int64_t>(bytes),
+                                              std::string_view(hex.data(), hex.size()));
+        if (!recorded) co_return database_failure(recorded.error());
+    } else {
+        co_await corio::sleep(config.db_delay);
+    }
+
     corio::http::response res;
     corio::http::json_body(res)
         .begin_object()
@@ -54,9 +97,8 @@ corio::task<corio::http::response> process(corio::http::request& req, std::chron
 }
 
 void add_routes(corio::http::router& routes, const settings& config) {
-    const std::chrono::milliseconds db_delay = config.db_delay;
-    // The lambda only calls the coroutine: the coroutine's frame holds its own copy of db_delay.
-    routes.post("/work", [db_delay](corio::http::request& req) { return process(req, db_delay); });
+    // The lambda only calls the coroutine: the coroutine's frame holds its own copy of the settings.
+    routes.post("/work", [config](corio::http::request& req) { return process(req, config); });
 }
 
 } // namespace workload

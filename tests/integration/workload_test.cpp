@@ -13,9 +13,11 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <libpq-fe.h>
 
 #include "harness.hpp"
 #include "loopback_client.hpp"
+#include "pg_cluster.hpp"
 #include "workload.hpp"
 
 namespace {
@@ -144,6 +146,52 @@ TEST(workload, the_database_wait_does_not_block_the_shard) {
     std::printf("workload: %d requests on %d connections, %lld ms (%lld ms if the sleeps blocked the shard)\n",
                 connections * per_connection, connections, took_ms,
                 static_cast<long long>(connections * per_connection * db_delay.count()));
+}
+
+// On the database (the ctest fixture's throwaway PostgreSQL): each request is an INSERT into
+// work_log, read back on a connection of the test's own; 200 requests on 20 connections all land.
+TEST(workload, records_each_request_in_the_database) {
+    const auto url = corio::test::database_url();
+    if (!url) GTEST_SKIP() << corio::test::no_database_reason();
+    corio::pg::pool db({.conninfo = *url});
+    const std::string user = fmt::format("test-{}", std::chrono::steady_clock::now().time_since_epoch().count());
+    {
+        corio::http::router routes;
+        workload::add_routes(routes, {.db = &db});
+        served s(corio::test::loopback_config(), 1, std::move(routes));
+        CORIO_START_OR_SKIP(s.rt, s.srv);
+        const std::string request = post_work(fmt::format(R"j({{"user":"{}","id":9,"data":"abc"}})j", user));
+        std::atomic<int> answered{0};
+        std::vector<std::thread> threads;
+        for (int c = 0; c < 20; ++c) {
+            threads.emplace_back([&] {
+                loopback_client client(s.port(), 20'000);
+                for (int i = 0; i < 10; ++i) {
+                    reply r;
+                    if (!client.roundtrip(request, r)) return;
+                    if (r.status == 200)
+                        ++answered;
+                    else
+                        ADD_FAILURE() << r.status << " " << r.body;
+                }
+            });
+        }
+        for (std::thread& t : threads)
+            t.join();
+        EXPECT_EQ(answered.load(), 200);
+    }
+    std::unique_ptr<PGconn, decltype(&PQfinish)> conn(PQconnectdb(url->c_str()), &PQfinish);
+    ASSERT_EQ(PQstatus(conn.get()), CONNECTION_OK) << PQerrorMessage(conn.get());
+    const char* values[] = {user.c_str()};
+    std::unique_ptr<PGresult, decltype(&PQclear)> res(
+        PQexecParams(conn.get(),
+                     "select count(*), min(sha256), max(bytes) from work_log where user_name = $1 and item = 9", 1,
+                     nullptr, values, nullptr, nullptr, 0),
+        &PQclear);
+    ASSERT_EQ(PQresultStatus(res.get()), PGRES_TUPLES_OK) << PQerrorMessage(conn.get());
+    EXPECT_STREQ(PQgetvalue(res.get(), 0, 0), "200");
+    EXPECT_STREQ(PQgetvalue(res.get(), 0, 1), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    EXPECT_STREQ(PQgetvalue(res.get(), 0, 2), "3");
 }
 
 } // namespace
