@@ -5,6 +5,7 @@
 #include <libpq-fe.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <string_view>
 
@@ -117,6 +118,7 @@ void connection::connect_step() {
 void connection::connected() {
     wheel().cancel(*this);
     if (PQsetnonblocking(_conn, 1) != 0 || PQenterPipelineMode(_conn) == 0) return connect_failed(connect_error(_conn));
+    PQsetNoticeReceiver(_conn, &connection::on_notice, nullptr);
     _state = state::ready;
     ++_epoch;
     _opened_at_ms = _owner.home().reactor().now_ms();
@@ -143,6 +145,14 @@ void connection::back_off() {
     _state = state::backoff;
     wheel().schedule(*this, _owner.home().reactor().now_ms() + static_cast<std::uint64_t>(_backoff.count()));
     _backoff = std::min(_backoff * 2, _owner.config().reconnect_max);
+}
+
+void connection::on_notice(void*, const PGresult* notice) {
+    // The COMMIT after each write warns that no transaction block is open (SQLSTATE 25P01): that
+    // is expected. Anything else is printed as libpq's default receiver would.
+    const char* state = PQresultErrorField(notice, PG_DIAG_SQLSTATE);
+    if (state != nullptr && std::string_view(state) == "25P01") return;
+    std::fputs(PQresultErrorMessage(notice), stderr);
 }
 
 void connection::on_timer(timer& t) {
@@ -223,6 +233,13 @@ void connection::send(query_op& op) {
     push(q);
     ++_in_flight;
     _owner.stats().queries.add();
+    // A write commits on its own (see connection.hpp): its locks must not last to the batch's end.
+    if (!pinned && (op.stmt != nullptr ? op.stmt->may_write() : may_write(op.sql))) {
+        if (PQsendQueryParams(_conn, "COMMIT", 0, nullptr, nullptr, nullptr, nullptr, 0) == 0)
+            return broken(error(errc::connection_lost, trimmed(PQerrorMessage(_conn))));
+        push(entry{entry::kind::commit});
+        _owner.stats().commits.add();
+    }
 }
 
 void connection::send_rollback_release() {
@@ -296,7 +313,11 @@ void connection::read_results() {
         case PGRES_COMMAND_OK:
         case PGRES_EMPTY_QUERY:
             e.got = entry::outcome::ok;
-            e.res = res;
+            if (e.what == entry::kind::commit) {
+                PQclear(res); // what matters is that it succeeded
+            } else {
+                e.res = res;
+            }
             break;
         case PGRES_PIPELINE_ABORTED:
             e.got = entry::outcome::aborted;
@@ -350,6 +371,23 @@ void connection::settle(std::uint64_t sync_seq) {
         e.res = nullptr;
     }
 
+    // A COMMIT that succeeded made everything before it final, in a failed batch too. One that
+    // failed (a deferred constraint) gives its error to the statement it was to commit.
+    std::size_t committed = 0;
+    for (std::size_t i = 0; i < _settle.size(); ++i) {
+        entry& e = _settle[i];
+        if (e.what != entry::kind::commit) continue;
+        if (e.got == entry::outcome::ok) committed = i;
+        if (e.got == entry::outcome::failed && i > 0 && _settle[i - 1].what == entry::kind::query) {
+            entry& q = _settle[i - 1];
+            if (q.res != nullptr) PQclear(q.res);
+            q.got = entry::outcome::failed;
+            q.res = std::exchange(e.res, nullptr);
+        }
+        if (e.res != nullptr) PQclear(e.res);
+        e.res = nullptr;
+    }
+
     bool release = false;
     for (std::size_t i = 0; i < _settle.size(); ++i) {
         entry& e = _settle[i];
@@ -369,7 +407,7 @@ void connection::settle(std::uint64_t sync_seq) {
             stats.discarded.add();
             continue;
         }
-        if (e.got == entry::outcome::ok && (!failed_batch || e.pinned)) {
+        if (e.got == entry::outcome::ok && (!failed_batch || e.pinned || i < committed)) {
             op->finish(rows(e.res));
         } else if (e.got == entry::outcome::failed) {
             error failure = server_error(e.res);

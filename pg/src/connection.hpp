@@ -7,10 +7,17 @@
 //
 // Between two syncs the server runs the statements as one implicit transaction: if one fails, the
 // ones after it are skipped (PGRES_PIPELINE_ABORTED) and the ones before it are rolled back at the
-// sync. The statements of different callers share that transaction, so answers are held until the
-// batch's sync: a batch without an error delivers every answer; in a failed batch the failing
-// statement gets its error and every other one is sent again in a later batch (they either did not
-// run or were rolled back). A transaction's statements (a held connection) are not re-sent: the
+// sync. The statements of different callers share that transaction, so a statement that may write
+// (statement::may_write) is followed by a COMMIT of its own, in the same write: its row locks end
+// with it, not with the batch (otherwise two connections whose batches lock rows of different
+// callers in different orders deadlock, as concurrent TechEmpower updates did), and what it did is
+// final. (libpq 15 has no Sync that does not flush, PQsendPipelineSync came in 17: a Sync per
+// statement would be a send(2) per statement. The server warns "there is no transaction in
+// progress" for such a COMMIT, SQLSTATE 25P01; the notice receiver drops that warning.) Answers are
+// held until the batch's sync: a batch without an error delivers every answer; in a failed batch the
+// statements before its last successful COMMIT are final and delivered, the failing statement gets
+// its error, and every other one is sent again in a later batch (it either did not run or was rolled
+// back). A transaction's statements (a held connection) get no COMMIT and are not re-sent: the
 // server's transaction is aborted, and they fail with errc::aborted.
 #pragma once
 
@@ -49,6 +56,8 @@ public:
     bool ready() const noexcept { return _state == state::ready; }
     /// Statements written and not yet settled.
     unsigned in_flight() const noexcept { return _in_flight; }
+    /// Entries written since the last sync (the batch being built this turn).
+    unsigned unsynced() const noexcept { return _unsynced; }
     /// Nothing written is waiting for an answer.
     bool pipeline_empty() const noexcept { return _head == _tail && !_settling; }
 
@@ -77,7 +86,7 @@ public:
 
 private:
     struct entry {
-        enum class kind : std::uint8_t { query, prepare, sync, rollback };
+        enum class kind : std::uint8_t { query, prepare, sync, rollback, commit };
         enum class outcome : std::uint8_t { pending, ok, failed, aborted };
         kind what;
         outcome got = outcome::pending;
@@ -89,6 +98,7 @@ private:
 
     static void on_ready(void* self, net::socket_watch::direction d, int result);
     static void on_timer(timer& t);
+    static void on_notice(void* context, const ::pg_result* notice);
     void connect_step();
     void connected();
     void connect_failed(error e);

@@ -26,6 +26,7 @@ void shard_pool::on_turn(void* self) {
     for (std::size_t i = 0; i < part._to_sync.size(); ++i)
         part._to_sync[i]->sync();
     part._to_sync.clear();
+    part._filling = nullptr;
 }
 
 void shard_pool::want_sync(connection& c) {
@@ -33,12 +34,19 @@ void shard_pool::want_sync(connection& c) {
     _to_sync.push_back(&c);
 }
 
-connection* shard_pool::pick_for_query() const noexcept {
+connection* shard_pool::pick_for_query() noexcept {
+    // The statements of one turn stay on one connection until its batch holds batch_statements
+    // entries: a request's N queries leave in one write; under load, turns' batches still spread
+    // over the connections (the least loaded takes the next batch).
+    if (connection* c = _filling; c != nullptr && c->ready() && !c->held() && c->in_flight() < _config.max_in_flight &&
+                                  c->unsynced() < _config.batch_statements)
+        return c;
     connection* best = nullptr;
     for (const auto& c : _connections) {
         if (!c->ready() || c->held() || c->in_flight() >= _config.max_in_flight) continue;
         if (best == nullptr || c->in_flight() < best->in_flight()) best = c.get();
     }
+    _filling = best;
     return best;
 }
 

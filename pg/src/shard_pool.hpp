@@ -104,7 +104,7 @@ public:
 
 private:
     static void on_turn(void* self);
-    connection* pick_for_query() const noexcept;
+    connection* pick_for_query() noexcept;
     connection* pick_for_hold() const noexcept;
     bool any_ready() const noexcept;
     void dispatch();
@@ -116,6 +116,7 @@ private:
     fifo<query_op> _waiting;
     fifo<hold_request> _holders;
     std::vector<connection*> _to_sync;
+    connection* _filling = nullptr;     // the connection taking this turn's statements (see pick_for_query)
     std::optional<error> _last_failure; // the last connection attempt failed (cleared by a success)
     param_sink _params;
     std::string _sql;

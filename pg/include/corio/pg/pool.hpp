@@ -4,7 +4,10 @@
 // its first query, and closes them when it ends (shard::at_exit). libpq runs in non-blocking pipeline
 // mode: the statements a shard issues within one loop turn are written into libpq, and at the start
 // of the next turn each connection with new statements gets one Sync, which writes the whole batch in
-// one send; answers come back in order. Typical use, in a handler coroutine:
+// one send; answers come back in order. Each statement that may write (statement::may_write) is
+// followed by a COMMIT in the same batch, so it is a transaction of its own, as without pipelining:
+// its row locks do not outlive it and another caller's error cannot roll it back. Typical use, in a
+// handler coroutine:
 //
 //     static corio::pg::pool db({.conninfo = "postgresql://user:pw@127.0.0.1:5432/hello_world"});
 //     static const corio::pg::statement world("select id, randomnumber from world where id = $1");
@@ -49,9 +52,12 @@ struct pool_config {
     /// libpq connection string: "host=127.0.0.1 port=5432 dbname=... user=... password=..." or a
     /// postgresql:// URL. Prefer addresses to host names (see above).
     std::string conninfo;
-    unsigned connections_per_shard = 2;              ///< connections each shard opens
-    unsigned max_in_flight = 512;                    ///< statements written but not yet answered, per connection
-    unsigned max_waiting = 4096;                     ///< statements a shard queues for a connection; past it: pool_full
+    unsigned connections_per_shard = 2; ///< connections each shard opens
+    unsigned max_in_flight = 512;       ///< statements written but not yet answered, per connection
+    unsigned max_waiting = 4096;        ///< statements a shard queues for a connection; past it: pool_full
+    /// Statements (COMMITs and Parses included) one connection takes per loop turn before the next
+    /// goes to the least loaded connection: the queries of one request leave in one write.
+    unsigned batch_statements = 64;
     std::chrono::milliseconds connect_timeout{3000}; ///< a connection attempt longer than this fails
     std::chrono::milliseconds reconnect_min{50};     ///< first wait before reopening a failed connection
     std::chrono::milliseconds reconnect_max{1000};   ///< the wait doubles up to this
@@ -62,6 +68,7 @@ struct pool_stats {
     counter queries;          ///< statements written (query and execute, re-sends included)
     counter prepares;         ///< statements prepared on a connection (Parse messages)
     counter syncs;            ///< pipeline syncs: batches, each one write corio initiated
+    counter commits;          ///< COMMITs written after statements that may write (each commits on its own)
     counter write_waits;      ///< batches that filled the socket and waited for POLLOUT to write the rest
     counter results;          ///< answers delivered to their awaiters (rows or a server error)
     counter requeued;         ///< statements re-sent: aborted (or rolled back) by another's error in their batch

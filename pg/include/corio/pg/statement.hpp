@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace corio::pg {
 
@@ -24,11 +25,23 @@ public:
     std::uint32_t id() const noexcept { return _id; }
     /// The server-side name (NUL-terminated).
     const char* name() const noexcept { return _name; }
+    /// False when the SQL is a plain read (SELECT, VALUES, SHOW, TABLE without FOR UPDATE/SHARE):
+    /// the pool commits every other statement on its own (see pool.hpp).
+    bool may_write() const noexcept { return _may_write; }
 
 private:
     std::string _sql;
+    bool _may_write;
     std::uint32_t _id;
     char _name[20];
 };
+
+namespace detail {
+/// True unless `sql` is a plain read: it starts with SELECT, VALUES, SHOW or TABLE (case-insensitive,
+/// after blanks and opening parentheses) and locks no rows (no FOR UPDATE / FOR SHARE / FOR NO KEY
+/// UPDATE / FOR KEY SHARE). A data-modifying WITH, a function with side effects called from a SELECT
+/// and anything unrecognised count as writes or as reads as these rules say: err on "write".
+bool may_write(std::string_view sql) noexcept;
+} // namespace detail
 
 } // namespace corio::pg
