@@ -40,6 +40,23 @@ namespace pg = corio::pg;
     if (!found_url) GTEST_SKIP() << corio::test::no_database_reason();                                                 \
     const std::string url = *found_url
 
+// Which statements the pool commits on their own (no database needed).
+TEST(pg_statement, plain_reads_are_not_committed_on_their_own) {
+    using corio::pg::detail::may_write;
+    for (const char* read : {"select 1", "  SELECT id FROM world WHERE id = $1", "(select 1) union (select 2)",
+                             "values (1)", "show server_version", "table world", "select * from fortune_for_all"})
+        EXPECT_FALSE(may_write(read)) << read;
+    for (const char* write : {"update world set randomnumber = 1", "insert into t values (1)", "delete from t",
+                              "with x as (delete from t "
+                              "returning *) select * from x",
+                              "select * from world where id = 1 for update", "SELECT 1 FROM t FOR SHARE",
+                              "select 1 from t for no key update", "select 1 from t for  key share", "selectx", "",
+                              "create table t (id int)", "begin"})
+        EXPECT_TRUE(may_write(write)) << write;
+    EXPECT_FALSE(corio::pg::statement("select id from world where id = $1").may_write());
+    EXPECT_TRUE(corio::pg::statement("update world set randomnumber = $2 where id = $1").may_write());
+}
+
 TEST(pg_client, simple_query_typed_access_and_null) {
     PG_URL_OR_SKIP();
     pg::pool db(corio::test::test_config(url));
