@@ -63,7 +63,8 @@ struct request_parser::state {
     std::string body_scratch; // de-chunked bodies; keeps its capacity between requests
     bool headers_done = false;
     bool message_done = false;
-    bool head_paused = false; // the route streams the body: parsing stopped after the head
+    bool head_paused = false;          // the route streams the body: parsing stopped after the head
+    bool stop_at_chunked_body = false; // parse()'s argument
     bool keep_alive = true;
     bool expect_seen = false;     // the first Expect field decides expect_continue
     bool expect_continue = false; // it was "100-continue"
@@ -212,7 +213,9 @@ struct request_parser::state {
             return -1;
         }
         const bool has_body = (p->flags & F_CHUNKED) != 0 || p->content_length > 0;
-        if (target == nullptr || !target->options.stream_body || !has_body || p->upgrade != 0) return 0;
+        const bool streamed = target != nullptr && target->options.stream_body;
+        const bool chunked_elsewhere = s.stop_at_chunked_body && (p->flags & F_CHUNKED) != 0;
+        if (!(streamed || chunked_elsewhere) || !has_body || p->upgrade != 0) return 0;
         // The handler reads the body itself. llhttp checks the transfer codings after this callback,
         // so a streamed body gets the same checks here (RFC 9112 6.1: chunked must come last).
         if ((p->flags & F_TRANSFER_ENCODING) != 0 && (p->flags & F_CHUNKED) == 0) {
@@ -288,8 +291,14 @@ request_parser::request_parser(const parse_limits& limits, const router* routes)
 
 request_parser::~request_parser() = default;
 
-parse_outcome request_parser::parse(std::span<char> data, request& out) {
+void request_parser::attach_body(request& out, std::string_view body) noexcept {
+    out._body = body;
+    out._body_read = 0;
+}
+
+parse_outcome request_parser::parse(std::span<char> data, request& out, bool stop_at_chunked_body) {
     state& s = *_state;
+    s.stop_at_chunked_body = stop_at_chunked_body;
     s.parser = s.initial;
     s.begin = data.data();
     s.header_count = 0;

@@ -42,6 +42,7 @@ server_connection::server_connection(server::shard_state& state, int fd) noexcep
 server_connection::~server_connection() {
     // A handler still suspended (the client went away, the server stopped) is unwound here.
     if (_exchange != nullptr) std::exchange(_exchange, nullptr)->cancel();
+    if (_chunked_body) state().chunked_bodies.erase(this);
     owner().shard().reactor().timers().cancel(*this);
     state().connection_closed();
 }
@@ -180,7 +181,24 @@ std::size_t server_connection::on_data(std::span<char> data) {
             if (wrote) flush();
             return offset;
         }
-        const parse_outcome parsed = st.parser.parse(data.subspan(offset), st.scratch);
+        const std::span<char> input = data.subspan(offset);
+        parse_outcome parsed;
+        if (!_chunked_body) parsed = st.parser.parse(input, st.scratch, true);
+        std::size_t raw_size = parsed.consumed;
+        const bool streams = parsed.route.target != nullptr && parsed.route.target->options.stream_body;
+        if (_chunked_body ||
+            (parsed.what == parse_outcome::kind::head && parsed.framing == body_framing::chunked && !streams)) {
+            const bool started = !_chunked_body;
+            if (!take_chunked_body(input, parsed, raw_size)) {
+                if (closing()) return data.size(); // refused
+                keep_input_before(offset + raw_size);
+                arm_timer(phase::body);
+                if (started && parsed.expect_continue && !_continue_sent) {
+                    wrote |= answer_expect_continue(st.scratch, parsed);
+                }
+                break;
+            }
+        }
         if (parsed.what == parse_outcome::kind::incomplete) {
             if (parsed.need != 0) wait_for_input(parsed.need);
             if (!parsed.head_complete) {
@@ -197,7 +215,7 @@ std::size_t server_connection::on_data(std::span<char> data) {
             fail(parsed.error_status);
             return data.size();
         }
-        const std::span<const char> raw = data.subspan(offset, parsed.consumed);
+        const std::span<const char> raw = input.first(raw_size);
         offset += parsed.consumed;
         st.counters.requests.add();
         _continue_sent = false;
@@ -218,6 +236,78 @@ std::size_t server_connection::on_data(std::span<char> data) {
     if (offset == data.size() && !closing()) arm_timer(phase::idle);
     if (wrote) flush();
     return offset;
+}
+
+// Framing a chunked body may carry before it must stop outweighing its data: 64 KiB covers every
+// honest chunking (16-byte chunks of a 40 KiB body, a long trailer section), while a body of 1-byte
+// chunks (5 framing bytes per data byte) is refused after about 13,000 chunks rather than read to
+// its size limit: a 6 MB request of them would otherwise cost a whole body's worth of state-machine
+// steps per data byte and keep the connection to repeat it.
+constexpr std::uint64_t free_framing_bytes = 64 << 10;
+
+// A chunked body that its route takes whole (or that the router's answer discards) is decoded in
+// place, where it lies in the connection's input, as its pieces arrive: each byte is decoded once,
+// where parsing the request again from its start for every piece costs time quadratic in the
+// pieces. Between receives the connection keeps only the head and the payload decoded so far, and
+// the decoder's state waits in the shard's table. Returns true once the body has ended: `parsed`
+// then describes the complete request (its body attached to the shard's scratch request), `raw_size`
+// is the size of its head and decoded body at the start of `input`, and parsed.consumed the input
+// bytes it took. False while more is to come (`raw_size`: the bytes to keep) or after a refusal.
+bool server_connection::take_chunked_body(std::span<char> input, parse_outcome& parsed, std::size_t& raw_size) {
+    server::shard_state& st = state();
+    chunked_body fresh;
+    chunked_body* body = &fresh;
+    if (_chunked_body) {
+        body = &st.chunked_bodies.find(this)->second;
+    } else {
+        const server_config& config = st.owner.config();
+        const endpoint* target = parsed.route.target;
+        fresh.decoder.reset(body_decoder::framing::chunked, 0, config.max_header_bytes);
+        fresh.limit = target != nullptr && target->options.max_body_bytes != 0 ? target->options.max_body_bytes
+                                                                               : config.max_body_bytes;
+        fresh.head_bytes = parsed.consumed;
+    }
+    const std::size_t payload_end = body->head_bytes + static_cast<std::size_t>(body->decoder.total());
+    const std::span<char> rest = input.subspan(payload_end);
+    const body_decoder::step step = body->decoder.decode(rest, rest);
+    body->framing += step.consumed - step.produced;
+    const std::uint64_t payload = body->decoder.total();
+    const std::size_t head_bytes = body->head_bytes;
+    std::optional<status> refusal;
+    if (step.what == body_decoder::state::error) {
+        refusal = status::bad_request;
+    } else if (payload > body->limit) {
+        refusal = status::payload_too_large;
+    } else if (body->framing > free_framing_bytes && body->framing > payload) {
+        refusal = status::bad_request;
+    }
+    if (step.what == body_decoder::state::more && !refusal) {
+        if (!_chunked_body) st.chunked_bodies.emplace(this, fresh);
+        _chunked_body = true;
+        raw_size = payload_end + step.produced;
+        return false;
+    }
+    const bool resumed = _chunked_body;
+    if (_chunked_body) st.chunked_bodies.erase(this); // `body` is gone
+    _chunked_body = false;
+    if (refusal) {
+        st.counters.parse_errors.add();
+        fail(*refusal);
+        return false;
+    }
+    if (resumed) {
+        // The views of the head parsed when it arrived pointed into input since moved: parse it again.
+        parsed = st.parser.parse(input.first(head_bytes), st.scratch, true);
+        if (parsed.what != parse_outcome::kind::head) {
+            fail(status::bad_request);
+            return false;
+        }
+    }
+    request_parser::attach_body(st.scratch, {input.data() + head_bytes, static_cast<std::size_t>(payload)});
+    parsed.what = parse_outcome::kind::complete;
+    parsed.consumed = payload_end + step.consumed;
+    raw_size = head_bytes + static_cast<std::size_t>(payload);
+    return true;
 }
 
 // Expect: 100-continue (RFC 9110 10.1.1): invite the body only if a handler will read it;

@@ -176,11 +176,23 @@ void tcp_connection::on_recv(void* object, int result, std::uint32_t flags) {
     c->finish_if_done();
 }
 
+void tcp_connection::keep_input_before(std::size_t end) noexcept {
+    _owner->_kept_end = end;
+}
+
+std::size_t tcp_connection::offer(std::span<char> data, std::size_t& kept_end) {
+    _want = 0;
+    _owner->_kept_end = data.size();
+    const std::size_t consumed = on_data(data);
+    kept_end = std::max(consumed, std::min(_owner->_kept_end, data.size()));
+    return consumed;
+}
+
 void tcp_connection::receive(std::span<char> data) {
     if (_spill == nullptr && !reading_paused()) {
-        _want = 0;
-        const std::size_t consumed = on_data(data);
-        if (consumed < data.size() && !closing()) append_to_spill(data.subspan(consumed));
+        std::size_t end = 0;
+        const std::size_t consumed = offer(data, end);
+        if (consumed < end && !closing()) append_to_spill(data.subspan(consumed, end - consumed));
         return;
     }
     append_to_spill(data);
@@ -217,15 +229,15 @@ void tcp_connection::append_to_spill(std::span<const char> data) {
 
 void tcp_connection::deliver_spill() {
     if (_spill == nullptr || closing()) return;
-    _want = 0;
-    const std::size_t consumed = on_data({_spill->data(), _spill->size});
-    if (closing() || consumed == _spill->size) {
+    std::size_t end = 0;
+    const std::size_t consumed = offer({_spill->data(), _spill->size}, end);
+    if (closing() || consumed == end) {
         shard_free(_spill);
         _spill = nullptr;
         return;
     }
-    std::memmove(_spill->data(), _spill->data() + consumed, _spill->size - consumed);
-    _spill->size -= static_cast<std::uint32_t>(consumed);
+    if (consumed != 0) std::memmove(_spill->data(), _spill->data() + consumed, end - consumed);
+    _spill->size = static_cast<std::uint32_t>(end - consumed);
 }
 
 void tcp_connection::send_next() {

@@ -83,6 +83,9 @@ protected:
     virtual std::size_t on_data(std::span<char> data) = 0;
     /// Do not call on_data again until at least `bytes` unconsumed bytes are available.
     void wait_for_input(std::size_t bytes) noexcept { _want = static_cast<std::uint32_t>(bytes); }
+    /// Only inside on_data: of the data offered, keep only the bytes before offset `end` (on_data
+    /// rewrote them in place, e.g. a chunked body decoded where it lay); the bytes after are dropped.
+    void keep_input_before(std::size_t end) noexcept;
     /// Input arrived and was kept without an on_data call, fewer bytes than wait_for_input() asked
     /// for (progress, e.g. for a timeout).
     virtual void on_partial_input() {}
@@ -104,6 +107,8 @@ private:
     static const std::uint8_t send_kind;
 
     void receive(std::span<char> data);
+    // on_data, then how much of `data` it keeps: the unconsumed bytes, cut by keep_input_before().
+    std::size_t offer(std::span<char> data, std::size_t& kept_end);
     void deliver_spill();
     void resume_reading();
     void append_to_spill(std::span<const char> data);
@@ -195,6 +200,7 @@ private:
     corio::shard& _shard;
     tcp_connection* _first = nullptr;
     std::size_t _size = 0;
+    std::size_t _kept_end = 0; // during an on_data call: keep_input_before()'s offset (one call at a time per shard)
     std::vector<tcp_connection*> _flush;   // connections with output to send this turn
     std::vector<tcp_connection*> _starved; // receives to re-arm once buffers are back
     connection_stats _own_stats;
