@@ -48,6 +48,7 @@ struct request_parser::state {
     const char* begin = nullptr;
     std::vector<header_field> headers;
     std::size_t header_count = 0;
+    std::size_t host_count = 0; // Host fields in the head
     const char* field_at = nullptr;
     std::size_t field_length = 0;
     const char* value_at = nullptr;
@@ -108,11 +109,11 @@ struct request_parser::state {
         return HPE_USER;
     }
 
-    // "Expect" in any case, from a 6-byte field name (checked here rather than by a scan of every
-    // header once the head is parsed). Or-ing 0x20 lower-cases a letter and maps no other byte to one.
-    static bool is_expect(const char* name) noexcept {
-        constexpr char lower[] = "expect";
-        for (std::size_t i = 0; i < 6; ++i) {
+    // A field name of lower.size() bytes is `lower` in any case (checked as each field ends rather
+    // than by a scan of every header once the head is parsed). Or-ing 0x20 lower-cases a letter and
+    // maps no other byte to one.
+    static bool is_named(const char* name, std::string_view lower) noexcept {
+        for (std::size_t i = 0; i < lower.size(); ++i) {
             if ((name[i] | 0x20) != lower[i]) return false;
         }
         return true;
@@ -143,7 +144,8 @@ struct request_parser::state {
         while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
             value.remove_suffix(1);
         headers[header_count++] = {{field_at, field_length}, value};
-        if (field_length == 6 && !expect_seen && is_expect(field_at)) {
+        if (field_length == 4 && is_named(field_at, "host")) ++host_count;
+        if (field_length == 6 && !expect_seen && is_named(field_at, "expect")) {
             expect_seen = true;
             expect_continue = value.size() == 12 && value.starts_with("100-");
         }
@@ -197,6 +199,12 @@ struct request_parser::state {
         if (s.finish_header() != 0) return -1;
         if (p->http_major != 1) {
             s.fail(status::http_version_not_supported);
+            return -1;
+        }
+        // RFC 9112 3.2: 400 for an HTTP/1.1 request without a Host field, and for any request with
+        // more than one (which authority would the request be for?). HTTP/1.0 may omit it.
+        if (s.host_count > 1 || (s.host_count == 0 && p->http_minor != 0)) {
+            s.fail(status::bad_request);
             return -1;
         }
         if (static_cast<std::size_t>(s.head_end - s.begin) > s.limits.max_header_bytes) {
@@ -302,6 +310,7 @@ parse_outcome request_parser::parse(std::span<char> data, request& out, bool sto
     s.parser = s.initial;
     s.begin = data.data();
     s.header_count = 0;
+    s.host_count = 0;
     s.field_at = s.value_at = s.url_at = s.method_at = s.body_at = nullptr;
     s.field_length = s.value_length = s.url_length = s.method_length = s.body_length = 0;
     s.head_end = data.data();

@@ -2,7 +2,8 @@
 // Issue 26, hostile and careless clients: each defect found by trying the server as an attacker
 // would, over real loopback sockets. Chunked bodies cost CPU linear in their bytes (measured as the
 // shard thread's CPU time per byte received, compared between chunk sizes: a ratio, not a
-// wall-clock limit) and framing that outweighs its data is refused.
+// wall-clock limit) and framing that outweighs its data is refused. HTTP/1.1 without exactly one
+// Host is refused.
 #include <time.h>
 
 #include <cstdint>
@@ -145,6 +146,33 @@ TEST(chunked_body, framing_overhead_beyond_64k_is_refused_with_400_and_close) {
     EXPECT_EQ(r.header("Connection"), "close");
     EXPECT_TRUE(closed(beyond.wait_for_close())) << beyond.error();
     sender.finish();
+
+    corio::test::stop_and_join(s.rt);
+    EXPECT_EQ(s.srv.stats(0).requests, 1U);
+}
+
+// RFC 9112 3.2: an HTTP/1.1 request without exactly one Host field is answered 400 and the
+// connection closes (nothing pipelined after it is answered); HTTP/1.0 without Host is served.
+TEST(host_header, http11_without_exactly_one_host_is_400_and_closed) {
+    served s(corio::test::loopback_config(), 1, hostile_routes());
+    CORIO_START_OR_SKIP(s.rt, s.srv);
+    const std::string follow_up = corio::test::get("/plaintext");
+    for (const std::string_view head :
+         {"GET /plaintext HTTP/1.1\r\n\r\n", "GET /plaintext HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+          "GET /plaintext HTTP/1.0\r\nHost: a\r\nHost: a\r\n\r\n"}) {
+        loopback_client client(s.port(), 5000);
+        ASSERT_TRUE(client.send_all(std::string(head) + follow_up)) << client.error();
+        reply r;
+        ASSERT_TRUE(client.read_response(r)) << client.error();
+        EXPECT_EQ(r.status, 400) << head;
+        EXPECT_EQ(r.header("Connection"), "close") << head;
+        EXPECT_TRUE(closed(client.wait_for_close())) << head << ": " << client.error();
+    }
+    loopback_client old(s.port(), 5000);
+    reply r;
+    ASSERT_TRUE(old.roundtrip("GET /plaintext HTTP/1.0\r\n\r\n", r)) << old.error();
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.body, "Hello, World!");
 
     corio::test::stop_and_join(s.rt);
     EXPECT_EQ(s.srv.stats(0).requests, 1U);
