@@ -62,7 +62,9 @@ server::shard_state::shard_state(corio::shard& s, const server& server_owner, in
       timer([](timer& t) { static_cast<shard_state&>(t).close_all(); }), owner(server_owner),
       own_counters(std::move(own)), counters(server_counters != nullptr ? *server_counters : *own_counters),
       listener(s.reactor(), listen_fd, &on_accept, this, &counters.accept_backoffs),
-      parser(limits_of(server_owner.config()), &server_owner.routes()) {}
+      parser(limits_of(server_owner.config()), &server_owner.routes()) {
+    set_discard_limit(server_owner.config().linger_max_bytes);
+}
 
 // Connections refer to the listener and parser: they go first, before the members do.
 server::shard_state::~shard_state() {

@@ -74,6 +74,7 @@ void tcp_connection::flush() noexcept {
 
 void tcp_connection::close_after_flush(bool linger) noexcept {
     if ((_flags & flag_closed) != 0) return;
+    if ((_flags & flag_closing) == 0) _want = _owner->_discard_limit;
     _flags |= flag_closing | flag_close_after_flush;
     if (linger) _flags |= flag_linger_wanted;
     // Sending continues from the flush list or the in-flight send's completion; with nothing left
@@ -140,7 +141,16 @@ void tcp_connection::on_recv(void* object, int result, std::uint32_t flags) {
             const std::uint16_t id = cqe_flags::buffer_id(flags);
             const std::span<char> data = ring.take(id, static_cast<std::size_t>(result));
             set._stats->bytes_in.add(static_cast<std::uint64_t>(result));
-            if (!c->closing()) c->receive(data);
+            if (!c->closing()) {
+                c->receive(data);
+            } else if (static_cast<std::uint32_t>(result) < c->_want) {
+                c->_want -= static_cast<std::uint32_t>(result); // discarded
+            } else {
+                // A client that keeps sending after a refusal (413 for a 100 MiB Content-Length) is
+                // not read to its end: the discard is bounded in bytes here, in time by the protocol's
+                // linger timeout.
+                c->abort();
+            }
             ring.recycle(id);
         }
         // A multishot receive can end after delivering data; keep the connection reading.
@@ -256,7 +266,10 @@ void tcp_connection::send_next() {
             resume_reading(); // may queue more output, pause again or close
             return;
         }
-        if (_owner->_draining && _spill == nullptr) _flags |= flag_closing | flag_close_after_flush;
+        if (_owner->_draining && _spill == nullptr && !closing()) {
+            _want = _owner->_discard_limit;
+            _flags |= flag_closing | flag_close_after_flush;
+        }
         if ((_flags & (flag_close_after_flush | flag_lingering)) == flag_close_after_flush) {
             // Let the peer read everything before the FIN; then close, lingering if it may still send.
             ::shutdown(_fd, SHUT_WR);

@@ -178,4 +178,37 @@ TEST(host_header, http11_without_exactly_one_host_is_400_and_closed) {
     EXPECT_EQ(s.srv.stats(0).requests, 1U);
 }
 
+// After a 413 for a `Content-Length: 104857600` the server used to read and drop all 100 MiB
+// before closing. Now it drops at most linger_max_bytes (1 MiB) of what follows, then closes (the
+// linger timeout, set long here, bounds it in time).
+TEST(refused_body, discard_after_413_is_bounded_in_bytes_then_closed) {
+    corio::http::server_config config = corio::test::loopback_config();
+    config.linger_timeout_ms = 20'000;
+    served s(config, 1, hostile_routes());
+    CORIO_START_OR_SKIP(s.rt, s.srv);
+    constexpr std::size_t flood = 48 << 20;
+
+    const std::uint64_t in_before = s.srv.stats(0).bytes_in;
+    const auto start = corio::test::test_clock::now();
+    loopback_client client(s.port(), 15'000);
+    ASSERT_TRUE(client.connected()) << client.error();
+    flood_sender sender(client.fd(), corio::test::post_sum_head(100 << 20) + std::string(flood, 'x'));
+    reply r;
+    ASSERT_TRUE(client.read_response(r)) << client.error();
+    EXPECT_EQ(r.status, 413);
+    EXPECT_EQ(r.header("Connection"), "close");
+    EXPECT_TRUE(closed(client.wait_for_close())) << client.error();
+    const long long took_ms = corio::test::ms_since(start);
+    const std::size_t sent = sender.finish();
+    const std::uint64_t received = s.srv.stats(0).bytes_in - in_before;
+    std::printf("refused body: client sent %zu bytes, server read %llu, closed after %lld ms\n", sent,
+                static_cast<unsigned long long>(received), took_ms);
+    EXPECT_LT(received, 3U << 20) << "read far more than linger_max_bytes after the refusal";
+    EXPECT_LT(sent, flood);
+    EXPECT_LT(took_ms, 10'000) << "closed by the linger timeout, not by the byte bound";
+
+    client.close();
+    corio::test::stop_and_join(s.rt);
+}
+
 } // namespace

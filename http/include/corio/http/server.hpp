@@ -35,10 +35,14 @@ struct server_config {
     std::uint32_t handler_timeout_ms =
         30'000;                              ///< an async handler must answer within this (503 and close; 0: no limit)
     std::uint32_t linger_timeout_ms = 2'000; ///< closing: how long unread input from the client is drained
-    std::uint32_t max_url_bytes = 8192;      ///< longer request targets get 414
-    std::uint32_t max_header_bytes = 16384;  ///< request line + headers; more gets 431
-    std::uint32_t max_headers = 64;          ///< header fields; more gets 431
-    std::uint64_t max_body_bytes = 1 << 20;  ///< request bodies (routes may set their own); larger gets 413
+    /// Closing: how many bytes of unread input are drained at most before the connection is cut (a
+    /// client sending a refused 100 MiB body is not read to its end). 1 MiB: as much as the default
+    /// max_body_bytes, so a refusal costs no more than serving the largest body would have.
+    std::uint32_t linger_max_bytes = 1 << 20;
+    std::uint32_t max_url_bytes = 8192;           ///< longer request targets get 414
+    std::uint32_t max_header_bytes = 16384;       ///< request line + headers; more gets 431
+    std::uint32_t max_headers = 64;               ///< header fields; more gets 431
+    std::uint64_t max_body_bytes = 1 << 20;       ///< request bodies (routes may set their own); larger gets 413
     std::uint32_t max_pending_output = 256 << 10; ///< unsent response bytes per connection before it stops reading
     std::uint32_t max_connections = 100'000;      ///< per shard; at the limit accepting pauses until one closes
     /// Empty (the default): no metrics endpoint. A literal path such as "/metrics": GET (and HEAD) on it

@@ -66,6 +66,8 @@ public:
     /// the close lingers unless the peer has closed: the write side is shut down and input is read
     /// and discarded until the peer closes or the subclass's linger timeout aborts the connection
     /// (closing with unread input resets the connection and can destroy the last response in flight).
+    /// Input that arrives once the connection is closing is discarded, at most the set's
+    /// discard_limit() bytes of it: past that the connection is aborted.
     void close_after_flush(bool linger = false) noexcept;
     /// Stops reading and closes now, dropping pending output.
     void abort() noexcept;
@@ -144,7 +146,7 @@ private:
     // pointer instead of head and tail: the connection fits mimalloc's 112-byte size class).
     output_chunk* _tail = nullptr;
     spill* _spill = nullptr;
-    std::uint32_t _want = 0;
+    std::uint32_t _want = 0;    // before closing: wait_for_input(); once closing: input bytes still to discard
     std::uint32_t _pending = 0; // output bytes not yet sent
     int _fd;
     std::uint16_t _flags = 0;
@@ -189,6 +191,10 @@ public:
     void drain() noexcept;
     /// True once drain() has been called.
     bool draining() const noexcept { return _draining; }
+    /// Input a closing connection discards before it is aborted (see close_after_flush()).
+    std::uint32_t discard_limit() const noexcept { return _discard_limit; }
+    /// Sets discard_limit() for connections that begin closing from now on.
+    void set_discard_limit(std::uint32_t bytes) noexcept { _discard_limit = bytes; }
 
 private:
     friend class tcp_connection;
@@ -205,6 +211,7 @@ private:
     std::vector<tcp_connection*> _starved; // receives to re-arm once buffers are back
     connection_stats _own_stats;
     connection_stats* _stats;
+    std::uint32_t _discard_limit = 1 << 20;
     bool _draining = false;
 };
 
