@@ -70,6 +70,10 @@ void server_connection::arm_timer(phase next) {
     reactor& loop = owner().shard().reactor();
     std::uint32_t timeout = c.idle_timeout_ms; // idle; sending: a client that reads nothing this long is cut
     switch (next) {
+    case phase::idle:
+        // Draining: a connection silent through the grace period is closed (gracefully).
+        if (state().draining()) timeout = std::min(timeout, c.drain_grace_ms);
+        break;
     case phase::head:
         // Counted from the head's first byte, not pushed back by every trickled byte (slowloris).
         if (_phase == phase::head) return;
@@ -80,6 +84,9 @@ void server_connection::arm_timer(phase next) {
         break;
     case phase::linger:
         timeout = c.linger_timeout_ms;
+        // Draining: a request racing the close arrives within a round trip, which the grace period
+        // already outlasts; a client that keeps its side open must not hold the drain any longer.
+        if (state().draining()) timeout = std::min(timeout, c.drain_grace_ms);
         break;
     default:
         break;
@@ -114,8 +121,12 @@ void server_connection::on_timer(timer& t) {
         }
         return;
     }
-    if (self._phase == phase::idle || self._phase == phase::sending || self.closing()) {
-        self.abort(); // nothing to answer: idle, or a client that stopped reading its answers
+    if (self._phase == phase::idle && !self.closing() && self.pending_output() == 0) {
+        // Silent through the idle timeout (or a drain's grace period): a FIN, then a lingering read,
+        // so that a request racing the close is dropped quietly rather than answered by a reset.
+        self.close_after_flush(true);
+    } else if (self._phase == phase::idle || self._phase == phase::sending || self.closing()) {
+        self.abort(); // nothing to answer: a client that stopped reading its answers, or the linger ended
     } else {
         self.fail(status::request_timeout);
     }
@@ -129,6 +140,10 @@ void server_connection::on_partial_input() {
 
 void server_connection::on_output_sent() {
     if (_phase == phase::sending) arm_timer(phase::sending); // the client reads: progress
+    // Draining: answers queued before the stop are out; the grace period starts now.
+    if (_phase == phase::idle && !closing() && _exchange == nullptr && pending_output() == 0 && state().draining()) {
+        arm_timer(phase::idle);
+    }
     if (_exchange != nullptr) _exchange->output_sent();
 }
 
@@ -138,6 +153,14 @@ void server_connection::on_peer_closed() {
 
 void server_connection::on_lingering() {
     arm_timer(phase::linger);
+}
+
+// Stop accepting is the listener's part; here a connection waiting for its next request starts the
+// grace period (see server_config::drain_grace_ms). One with a request in progress answers it with
+// Connection: close (serve() and the exchange see draining()) and closes after that answer.
+void server_connection::on_drain() {
+    if (closing()) return;
+    if (_phase == phase::idle && _exchange == nullptr && pending_output() == 0) arm_timer(phase::idle);
 }
 
 void server_connection::want_input() noexcept {

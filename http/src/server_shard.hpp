@@ -135,6 +135,7 @@ private:
     void on_output_sent() override;
     void on_peer_closed() override;
     void on_lingering() override;
+    void on_drain() override;
     void serve(request& req, const parse_outcome& parsed, std::span<const char> raw, bool close);
     bool take_chunked_body(std::span<char> input, parse_outcome& parsed, std::size_t& raw_size);
     bool answer_expect_continue(request& req, const parse_outcome& parsed);

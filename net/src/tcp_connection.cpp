@@ -76,7 +76,7 @@ void tcp_connection::close_after_flush(bool linger) noexcept {
     if ((_flags & flag_closed) != 0) return;
     if ((_flags & flag_closing) == 0) _want = _owner->_discard_limit;
     _flags |= flag_closing | flag_close_after_flush;
-    if (linger) _flags |= flag_linger_wanted;
+    if (linger || _owner->_draining) _flags |= flag_linger_wanted;
     // Sending continues from the flush list or the in-flight send's completion; with nothing left
     // to send the connection closes there too.
     if ((_flags & flag_send_inflight) == 0) flush();
@@ -266,10 +266,6 @@ void tcp_connection::send_next() {
             resume_reading(); // may queue more output, pause again or close
             return;
         }
-        if (_owner->_draining && _spill == nullptr && !closing()) {
-            _want = _owner->_discard_limit;
-            _flags |= flag_closing | flag_close_after_flush;
-        }
         if ((_flags & (flag_close_after_flush | flag_lingering)) == flag_close_after_flush) {
             // Let the peer read everything before the FIN; then close, lingering if it may still send.
             ::shutdown(_fd, SHUT_WR);
@@ -338,12 +334,8 @@ void connection_set::close_all() noexcept {
 void connection_set::drain() noexcept {
     _draining = true;
     for (tcp_connection* c = _first; c != nullptr;) {
-        tcp_connection* next = c->_next;
-        if (c->idle()) {
-            c->abort();
-        } else {
-            c->flush(); // closes from send_next() once its output is out and no request is half-read
-        }
+        tcp_connection* next = c->_next; // on_drain() may abort c (it is deleted later, from the turn hook)
+        c->on_drain();
         c = next;
     }
 }

@@ -6,9 +6,13 @@
 // Host is refused.
 #include <time.h>
 
+#include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <thread>
+#include <vector>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -209,6 +213,104 @@ TEST(refused_body, discard_after_413_is_bounded_in_bytes_then_closed) {
 
     client.close();
     corio::test::stop_and_join(s.rt);
+}
+
+// A keep-alive client that keeps `depth` requests in flight (GET /echo?n=<sequence number>) until
+// an answer says Connection: close, then waits for the end of the connection.
+struct flowing_client {
+    explicit flowing_client(std::uint16_t port, int pipeline_depth)
+        : depth(pipeline_depth), thread([this, port] { run(port); }) {}
+
+    void run(std::uint16_t port) {
+        loopback_client c(port, 10'000);
+        if (!c.connected()) {
+            failure = "connect: " + c.error();
+            return;
+        }
+        for (; sent < depth; ++sent) {
+            if (!c.send_all(corio::test::get(fmt::format("/echo?n={}", sent)))) {
+                failure = "send: " + c.error();
+                return;
+            }
+        }
+        running.store(true);
+        for (;;) {
+            reply r;
+            if (!c.read_response(r)) {
+                failure = fmt::format("answer {} of {} sent never came, and no answer said close: {}", answered, sent,
+                                      c.error());
+                return;
+            }
+            if (r.status != 200 || r.body != std::to_string(answered)) {
+                failure = fmt::format("answer {} is {} {}", answered, r.status, r.body);
+                return;
+            }
+            ++answered;
+            if (r.header("Connection") == "close") {
+                said_close = true;
+                end = c.wait_for_close();
+                return;
+            }
+            if (!c.send_all(corio::test::get(fmt::format("/echo?n={}", sent)))) {
+                failure = fmt::format("send after answer {}: {}", answered, c.error());
+                return;
+            }
+            ++sent;
+        }
+    }
+
+    const int depth;
+    int sent = 0;
+    int answered = 0;
+    bool said_close = false;
+    peer_end end = peer_end::error;
+    std::string failure;
+    std::atomic<bool> running{false};
+    std::thread thread; // last: starts once the rest is ready
+};
+
+// Issue 26, defect 2: a stop (what SIGTERM does) used to close keep-alive connections that were
+// between requests at once, so every client that kept requests flowing lost the one it had in
+// flight (or all 8 of its pipeline), some by a reset, and no answer said Connection: close. Now
+// the drain reads on through a grace period: each connection ends after an answer that says close,
+// with a FIN (never a reset); requests a client pipelined behind that answer are the only ones it
+// gets no answer to (it knows to retry them: RFC 9112 9.3.2).
+void keep_requests_flowing_through_a_stop(int depth) {
+    corio::http::server_config config = corio::test::loopback_config();
+    config.drain_timeout_ms = 5'000;
+    served s(config, 1, hostile_routes());
+    CORIO_START_OR_SKIP(s.rt, s.srv);
+
+    std::vector<std::unique_ptr<flowing_client>> clients;
+    for (int i = 0; i < 6; ++i)
+        clients.push_back(std::make_unique<flowing_client>(s.port(), depth));
+    for (auto& c : clients) {
+        while (!c->running.load() && c->failure.empty())
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    s.rt.stop();
+    for (auto& c : clients)
+        c->thread.join();
+    corio::test::background_join joiner(s.rt);
+    EXPECT_TRUE(joiner.joined_within(std::chrono::milliseconds(config.drain_timeout_ms + 2'000)));
+
+    for (std::size_t i = 0; i < clients.size(); ++i) {
+        const flowing_client& c = *clients[i];
+        SCOPED_TRACE(fmt::format("client {} (depth {}): sent {}, answered {}", i, depth, c.sent, c.answered));
+        EXPECT_EQ(c.failure, "");
+        EXPECT_TRUE(c.said_close) << "the connection's last answer did not say Connection: close";
+        EXPECT_EQ(c.end, peer_end::eof) << "not ended by a FIN after the close";
+        EXPECT_LE(c.sent - c.answered, depth - 1) << "requests lost beyond those pipelined behind the close";
+    }
+}
+
+TEST(drain_race, one_request_in_flight_per_connection_none_lost) {
+    keep_requests_flowing_through_a_stop(1);
+}
+
+TEST(drain_race, eight_pipelined_in_flight_per_connection_none_lost) {
+    keep_requests_flowing_through_a_stop(8);
 }
 
 } // namespace

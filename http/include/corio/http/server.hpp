@@ -32,6 +32,12 @@ struct server_config {
     std::uint32_t header_timeout_ms = 10'000; ///< a request head must arrive within this from its first byte (408)
     std::uint32_t body_timeout_ms = 30'000;   ///< longest wait for more of a request body (408)
     std::uint32_t drain_timeout_ms = 10'000;  ///< on stop, in-flight requests get this long before connections are cut
+    /// On stop, a keep-alive connection is still read until it has been silent this long: a request
+    /// that arrives meanwhile is answered with `Connection: close` (and the connection then closes),
+    /// so requests racing the stop are answered, not dropped. 500 ms: longer than any round trip
+    /// (a request already on its way arrives well within it), short enough that a drain of idle
+    /// connections ends in about half a second. Capped by drain_timeout_ms, which cuts what is left.
+    std::uint32_t drain_grace_ms = 500;
     std::uint32_t handler_timeout_ms =
         30'000;                              ///< an async handler must answer within this (503 and close; 0: no limit)
     std::uint32_t linger_timeout_ms = 2'000; ///< closing: how long unread input from the client is drained

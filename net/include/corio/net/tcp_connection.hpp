@@ -60,12 +60,15 @@ public:
     bool reading_paused() const noexcept { return (_flags & flag_paused) != 0; }
     /// True when nothing is half-received, waiting to be sent or in flight: safe to close.
     bool idle() const noexcept { return _spill == nullptr && _pending == 0 && (_flags & flag_send_inflight) == 0; }
+    /// True while received input waits to be consumed (a partial message, or input kept while paused).
+    bool input_pending() const noexcept { return _spill != nullptr; }
 
     /// Stops reading and closes once the pending output has been sent. With `linger` (the peer may
     /// still be sending: an unread body, a refused request), or when received input is left unread,
     /// the close lingers unless the peer has closed: the write side is shut down and input is read
     /// and discarded until the peer closes or the subclass's linger timeout aborts the connection
     /// (closing with unread input resets the connection and can destroy the last response in flight).
+    /// While the set drains every close lingers: the peer may have sent more before it saw the close.
     /// Input that arrives once the connection is closing is discarded, at most the set's
     /// discard_limit() bytes of it: past that the connection is aborted.
     void close_after_flush(bool linger = false) noexcept;
@@ -97,6 +100,12 @@ protected:
     virtual void on_peer_closed() {}
     /// The close began to linger (see close_after_flush()); abort() ends it.
     virtual void on_lingering() {}
+    /// The set began to drain (connection_set::drain()). By default an idle connection closes (with
+    /// a lingering close) and a busy one is left to the protocol, which closes it when its exchange
+    /// ends, or to the set's owner, which aborts what is left at its deadline.
+    virtual void on_drain() {
+        if (idle()) close_after_flush(true);
+    }
 
 private:
     friend class connection_set;
@@ -186,8 +195,8 @@ public:
     void close_all() noexcept;
     /// True when no connection object is left.
     bool empty() const noexcept { return _first == nullptr; }
-    /// Graceful stop: closes idle connections now and every other one as soon as it becomes idle
-    /// (its output sent, no half-received request). Irreversible.
+    /// Graceful stop: tells every connection (tcp_connection::on_drain()); from now on every close
+    /// lingers. Irreversible.
     void drain() noexcept;
     /// True once drain() has been called.
     bool draining() const noexcept { return _draining; }
