@@ -294,6 +294,7 @@ void body_read::await_suspend(std::coroutine_handle<> waiting) noexcept {
         x->_expect_continue = false;
         c.write(detail::continue_line);
         c.flush();
+        c.start_rate_window(); // the client may send only from now on
     }
     c.arm_timer(server_connection::phase::body);
     c.want_input();

@@ -69,6 +69,7 @@ void server_connection::arm_timer(phase next) {
     const server_config& c = config();
     reactor& loop = owner().shard().reactor();
     std::uint32_t timeout = c.idle_timeout_ms; // idle; sending: a client that reads nothing this long is cut
+    const bool rate_windows = (next == phase::body || next == phase::sending) && c.min_data_rate != 0;
     switch (next) {
     case phase::idle:
         // Draining: a connection silent through the grace period is closed (gracefully).
@@ -82,6 +83,8 @@ void server_connection::arm_timer(phase next) {
     case phase::body:
         timeout = c.body_timeout_ms; // progress timeout: every piece of the body re-arms it
         break;
+    case phase::sending:
+        break;
     case phase::linger:
         timeout = c.linger_timeout_ms;
         // Draining: a request racing the close arrives within a round trip, which the grace period
@@ -90,6 +93,13 @@ void server_connection::arm_timer(phase next) {
         break;
     default:
         break;
+    }
+    if (rate_windows) {
+        // Windows run from the start of the body (or of the wait for the reader), not from each
+        // piece: a client trickling a byte now and then cannot push them back.
+        if (_phase == next) return;
+        timeout = c.min_data_rate_window_ms;
+        _window_bytes = 0;
     }
     _phase = next;
     std::uint64_t deadline = loop.now_ms() + timeout;
@@ -103,11 +113,32 @@ void server_connection::arm_timer(phase next) {
     loop.timers().schedule(*this, deadline);
 }
 
+void server_connection::start_rate_window() {
+    const phase current = _phase;
+    if (current != phase::body && current != phase::sending) return;
+    _phase = phase::idle; // arm_timer() starts a window only on entering the phase
+    arm_timer(current);
+}
+
+bool server_connection::kept_rate() const noexcept {
+    const server_config& c = config();
+    if (c.min_data_rate == 0 || closing()) return false;
+    if (_phase == phase::sending && pending_output() == 0) return true; // nothing waits for the reader
+    if (_phase != phase::body && _phase != phase::sending) return false;
+    return _window_bytes >= std::uint64_t{c.min_data_rate} * c.min_data_rate_window_ms / 1000;
+}
+
 void server_connection::on_timer(timer& t) {
     auto& self = static_cast<server_connection&>(t);
     detail::exchange* x = self._exchange;
+    const bool handler_late = x != nullptr && !x->responded() && x->deadline_ms() != 0 &&
+                              self.owner().shard().reactor().now_ms() >= x->deadline_ms();
+    if (!handler_late && self.kept_rate()) {
+        self.start_rate_window(); // fast enough for this window: on to the next
+        return;
+    }
     if (x != nullptr && !self.closing()) {
-        if (!x->responded() && x->deadline_ms() != 0 && self.owner().shard().reactor().now_ms() >= x->deadline_ms()) {
+        if (handler_late) {
             // The handler missed its deadline: unwind it and answer for it.
             self._exchange = nullptr;
             x->cancel();
@@ -138,8 +169,17 @@ void server_connection::on_partial_input() {
     if (_phase == phase::body) arm_timer(phase::body);
 }
 
-void server_connection::on_output_sent() {
-    if (_phase == phase::sending) arm_timer(phase::sending); // the client reads: progress
+void server_connection::on_input(std::size_t bytes) {
+    if (_phase == phase::body) _window_bytes += static_cast<std::uint32_t>(std::min<std::size_t>(bytes, 1U << 30));
+    if (_window_bytes > (1U << 31)) _window_bytes = 1U << 31; // saturates: only the minimum matters
+}
+
+void server_connection::on_output_sent(std::size_t bytes) {
+    if (_phase == phase::sending) {
+        _window_bytes += static_cast<std::uint32_t>(std::min<std::size_t>(bytes, 1U << 30));
+        if (_window_bytes > (1U << 31)) _window_bytes = 1U << 31;
+        arm_timer(phase::sending); // the client reads: progress (a no-op under a minimum data rate)
+    }
     // Draining: answers queued before the stop are out; the grace period starts now.
     if (_phase == phase::idle && !closing() && _exchange == nullptr && pending_output() == 0 && state().draining()) {
         arm_timer(phase::idle);

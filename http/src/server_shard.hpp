@@ -121,6 +121,9 @@ public:
     void exchange_finished(bool close, bool unread_body);
     /// Arms the timer for `next` (the deadline of an exchange in progress caps it).
     void arm_timer(phase next);
+    /// Receiving a body or waiting for a reader: starts a new window of the minimum data rate
+    /// (server_config::min_data_rate) now.
+    void start_rate_window();
     /// Asks for more input while reading is paused.
     void want_input() noexcept;
     /// Queues `res` (its head only, if streamed) and counts it by status class: every final response
@@ -132,7 +135,10 @@ public:
 private:
     std::size_t on_data(std::span<char> data) override;
     void on_partial_input() override;
-    void on_output_sent() override;
+    void on_output_sent(std::size_t bytes) override;
+    void on_input(std::size_t bytes) override;
+    // True when the window that just ended kept the minimum data rate.
+    bool kept_rate() const noexcept;
     void on_peer_closed() override;
     void on_lingering() override;
     void on_drain() override;
@@ -145,8 +151,9 @@ private:
 
     detail::exchange* _exchange = nullptr; // the asynchronous request in progress
     phase _phase = phase::idle;
-    bool _continue_sent = false; // 100 Continue already sent for the request being received
-    bool _chunked_body = false;  // the input starts with a request whose chunked body is being decoded
+    bool _continue_sent = false;     // 100 Continue already sent for the request being received
+    bool _chunked_body = false;      // the input starts with a request whose chunked body is being decoded
+    std::uint32_t _window_bytes = 0; // body bytes received or response bytes sent in this rate window
 };
 
 } // namespace corio::http

@@ -87,6 +87,9 @@ void tcp_connection::abort() noexcept {
     _flags |= flag_closing | flag_closed;
     reactor& loop = _owner->_shard.reactor();
     if ((_flags & flag_recv_armed) != 0) loop.cancel(make_user_data(this, recv_kind));
+    // A send waiting for room in the socket (a peer that stopped reading) would hold the socket,
+    // and this object, until the peer read again: cancel it too.
+    if ((_flags & flag_send_inflight) != 0) loop.cancel(make_user_data(this, send_kind));
     // Closed now: the armed receive and an in-flight send hold their own file references, and the
     // port number of a closed connection is free for the next accept at once.
     ::close(_fd);
@@ -142,6 +145,7 @@ void tcp_connection::on_recv(void* object, int result, std::uint32_t flags) {
             const std::span<char> data = ring.take(id, static_cast<std::size_t>(result));
             set._stats->bytes_in.add(static_cast<std::uint64_t>(result));
             if (!c->closing()) {
+                c->on_input(data.size());
                 c->receive(data);
             } else if (static_cast<std::uint32_t>(result) < c->_want) {
                 c->_want -= static_cast<std::uint32_t>(result); // discarded
@@ -298,7 +302,7 @@ void tcp_connection::on_send(void* object, int result, std::uint32_t) {
         c->_pending -= static_cast<std::uint32_t>(result);
         // A short send, or output written while the send was in flight: keep going now.
         c->send_next();
-        if ((c->_flags & flag_closed) == 0) c->on_output_sent();
+        if ((c->_flags & flag_closed) == 0) c->on_output_sent(static_cast<std::size_t>(result));
     }
     c->finish_if_done();
 }

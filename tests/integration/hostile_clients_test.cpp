@@ -313,4 +313,94 @@ TEST(drain_race, eight_pipelined_in_flight_per_connection_none_lost) {
     keep_requests_flowing_through_a_stop(8);
 }
 
+// Issue 26, defect 3: the body timeout counted from the last piece, so a body trickled a byte at a
+// time held its connection for as long as the client liked. Under a minimum data rate the body must
+// bring min_data_rate bytes/s in every window, the first one included: here 240 bytes/s over 300 ms
+// windows (72 bytes a window), and the client sends 10 bytes/s.
+corio::http::server_config rate_config() {
+    corio::http::server_config config = corio::test::loopback_config();
+    config.min_data_rate = 240;
+    config.min_data_rate_window_ms = 300;
+    config.body_timeout_ms = 60'000; // long: only the rate may end these
+    config.idle_timeout_ms = 60'000;
+    return config;
+}
+
+TEST(min_data_rate, trickled_body_gets_408_and_close) {
+    served s(rate_config(), 1, hostile_routes());
+    CORIO_START_OR_SKIP(s.rt, s.srv);
+    loopback_client client(s.port(), 5'000);
+    client.set_nodelay();
+    ASSERT_TRUE(client.send_all(corio::test::post_sum_head(1000))) << client.error();
+    const auto start = corio::test::test_clock::now();
+    reply r;
+    for (int i = 0; i < 100 && !client.readable_within(100); ++i)
+        ASSERT_TRUE(client.send_all("x")) << client.error();
+    ASSERT_TRUE(client.read_response(r)) << client.error();
+    std::printf("408 after %lld ms\n", corio::test::ms_since(start));
+    EXPECT_EQ(r.status, 408);
+    EXPECT_EQ(r.header("Connection"), "close");
+    EXPECT_TRUE(closed(client.wait_for_close())) << client.error();
+    const long long took = corio::test::ms_since(start);
+    EXPECT_GE(took, 290);
+    EXPECT_LT(took, 3'000) << "the trickle held the connection past the first windows";
+    corio::test::stop_and_join(s.rt);
+}
+
+// A body faster than the minimum (1,000 bytes/s, over several windows) is read to its end, and so
+// is a chunked one; a body that waits for 100 Continue has its first window from the 100.
+TEST(min_data_rate, body_above_the_rate_is_served) {
+    served s(rate_config(), 1, hostile_routes());
+    CORIO_START_OR_SKIP(s.rt, s.srv);
+    loopback_client client(s.port(), 5'000);
+    client.set_nodelay();
+    const std::string body(1000, 'y');
+    ASSERT_TRUE(client.send_all(corio::test::post_sum_head(body.size()))) << client.error();
+    for (std::size_t at = 0; at < body.size(); at += 100) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        ASSERT_FALSE(client.readable_within(0)) << "answered at byte " << at;
+        ASSERT_TRUE(client.send_all(std::string_view(body).substr(at, 100))) << client.error();
+    }
+    reply r;
+    ASSERT_TRUE(client.read_response(r)) << client.error();
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.body, corio::test::sum_of(body));
+    corio::test::stop_and_join(s.rt);
+}
+
+// A client that pipelines requests for 16 KiB answers and reads 10 bytes every 100 ms (100
+// bytes/s) is cut (the server closes its connection) once the socket buffers are full: the output waiting for it moves
+// slower than the minimum. Before, each byte read re-armed the 60 s idle timeout.
+TEST(min_data_rate, slow_reader_is_cut) {
+    served s(rate_config(), 1, hostile_routes());
+    CORIO_START_OR_SKIP(s.rt, s.srv);
+    loopback_client client(s.port(), 5'000, 64 * 1024, 4096);
+    std::string requests;
+    for (int i = 0; i < 400; ++i)
+        requests += corio::test::get("/blob");
+    flood_sender sender(client.fd(), requests);
+    for (int i = 0; i < 200 && s.srv.stats(0).connections_open == 0; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    ASSERT_EQ(s.srv.stats(0).connections_open, 1U);
+    const auto start = corio::test::test_clock::now();
+    bool cut = false;
+    char buffer[10];
+    // The server's side is what matters: once it closed, the client still has its receive buffer
+    // to read at 100 bytes/s before it sees the end.
+    while (corio::test::ms_since(start) < 15'000) {
+        if (s.srv.stats(0).connections_open == 0) {
+            cut = true;
+            break;
+        }
+        if (::recv(client.fd(), buffer, sizeof buffer, 0) <= 0) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    const long long took = corio::test::ms_since(start);
+    EXPECT_TRUE(cut) << "a reader of 100 bytes/s was still served after " << took << " ms";
+    std::printf("slow reader cut after %lld ms\n", took);
+    client.close();
+    sender.finish();
+    corio::test::stop_and_join(s.rt);
+}
+
 } // namespace

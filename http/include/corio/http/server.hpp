@@ -30,8 +30,18 @@ struct server_config {
     int backlog = 4096;                       ///< listen() backlog per shard
     std::uint32_t idle_timeout_ms = 60'000;   ///< keep-alive: close after this long between requests
     std::uint32_t header_timeout_ms = 10'000; ///< a request head must arrive within this from its first byte (408)
-    std::uint32_t body_timeout_ms = 30'000;   ///< longest wait for more of a request body (408)
-    std::uint32_t drain_timeout_ms = 10'000;  ///< on stop, in-flight requests get this long before connections are cut
+    std::uint32_t body_timeout_ms = 30'000;   ///< longest wait for more of a request body (408); see min_data_rate
+    /// The slowest a request body may arrive and a response be read, in bytes per second, checked
+    /// over each window of min_data_rate_window_ms from the start of the body (or of the wait for
+    /// the client to read): a body short of it is answered 408 and the connection closed, a reader
+    /// short of it (while output waits for it) is cut. Without it, a body trickled at a byte every
+    /// 29 s holds a connection and its buffers for days. 240 bytes/s over 5 s windows, Kestrel's
+    /// default: far below the slowest honest link (a GPRS uplink sends ~5 KB/s), so only a client
+    /// that trickles on purpose or has stalled for a whole window is cut. 0: off (then
+    /// body_timeout_ms counts from the last piece of a body, idle_timeout_ms from a reader's last read).
+    std::uint32_t min_data_rate = 240;
+    std::uint32_t min_data_rate_window_ms = 5'000; ///< see min_data_rate; the first window is the grace period
+    std::uint32_t drain_timeout_ms = 10'000; ///< on stop, in-flight requests get this long before connections are cut
     /// On stop, a keep-alive connection is still read until it has been silent this long: a request
     /// that arrives meanwhile is answered with `Connection: close` (and the connection then closes),
     /// so requests racing the stop are answered, not dropped. 500 ms: longer than any round trip

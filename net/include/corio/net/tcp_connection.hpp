@@ -94,8 +94,10 @@ protected:
     /// Input arrived and was kept without an on_data call, fewer bytes than wait_for_input() asked
     /// for (progress, e.g. for a timeout).
     virtual void on_partial_input() {}
-    /// The kernel took some output (progress, e.g. to let a producer write more).
-    virtual void on_output_sent() {}
+    /// The kernel took `bytes` of output (progress, e.g. to let a producer write more).
+    virtual void on_output_sent(std::size_t bytes) { static_cast<void>(bytes); }
+    /// `bytes` of input arrived (before they are offered to on_data or kept): for rate limits.
+    virtual void on_input(std::size_t bytes) { static_cast<void>(bytes); }
     /// The peer closed its side: no more input will come.
     virtual void on_peer_closed() {}
     /// The close began to linger (see close_after_flush()); abort() ends it.
