@@ -46,6 +46,7 @@ server_stats server::shard_counters::snapshot() const noexcept {
     s.bytes_out = connections.bytes_out.value();
     s.recv_no_buffers = connections.recv_no_buffers.value();
     s.accept_backoffs = accept_backoffs.value();
+    s.output_pending = connections.output_pending.value();
     for (std::size_t c = 0; c < responses.size(); ++c)
         s.responses[c] = responses[c].value();
     return s;

@@ -238,7 +238,7 @@ std::size_t server_connection::on_data(std::span<char> data) {
     while (offset < data.size() && !closing()) {
         // Backpressure: a client that pipelines without reading stops being read, so the unsent
         // output stays bounded; reading resumes once the output has drained.
-        if (pending_output() >= config.max_pending_output) {
+        if (pending_output() >= config.max_pending_output || over_shard_budget()) {
             pause_reading();
             arm_timer(phase::sending); // cut only if the client stops reading altogether
             if (wrote) flush();
@@ -371,6 +371,19 @@ bool server_connection::take_chunked_body(std::span<char> input, parse_outcome& 
     parsed.consumed = payload_end + step.consumed;
     raw_size = head_bytes + static_cast<std::size_t>(payload);
     return true;
+}
+
+// The shard's budget of unsent output (server_config::max_shard_pending_output): past it, this
+// connection stops being read if it holds at least its share; past twice it, if it holds anything.
+// A client that reads its answers holds nothing when its next request is parsed, so it goes on.
+bool server_connection::over_shard_budget() const noexcept {
+    const std::size_t mine = pending_output();
+    if (mine == 0) return false;
+    const server::shard_state& st = state();
+    const std::uint64_t total = st.output_pending();
+    const std::uint64_t budget = st.owner.config().max_shard_pending_output;
+    if (total <= budget) return false;
+    return total > 2 * budget || std::uint64_t{mine} * st.size() >= total;
 }
 
 // Expect: 100-continue (RFC 9110 10.1.1): invite the body only if a handler will read it;

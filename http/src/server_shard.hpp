@@ -145,6 +145,7 @@ private:
     void serve(request& req, const parse_outcome& parsed, std::span<const char> raw, bool close);
     bool take_chunked_body(std::span<char> input, parse_outcome& parsed, std::size_t& raw_size);
     bool answer_expect_continue(request& req, const parse_outcome& parsed);
+    bool over_shard_budget() const noexcept;
     void fail(status code);
     server::shard_state& state() const noexcept { return static_cast<server::shard_state&>(owner()); }
     static void on_timer(timer& t);

@@ -113,6 +113,7 @@ void tcp_connection::release_output() noexcept {
             c = next;
         }
     }
+    _owner->_stats->output_pending.sub(_pending);
     _pending = 0;
 }
 
@@ -300,6 +301,7 @@ void tcp_connection::on_send(void* object, int result, std::uint32_t) {
         c->_owner->_stats->bytes_out.add(static_cast<std::uint64_t>(result));
         c->oldest()->begin += static_cast<std::uint32_t>(result);
         c->_pending -= static_cast<std::uint32_t>(result);
+        c->_owner->_stats->output_pending.sub(static_cast<std::uint64_t>(result));
         // A short send, or output written while the send was in flight: keep going now.
         c->send_next();
         if ((c->_flags & flag_closed) == 0) c->on_output_sent(static_cast<std::size_t>(result));

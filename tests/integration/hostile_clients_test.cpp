@@ -6,6 +6,7 @@
 // Host is refused.
 #include <time.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -400,6 +401,48 @@ TEST(min_data_rate, slow_reader_is_cut) {
     std::printf("slow reader cut after %lld ms\n", took);
     client.close();
     sender.finish();
+    corio::test::stop_and_join(s.rt);
+}
+
+// Issue 26, defect 4: each client that pipelines and never reads could hold max_pending_output
+// (256 KiB) of unsent answers, so memory grew with their number. Past the shard's budget (1 MiB
+// here) the connections holding the most stop being read: 24 such clients (6.5 MiB unbounded) stay
+// near the budget, and a client that reads is still answered meanwhile.
+TEST(output_budget, slow_readers_stop_being_read_at_the_shard_budget) {
+    corio::http::server_config config = corio::test::loopback_config();
+    config.max_shard_pending_output = 1 << 20;
+    config.min_data_rate = 0; // nobody is cut: the budget alone holds the memory
+    config.idle_timeout_ms = 60'000;
+    served s(config, 1, hostile_routes());
+    CORIO_START_OR_SKIP(s.rt, s.srv);
+
+    std::string requests;
+    for (int i = 0; i < 200; ++i)
+        requests += corio::test::get("/blob");
+    std::vector<std::unique_ptr<loopback_client>> readers;
+    std::vector<std::unique_ptr<flood_sender>> senders;
+    for (int i = 0; i < 24; ++i) {
+        readers.push_back(std::make_unique<loopback_client>(s.port(), 10'000, 64 * 1024, 4096));
+        ASSERT_TRUE(readers.back()->connected()) << readers.back()->error();
+        senders.push_back(std::make_unique<flood_sender>(readers.back()->fd(), requests));
+    }
+    std::uint64_t peak = 0;
+    for (int i = 0; i < 150; ++i) {
+        peak = std::max(peak, s.srv.stats(0).output_pending);
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    loopback_client normal(s.port(), 5'000);
+    reply r;
+    ASSERT_TRUE(normal.roundtrip(corio::test::get("/plaintext"), r)) << normal.error();
+    EXPECT_EQ(r.status, 200);
+    std::printf("24 clients that never read: peak unsent output %llu bytes\n", static_cast<unsigned long long>(peak));
+    EXPECT_GT(peak, 0U);
+    EXPECT_LT(peak, 3U << 20) << "unsent output grew past the shard budget";
+
+    for (auto& c : readers)
+        c->close();
+    for (auto& f : senders)
+        f->finish();
     corio::test::stop_and_join(s.rt);
 }
 

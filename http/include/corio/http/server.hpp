@@ -60,7 +60,14 @@ struct server_config {
     std::uint32_t max_headers = 64;               ///< header fields; more gets 431
     std::uint64_t max_body_bytes = 1 << 20;       ///< request bodies (routes may set their own); larger gets 413
     std::uint32_t max_pending_output = 256 << 10; ///< unsent response bytes per connection before it stops reading
-    std::uint32_t max_connections = 100'000;      ///< per shard; at the limit accepting pauses until one closes
+    /// Unsent response bytes of all a shard's connections: past it, the connections holding at least
+    /// their share (the average) stop being read until their output has drained, past twice it every
+    /// connection with output waiting does (min_data_rate closes those that never drain). 32 MiB:
+    /// a shard answering a million requests a second to clients that read holds well under 1 MiB
+    /// at any moment, so only slow readers meet the budget; 400 clients that pipeline and never
+    /// read would otherwise hold 400 x max_pending_output (100 MiB).
+    std::uint64_t max_shard_pending_output = 32 << 20;
+    std::uint32_t max_connections = 100'000; ///< per shard; at the limit accepting pauses until one closes
     /// Empty (the default): no metrics endpoint. A literal path such as "/metrics": GET (and HEAD) on it
     /// answer every shard's counters in Prometheus text (see metrics.hpp), through the middleware chain
     /// like any route. A route of the router for GET on that same path makes the start fail (EEXIST,

@@ -41,10 +41,7 @@ public:
     /// At least `size` contiguous writable bytes at the end of the output; commit() what was used.
     char* reserve(std::size_t size);
     /// Makes `size` bytes written after reserve() part of the output.
-    void commit(std::size_t size) noexcept {
-        _tail->end += static_cast<std::uint32_t>(size);
-        _pending += static_cast<std::uint32_t>(size);
-    }
+    void commit(std::size_t size) noexcept;
     /// Appends `bytes` to the output.
     void write(std::string_view bytes);
     /// Schedules the pending output to be sent at the end of this loop turn.
@@ -171,6 +168,7 @@ struct connection_stats {
     counter bytes_in;        ///< bytes received (including input later discarded by a lingering close)
     counter bytes_out;       ///< bytes the kernel took from the output
     counter recv_no_buffers; ///< receives that ended with -ENOBUFS and were re-armed
+    counter output_pending;  ///< output bytes written and not yet taken by the kernel, all connections (a gauge)
 };
 
 /// The connections a service owns on one shard.
@@ -202,6 +200,8 @@ public:
     void drain() noexcept;
     /// True once drain() has been called.
     bool draining() const noexcept { return _draining; }
+    /// Output bytes written and not yet taken by the kernel, summed over the set's connections.
+    std::uint64_t output_pending() const noexcept { return _stats->output_pending.value(); }
     /// Input a closing connection discards before it is aborted (see close_after_flush()).
     std::uint32_t discard_limit() const noexcept { return _discard_limit; }
     /// Sets discard_limit() for connections that begin closing from now on.
@@ -225,5 +225,11 @@ private:
     std::uint32_t _discard_limit = 1 << 20;
     bool _draining = false;
 };
+
+inline void tcp_connection::commit(std::size_t size) noexcept {
+    _tail->end += static_cast<std::uint32_t>(size);
+    _pending += static_cast<std::uint32_t>(size);
+    _owner->_stats->output_pending.add(size);
+}
 
 } // namespace corio::net
