@@ -124,6 +124,9 @@ bool server_connection::kept_rate() const noexcept {
     const server_config& c = config();
     if (c.min_data_rate == 0 || closing()) return false;
     if (_phase == phase::sending && pending_output() == 0) return true; // nothing waits for the reader
+    // Not reading (a handler that has not asked for more of its streamed body, or backpressure):
+    // the client cannot be slower than the server lets it be.
+    if (_phase == phase::body && reading_paused()) return true;
     if (_phase != phase::body && _phase != phase::sending) return false;
     return _window_bytes >= std::uint64_t{c.min_data_rate} * c.min_data_rate_window_ms / 1000;
 }
