@@ -68,13 +68,14 @@ def connect(port, timeout=10):
 
 
 def held(socks):
-    """How many of `socks` the server still holds open (non-blocking peek: no EOF, no reset)."""
+    """How many of `socks` the server still holds open: reads what is there (an answer such as a
+    408 may be) and counts the sockets that end in neither an EOF nor an error."""
     n = 0
     for s in socks:
         try:
             s.setblocking(False)
-            if s.recv(65536, socket.MSG_PEEK) != b"":
-                n += 1
+            while s.recv(65536):
+                pass
         except BlockingIOError:
             n += 1
         except OSError:
@@ -210,8 +211,9 @@ def malformed(port, seconds, stop):
     return f"answers {statuses}"
 
 
-ATTACKS = {"slowloris": slowloris, "slow_bodies": slow_bodies, "slow_readers": slow_readers, "churn": churn,
-           "tiny_chunks": tiny_chunks, "malformed": malformed}
+# Slow readers last: the memory they make the server take stays in its RSS for the attacks after.
+ATTACKS = {"slowloris": slowloris, "slow_bodies": slow_bodies, "churn": churn, "tiny_chunks": tiny_chunks,
+           "malformed": malformed, "slow_readers": slow_readers}
 
 
 def main():
