@@ -120,7 +120,7 @@ body_decoder::step body_decoder::decode(std::span<const char> in, std::span<char
     const auto copy = [&] {
         const std::size_t n = static_cast<std::size_t>(
             std::min<std::uint64_t>(_remaining, std::min(in.size() - i, out.size() - result.produced)));
-        if (n != 0) std::memcpy(out.data() + result.produced, in.data() + i, n);
+        if (n != 0) std::memmove(out.data() + result.produced, in.data() + i, n); // `out` may be `in` (in place)
         i += n;
         result.produced += n;
         _remaining -= n;

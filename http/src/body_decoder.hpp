@@ -37,6 +37,7 @@ public:
     /// Decodes from `in` into `out`; stops when `out` is full, `in` is used up, or the body ended
     /// (never consumes bytes past the end of the body: they belong to the next request). With `out`
     /// full it still consumes framing (chunk lines, CRLFs, trailers), so it may report done.
+    /// `out` may start where `in` does (decoding in place): payload never overtakes the input.
     step decode(std::span<const char> in, std::span<char> out) noexcept;
 
     /// True once the whole body (and, for chunked, its trailer section) has been decoded.

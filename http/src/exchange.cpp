@@ -153,6 +153,9 @@ task<void> exchange::respond(response res) {
     server_connection& c = *_conn;
     const bool head = _request.method() == method::head;
     if (_streaming_body && !_decoder.done()) _close = true;
+    // Draining: this answer says close unless requests already received wait behind it (the last
+    // of them will say it).
+    if (c.owner().draining() && !c.input_pending()) _close = true;
     if (res.streamed() && _request.version_minor() == 0) _close = true; // the end of the body is the close
     response_framing framing = c.framing(_request.version_minor(), head, _close);
     framing.chunked = res.streamed() && _request.version_minor() != 0;
@@ -291,6 +294,7 @@ void body_read::await_suspend(std::coroutine_handle<> waiting) noexcept {
         x->_expect_continue = false;
         c.write(detail::continue_line);
         c.flush();
+        c.start_rate_window(); // the client may send only from now on
     }
     c.arm_timer(server_connection::phase::body);
     c.want_input();

@@ -48,6 +48,7 @@ struct request_parser::state {
     const char* begin = nullptr;
     std::vector<header_field> headers;
     std::size_t header_count = 0;
+    std::size_t host_count = 0; // Host fields in the head
     const char* field_at = nullptr;
     std::size_t field_length = 0;
     const char* value_at = nullptr;
@@ -63,7 +64,8 @@ struct request_parser::state {
     std::string body_scratch; // de-chunked bodies; keeps its capacity between requests
     bool headers_done = false;
     bool message_done = false;
-    bool head_paused = false; // the route streams the body: parsing stopped after the head
+    bool head_paused = false;          // the route streams the body: parsing stopped after the head
+    bool stop_at_chunked_body = false; // parse()'s argument
     bool keep_alive = true;
     bool expect_seen = false;     // the first Expect field decides expect_continue
     bool expect_continue = false; // it was "100-continue"
@@ -107,11 +109,11 @@ struct request_parser::state {
         return HPE_USER;
     }
 
-    // "Expect" in any case, from a 6-byte field name (checked here rather than by a scan of every
-    // header once the head is parsed). Or-ing 0x20 lower-cases a letter and maps no other byte to one.
-    static bool is_expect(const char* name) noexcept {
-        constexpr char lower[] = "expect";
-        for (std::size_t i = 0; i < 6; ++i) {
+    // A field name of lower.size() bytes is `lower` in any case (checked as each field ends rather
+    // than by a scan of every header once the head is parsed). Or-ing 0x20 lower-cases a letter and
+    // maps no other byte to one.
+    static bool is_named(const char* name, std::string_view lower) noexcept {
+        for (std::size_t i = 0; i < lower.size(); ++i) {
             if ((name[i] | 0x20) != lower[i]) return false;
         }
         return true;
@@ -142,7 +144,8 @@ struct request_parser::state {
         while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
             value.remove_suffix(1);
         headers[header_count++] = {{field_at, field_length}, value};
-        if (field_length == 6 && !expect_seen && is_expect(field_at)) {
+        if (field_length == 4 && is_named(field_at, "host")) ++host_count;
+        if (field_length == 6 && !expect_seen && is_named(field_at, "expect")) {
             expect_seen = true;
             expect_continue = value.size() == 12 && value.starts_with("100-");
         }
@@ -198,6 +201,12 @@ struct request_parser::state {
             s.fail(status::http_version_not_supported);
             return -1;
         }
+        // RFC 9112 3.2: 400 for an HTTP/1.1 request without a Host field, and for any request with
+        // more than one (which authority would the request be for?). HTTP/1.0 may omit it.
+        if (s.host_count > 1 || (s.host_count == 0 && p->http_minor != 0)) {
+            s.fail(status::bad_request);
+            return -1;
+        }
         if (static_cast<std::size_t>(s.head_end - s.begin) > s.limits.max_header_bytes) {
             s.fail(status::request_header_fields_too_large);
             return -1;
@@ -212,7 +221,9 @@ struct request_parser::state {
             return -1;
         }
         const bool has_body = (p->flags & F_CHUNKED) != 0 || p->content_length > 0;
-        if (target == nullptr || !target->options.stream_body || !has_body || p->upgrade != 0) return 0;
+        const bool streamed = target != nullptr && target->options.stream_body;
+        const bool chunked_elsewhere = s.stop_at_chunked_body && (p->flags & F_CHUNKED) != 0;
+        if (!(streamed || chunked_elsewhere) || !has_body || p->upgrade != 0) return 0;
         // The handler reads the body itself. llhttp checks the transfer codings after this callback,
         // so a streamed body gets the same checks here (RFC 9112 6.1: chunked must come last).
         if ((p->flags & F_TRANSFER_ENCODING) != 0 && (p->flags & F_CHUNKED) == 0) {
@@ -288,11 +299,18 @@ request_parser::request_parser(const parse_limits& limits, const router* routes)
 
 request_parser::~request_parser() = default;
 
-parse_outcome request_parser::parse(std::span<char> data, request& out) {
+void request_parser::attach_body(request& out, std::string_view body) noexcept {
+    out._body = body;
+    out._body_read = 0;
+}
+
+parse_outcome request_parser::parse(std::span<char> data, request& out, bool stop_at_chunked_body) {
     state& s = *_state;
+    s.stop_at_chunked_body = stop_at_chunked_body;
     s.parser = s.initial;
     s.begin = data.data();
     s.header_count = 0;
+    s.host_count = 0;
     s.field_at = s.value_at = s.url_at = s.method_at = s.body_at = nullptr;
     s.field_length = s.value_length = s.url_length = s.method_length = s.body_length = 0;
     s.head_end = data.data();

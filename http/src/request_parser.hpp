@@ -56,7 +56,14 @@ public:
     request_parser& operator=(const request_parser&) = delete;
 
     /// Parses the request at the start of `data` into `out` (valid until `data` changes).
-    parse_outcome parse(std::span<char> data, request& out);
+    /// With `stop_at_chunked_body`, a chunked body is not decoded here even for a route that does not
+    /// stream it: the head comes back as kind::head with framing::chunked, and the caller decodes the
+    /// body as it arrives (the server does, so that a body in many pieces costs linear time, where
+    /// parsing the request again from its start for each piece would cost quadratic time).
+    parse_outcome parse(std::span<char> data, request& out, bool stop_at_chunked_body = false);
+
+    /// Gives `out` (a request this parser filled) the body `body`, decoded elsewhere.
+    static void attach_body(request& out, std::string_view body) noexcept;
 
     struct state;
 

@@ -46,6 +46,7 @@ server_stats server::shard_counters::snapshot() const noexcept {
     s.bytes_out = connections.bytes_out.value();
     s.recv_no_buffers = connections.recv_no_buffers.value();
     s.accept_backoffs = accept_backoffs.value();
+    s.output_pending = connections.output_pending.value();
     for (std::size_t c = 0; c < responses.size(); ++c)
         s.responses[c] = responses[c].value();
     return s;
@@ -62,7 +63,9 @@ server::shard_state::shard_state(corio::shard& s, const server& server_owner, in
       timer([](timer& t) { static_cast<shard_state&>(t).close_all(); }), owner(server_owner),
       own_counters(std::move(own)), counters(server_counters != nullptr ? *server_counters : *own_counters),
       listener(s.reactor(), listen_fd, &on_accept, this, &counters.accept_backoffs),
-      parser(limits_of(server_owner.config()), &server_owner.routes()) {}
+      parser(limits_of(server_owner.config()), &server_owner.routes()) {
+    set_discard_limit(server_owner.config().linger_max_bytes);
+}
 
 // Connections refer to the listener and parser: they go first, before the members do.
 server::shard_state::~shard_state() {

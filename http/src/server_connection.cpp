@@ -42,6 +42,7 @@ server_connection::server_connection(server::shard_state& state, int fd) noexcep
 server_connection::~server_connection() {
     // A handler still suspended (the client went away, the server stopped) is unwound here.
     if (_exchange != nullptr) std::exchange(_exchange, nullptr)->cancel();
+    if (_chunked_body) state().chunked_bodies.erase(this);
     owner().shard().reactor().timers().cancel(*this);
     state().connection_closed();
 }
@@ -68,7 +69,12 @@ void server_connection::arm_timer(phase next) {
     const server_config& c = config();
     reactor& loop = owner().shard().reactor();
     std::uint32_t timeout = c.idle_timeout_ms; // idle; sending: a client that reads nothing this long is cut
+    const bool rate_windows = (next == phase::body || next == phase::sending) && c.min_data_rate != 0;
     switch (next) {
+    case phase::idle:
+        // Draining: a connection silent through the grace period is closed (gracefully).
+        if (state().draining()) timeout = std::min(timeout, c.drain_grace_ms);
+        break;
     case phase::head:
         // Counted from the head's first byte, not pushed back by every trickled byte (slowloris).
         if (_phase == phase::head) return;
@@ -77,11 +83,23 @@ void server_connection::arm_timer(phase next) {
     case phase::body:
         timeout = c.body_timeout_ms; // progress timeout: every piece of the body re-arms it
         break;
+    case phase::sending:
+        break;
     case phase::linger:
         timeout = c.linger_timeout_ms;
+        // Draining: a request racing the close arrives within a round trip, which the grace period
+        // already outlasts; a client that keeps its side open must not hold the drain any longer.
+        if (state().draining()) timeout = std::min(timeout, c.drain_grace_ms);
         break;
     default:
         break;
+    }
+    if (rate_windows) {
+        // Windows run from the start of the body (or of the wait for the reader), not from each
+        // piece: a client trickling a byte now and then cannot push them back.
+        if (_phase == next) return;
+        timeout = c.min_data_rate_window_ms;
+        _window_bytes = 0;
     }
     _phase = next;
     std::uint64_t deadline = loop.now_ms() + timeout;
@@ -95,11 +113,35 @@ void server_connection::arm_timer(phase next) {
     loop.timers().schedule(*this, deadline);
 }
 
+void server_connection::start_rate_window() {
+    const phase current = _phase;
+    if (current != phase::body && current != phase::sending) return;
+    _phase = phase::idle; // arm_timer() starts a window only on entering the phase
+    arm_timer(current);
+}
+
+bool server_connection::kept_rate() const noexcept {
+    const server_config& c = config();
+    if (c.min_data_rate == 0 || closing()) return false;
+    if (_phase == phase::sending && pending_output() == 0) return true; // nothing waits for the reader
+    // Not reading (a handler that has not asked for more of its streamed body, or backpressure):
+    // the client cannot be slower than the server lets it be.
+    if (_phase == phase::body && reading_paused()) return true;
+    if (_phase != phase::body && _phase != phase::sending) return false;
+    return _window_bytes >= std::uint64_t{c.min_data_rate} * c.min_data_rate_window_ms / 1000;
+}
+
 void server_connection::on_timer(timer& t) {
     auto& self = static_cast<server_connection&>(t);
     detail::exchange* x = self._exchange;
+    const bool handler_late = x != nullptr && !x->responded() && x->deadline_ms() != 0 &&
+                              self.owner().shard().reactor().now_ms() >= x->deadline_ms();
+    if (!handler_late && self.kept_rate()) {
+        self.start_rate_window(); // fast enough for this window: on to the next
+        return;
+    }
     if (x != nullptr && !self.closing()) {
-        if (!x->responded() && x->deadline_ms() != 0 && self.owner().shard().reactor().now_ms() >= x->deadline_ms()) {
+        if (handler_late) {
             // The handler missed its deadline: unwind it and answer for it.
             self._exchange = nullptr;
             x->cancel();
@@ -113,8 +155,12 @@ void server_connection::on_timer(timer& t) {
         }
         return;
     }
-    if (self._phase == phase::idle || self._phase == phase::sending || self.closing()) {
-        self.abort(); // nothing to answer: idle, or a client that stopped reading its answers
+    if (self._phase == phase::idle && !self.closing() && self.pending_output() == 0) {
+        // Silent through the idle timeout (or a drain's grace period): a FIN, then a lingering read,
+        // so that a request racing the close is dropped quietly rather than answered by a reset.
+        self.close_after_flush(true);
+    } else if (self._phase == phase::idle || self._phase == phase::sending || self.closing()) {
+        self.abort(); // nothing to answer: a client that stopped reading its answers, or the linger ended
     } else {
         self.fail(status::request_timeout);
     }
@@ -126,8 +172,21 @@ void server_connection::on_partial_input() {
     if (_phase == phase::body) arm_timer(phase::body);
 }
 
-void server_connection::on_output_sent() {
-    if (_phase == phase::sending) arm_timer(phase::sending); // the client reads: progress
+void server_connection::on_input(std::size_t bytes) {
+    if (_phase == phase::body) _window_bytes += static_cast<std::uint32_t>(std::min<std::size_t>(bytes, 1U << 30));
+    if (_window_bytes > (1U << 31)) _window_bytes = 1U << 31; // saturates: only the minimum matters
+}
+
+void server_connection::on_output_sent(std::size_t bytes) {
+    if (_phase == phase::sending) {
+        _window_bytes += static_cast<std::uint32_t>(std::min<std::size_t>(bytes, 1U << 30));
+        if (_window_bytes > (1U << 31)) _window_bytes = 1U << 31;
+        arm_timer(phase::sending); // the client reads: progress (a no-op under a minimum data rate)
+    }
+    // Draining: answers queued before the stop are out; the grace period starts now.
+    if (_phase == phase::idle && !closing() && _exchange == nullptr && pending_output() == 0 && state().draining()) {
+        arm_timer(phase::idle);
+    }
     if (_exchange != nullptr) _exchange->output_sent();
 }
 
@@ -137,6 +196,14 @@ void server_connection::on_peer_closed() {
 
 void server_connection::on_lingering() {
     arm_timer(phase::linger);
+}
+
+// Stop accepting is the listener's part; here a connection waiting for its next request starts the
+// grace period (see server_config::drain_grace_ms). One with a request in progress answers it with
+// Connection: close (serve() and the exchange see draining()) and closes after that answer.
+void server_connection::on_drain() {
+    if (closing()) return;
+    if (_phase == phase::idle && _exchange == nullptr && pending_output() == 0) arm_timer(phase::idle);
 }
 
 void server_connection::want_input() noexcept {
@@ -174,13 +241,30 @@ std::size_t server_connection::on_data(std::span<char> data) {
     while (offset < data.size() && !closing()) {
         // Backpressure: a client that pipelines without reading stops being read, so the unsent
         // output stays bounded; reading resumes once the output has drained.
-        if (pending_output() >= config.max_pending_output) {
+        if (pending_output() >= config.max_pending_output || over_shard_budget()) {
             pause_reading();
             arm_timer(phase::sending); // cut only if the client stops reading altogether
             if (wrote) flush();
             return offset;
         }
-        const parse_outcome parsed = st.parser.parse(data.subspan(offset), st.scratch);
+        const std::span<char> input = data.subspan(offset);
+        parse_outcome parsed;
+        if (!_chunked_body) parsed = st.parser.parse(input, st.scratch, true);
+        std::size_t raw_size = parsed.consumed;
+        const bool streams = parsed.route.target != nullptr && parsed.route.target->options.stream_body;
+        if (_chunked_body ||
+            (parsed.what == parse_outcome::kind::head && parsed.framing == body_framing::chunked && !streams)) {
+            const bool started = !_chunked_body;
+            if (!take_chunked_body(input, parsed, raw_size)) {
+                if (closing()) return data.size(); // refused
+                keep_input_before(offset + raw_size);
+                arm_timer(phase::body);
+                if (started && parsed.expect_continue && !_continue_sent) {
+                    wrote |= answer_expect_continue(st.scratch, parsed);
+                }
+                break;
+            }
+        }
         if (parsed.what == parse_outcome::kind::incomplete) {
             if (parsed.need != 0) wait_for_input(parsed.need);
             if (!parsed.head_complete) {
@@ -197,7 +281,7 @@ std::size_t server_connection::on_data(std::span<char> data) {
             fail(parsed.error_status);
             return data.size();
         }
-        const std::span<const char> raw = data.subspan(offset, parsed.consumed);
+        const std::span<const char> raw = input.first(raw_size);
         offset += parsed.consumed;
         st.counters.requests.add();
         _continue_sent = false;
@@ -218,6 +302,91 @@ std::size_t server_connection::on_data(std::span<char> data) {
     if (offset == data.size() && !closing()) arm_timer(phase::idle);
     if (wrote) flush();
     return offset;
+}
+
+// Framing a chunked body may carry before it must stop outweighing its data: 64 KiB covers every
+// honest chunking (16-byte chunks of a 40 KiB body, a long trailer section), while a body of 1-byte
+// chunks (5 framing bytes per data byte) is refused after about 13,000 chunks rather than read to
+// its size limit: a 6 MB request of them would otherwise cost a whole body's worth of state-machine
+// steps per data byte and keep the connection to repeat it.
+constexpr std::uint64_t free_framing_bytes = 64 << 10;
+
+// A chunked body that its route takes whole (or that the router's answer discards) is decoded in
+// place, where it lies in the connection's input, as its pieces arrive: each byte is decoded once,
+// where parsing the request again from its start for every piece costs time quadratic in the
+// pieces. Between receives the connection keeps only the head and the payload decoded so far, and
+// the decoder's state waits in the shard's table. Returns true once the body has ended: `parsed`
+// then describes the complete request (its body attached to the shard's scratch request), `raw_size`
+// is the size of its head and decoded body at the start of `input`, and parsed.consumed the input
+// bytes it took. False while more is to come (`raw_size`: the bytes to keep) or after a refusal.
+bool server_connection::take_chunked_body(std::span<char> input, parse_outcome& parsed, std::size_t& raw_size) {
+    server::shard_state& st = state();
+    chunked_body fresh;
+    chunked_body* body = &fresh;
+    if (_chunked_body) {
+        body = &st.chunked_bodies.find(this)->second;
+    } else {
+        const server_config& config = st.owner.config();
+        const endpoint* target = parsed.route.target;
+        fresh.decoder.reset(body_decoder::framing::chunked, 0, config.max_header_bytes);
+        fresh.limit = target != nullptr && target->options.max_body_bytes != 0 ? target->options.max_body_bytes
+                                                                               : config.max_body_bytes;
+        fresh.head_bytes = parsed.consumed;
+    }
+    const std::size_t payload_end = body->head_bytes + static_cast<std::size_t>(body->decoder.total());
+    const std::span<char> rest = input.subspan(payload_end);
+    const body_decoder::step step = body->decoder.decode(rest, rest);
+    body->framing += step.consumed - step.produced;
+    const std::uint64_t payload = body->decoder.total();
+    const std::size_t head_bytes = body->head_bytes;
+    std::optional<status> refusal;
+    if (step.what == body_decoder::state::error) {
+        refusal = status::bad_request;
+    } else if (payload > body->limit) {
+        refusal = status::payload_too_large;
+    } else if (body->framing > free_framing_bytes && body->framing > payload) {
+        refusal = status::bad_request;
+    }
+    if (step.what == body_decoder::state::more && !refusal) {
+        if (!_chunked_body) st.chunked_bodies.emplace(this, fresh);
+        _chunked_body = true;
+        raw_size = payload_end + step.produced;
+        return false;
+    }
+    const bool resumed = _chunked_body;
+    if (_chunked_body) st.chunked_bodies.erase(this); // `body` is gone
+    _chunked_body = false;
+    if (refusal) {
+        st.counters.parse_errors.add();
+        fail(*refusal);
+        return false;
+    }
+    if (resumed) {
+        // The views of the head parsed when it arrived pointed into input since moved: parse it again.
+        parsed = st.parser.parse(input.first(head_bytes), st.scratch, true);
+        if (parsed.what != parse_outcome::kind::head) {
+            fail(status::bad_request);
+            return false;
+        }
+    }
+    request_parser::attach_body(st.scratch, {input.data() + head_bytes, static_cast<std::size_t>(payload)});
+    parsed.what = parse_outcome::kind::complete;
+    parsed.consumed = payload_end + step.consumed;
+    raw_size = head_bytes + static_cast<std::size_t>(payload);
+    return true;
+}
+
+// The shard's budget of unsent output (server_config::max_shard_pending_output): past it, this
+// connection stops being read if it holds at least its share; past twice it, if it holds anything.
+// A client that reads its answers holds nothing when its next request is parsed, so it goes on.
+bool server_connection::over_shard_budget() const noexcept {
+    const std::size_t mine = pending_output();
+    if (mine == 0) return false;
+    const server::shard_state& st = state();
+    const std::uint64_t total = st.output_pending();
+    const std::uint64_t budget = st.owner.config().max_shard_pending_output;
+    if (total <= budget) return false;
+    return total > 2 * budget || std::uint64_t{mine} * st.size() >= total;
 }
 
 // Expect: 100-continue (RFC 9110 10.1.1): invite the body only if a handler will read it;

@@ -8,6 +8,7 @@
 #include <corio/core/timer_wheel.hpp>
 #include <memory>
 #include <optional>
+#include <unordered_map>
 #include <vector>
 
 #include <corio/core/counter.hpp>
@@ -16,6 +17,7 @@
 #include <corio/net/tcp_connection.hpp>
 #include <corio/net/tcp_listener.hpp>
 
+#include "body_decoder.hpp"
 #include "date_header.hpp"
 #include "request_parser.hpp"
 #include "response_writer.hpp"
@@ -25,6 +27,16 @@ namespace corio::http {
 namespace detail {
 class exchange;
 }
+class server_connection;
+
+/// A chunked request body that its route takes whole, decoded in place as its pieces arrive: the
+/// connection's kept input is the request head (`head_bytes`) followed by the payload decoded so far.
+struct chunked_body {
+    body_decoder decoder;
+    std::uint64_t limit = 0;   // payload bytes allowed (the route's or the server's max_body_bytes)
+    std::uint64_t framing = 0; // bytes of chunk lines, CRLFs and trailers so far
+    std::size_t head_bytes = 0;
+};
 
 /// A server's counters on one shard, owned by the server (they outlive the shard's state, so that
 /// stats() and /metrics can read them from any thread at any time). Only the shard writes them.
@@ -73,6 +85,9 @@ struct server::shard_state : net::connection_set, timer {
     request_parser parser;
     request scratch; // the request being handled (one at a time per shard)
     date_header date;
+    // Chunked bodies in progress across receives, by connection: rare (a body in one receive needs
+    // no entry), so a table here rather than 16 bytes more in every idle connection.
+    std::unordered_map<const server_connection*, chunked_body> chunked_bodies;
 
 private:
     // `own` is the block to count into when `server_counters` is null; made before the base class needs it.
@@ -106,6 +121,9 @@ public:
     void exchange_finished(bool close, bool unread_body);
     /// Arms the timer for `next` (the deadline of an exchange in progress caps it).
     void arm_timer(phase next);
+    /// Receiving a body or waiting for a reader: starts a new window of the minimum data rate
+    /// (server_config::min_data_rate) now.
+    void start_rate_window();
     /// Asks for more input while reading is paused.
     void want_input() noexcept;
     /// Queues `res` (its head only, if streamed) and counts it by status class: every final response
@@ -117,18 +135,26 @@ public:
 private:
     std::size_t on_data(std::span<char> data) override;
     void on_partial_input() override;
-    void on_output_sent() override;
+    void on_output_sent(std::size_t bytes) override;
+    void on_input(std::size_t bytes) override;
+    // True when the window that just ended kept the minimum data rate.
+    bool kept_rate() const noexcept;
     void on_peer_closed() override;
     void on_lingering() override;
+    void on_drain() override;
     void serve(request& req, const parse_outcome& parsed, std::span<const char> raw, bool close);
+    bool take_chunked_body(std::span<char> input, parse_outcome& parsed, std::size_t& raw_size);
     bool answer_expect_continue(request& req, const parse_outcome& parsed);
+    bool over_shard_budget() const noexcept;
     void fail(status code);
     server::shard_state& state() const noexcept { return static_cast<server::shard_state&>(owner()); }
     static void on_timer(timer& t);
 
     detail::exchange* _exchange = nullptr; // the asynchronous request in progress
     phase _phase = phase::idle;
-    bool _continue_sent = false; // 100 Continue already sent for the request being received
+    bool _continue_sent = false;     // 100 Continue already sent for the request being received
+    bool _chunked_body = false;      // the input starts with a request whose chunked body is being decoded
+    std::uint32_t _window_bytes = 0; // body bytes received or response bytes sent in this rate window
 };
 
 } // namespace corio::http

@@ -71,8 +71,9 @@ void tcp_connection::flush() noexcept {
 
 void tcp_connection::close_after_flush(bool linger) noexcept {
     if ((_flags & flag_closed) != 0) return;
+    if ((_flags & flag_closing) == 0) _want = _owner->_discard_limit;
     _flags |= flag_closing | flag_close_after_flush;
-    if (linger) _flags |= flag_linger_wanted;
+    if (linger || _owner->_draining) _flags |= flag_linger_wanted;
     // Sending continues from the flush list or the in-flight send's completion; with nothing left
     // to send the connection closes there too.
     if ((_flags & flag_send_inflight) == 0) flush();
@@ -83,6 +84,9 @@ void tcp_connection::abort() noexcept {
     _flags |= flag_closing | flag_closed;
     reactor& loop = _owner->_shard.reactor();
     if ((_flags & flag_recv_armed) != 0) loop.cancel(make_user_data(this, op_recv));
+    // A send waiting for room in the socket (a peer that stopped reading) would hold the socket,
+    // and this object, until the peer read again: cancel it too.
+    if ((_flags & flag_send_inflight) != 0) loop.cancel(make_user_data(this, op_send));
     // Closed now: the armed receive and an in-flight send hold their own file references, and the
     // port number of a closed connection is free for the next accept at once.
     ::close(_fd);
@@ -106,6 +110,7 @@ void tcp_connection::release_output() noexcept {
             c = next;
         }
     }
+    _owner->_stats->output_pending.sub(_pending);
     _pending = 0;
 }
 
@@ -144,7 +149,17 @@ void tcp_connection::on_recv(int result, std::uint32_t flags) {
             const std::uint16_t id = cqe_flags::buffer_id(flags);
             const std::span<char> data = ring.take(id, static_cast<std::size_t>(result));
             set._stats->bytes_in.add(static_cast<std::uint64_t>(result));
-            if (!closing()) receive(data);
+            if (!closing()) {
+                on_input(data.size());
+                receive(data);
+            } else if (static_cast<std::uint32_t>(result) < _want) {
+                _want -= static_cast<std::uint32_t>(result); // discarded
+            } else {
+                // A client that keeps sending after a refusal (413 for a 100 MiB Content-Length) is
+                // not read to its end: the discard is bounded in bytes here, in time by the protocol's
+                // linger timeout.
+                abort();
+            }
             ring.recycle(id);
         }
         // A multishot receive can end after delivering data; keep the connection reading.
@@ -180,11 +195,23 @@ void tcp_connection::on_recv(int result, std::uint32_t flags) {
     finish_if_done();
 }
 
+void tcp_connection::keep_input_before(std::size_t end) noexcept {
+    _owner->_kept_end = end;
+}
+
+std::size_t tcp_connection::offer(std::span<char> data, std::size_t& kept_end) {
+    _want = 0;
+    _owner->_kept_end = data.size();
+    const std::size_t consumed = on_data(data);
+    kept_end = std::max(consumed, std::min(_owner->_kept_end, data.size()));
+    return consumed;
+}
+
 void tcp_connection::receive(std::span<char> data) {
     if (_spill == nullptr && !reading_paused()) {
-        _want = 0;
-        const std::size_t consumed = on_data(data);
-        if (consumed < data.size() && !closing()) append_to_spill(data.subspan(consumed));
+        std::size_t end = 0;
+        const std::size_t consumed = offer(data, end);
+        if (consumed < end && !closing()) append_to_spill(data.subspan(consumed, end - consumed));
         return;
     }
     append_to_spill(data);
@@ -221,15 +248,15 @@ void tcp_connection::append_to_spill(std::span<const char> data) {
 
 void tcp_connection::deliver_spill() {
     if (_spill == nullptr || closing()) return;
-    _want = 0;
-    const std::size_t consumed = on_data({_spill->data(), _spill->size});
-    if (closing() || consumed == _spill->size) {
+    std::size_t end = 0;
+    const std::size_t consumed = offer({_spill->data(), _spill->size}, end);
+    if (closing() || consumed == end) {
         shard_free(_spill);
         _spill = nullptr;
         return;
     }
-    std::memmove(_spill->data(), _spill->data() + consumed, _spill->size - consumed);
-    _spill->size -= static_cast<std::uint32_t>(consumed);
+    if (consumed != 0) std::memmove(_spill->data(), _spill->data() + consumed, end - consumed);
+    _spill->size = static_cast<std::uint32_t>(end - consumed);
 }
 
 void tcp_connection::send_next() {
@@ -248,7 +275,6 @@ void tcp_connection::send_next() {
             resume_reading(); // may queue more output, pause again or close
             return;
         }
-        if (_owner->_draining && _spill == nullptr) _flags |= flag_closing | flag_close_after_flush;
         if ((_flags & (flag_close_after_flush | flag_lingering)) == flag_close_after_flush) {
             // Let the peer read everything before the FIN; then close, lingering if it may still send.
             ::shutdown(_fd, SHUT_WR);
@@ -278,9 +304,10 @@ void tcp_connection::on_send(int result) {
         _owner->_stats->bytes_out.add(static_cast<std::uint64_t>(result));
         oldest()->begin += static_cast<std::uint32_t>(result);
         _pending -= static_cast<std::uint32_t>(result);
+        _owner->_stats->output_pending.sub(static_cast<std::uint64_t>(result));
         // A short send, or output written while the send was in flight: keep going now.
         send_next();
-        if ((_flags & flag_closed) == 0) on_output_sent();
+        if ((_flags & flag_closed) == 0) on_output_sent(static_cast<std::size_t>(result));
     }
     finish_if_done();
 }
@@ -316,12 +343,8 @@ void connection_set::close_all() noexcept {
 void connection_set::drain() noexcept {
     _draining = true;
     for (tcp_connection* c = _first; c != nullptr;) {
-        tcp_connection* next = c->_next;
-        if (c->idle()) {
-            c->abort();
-        } else {
-            c->flush(); // closes from send_next() once its output is out and no request is half-read
-        }
+        tcp_connection* next = c->_next; // on_drain() may abort c (it is deleted later, from the turn hook)
+        c->on_drain();
         c = next;
     }
 }

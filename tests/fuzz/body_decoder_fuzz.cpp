@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Fuzz target for body_decoder: input bytes 0 and 1 seed the split points of the input and the
 // sizes of the output buffers (0 included); the rest is a chunked body. It is decoded piecewise and
-// checked against request_parser (llhttp) parsing `POST / HTTP/1.1\r\nTransfer-Encoding: chunked`
+// checked against request_parser (llhttp) parsing `POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked`
 // + the same bytes in one piece: same accept/reject decision, same payload, same end of the body.
 // The decoder is stricter than llhttp 8 in known places (even in its strict mode llhttp takes a bare
 // LF ending the trailers, empty or odd extension names and values, and empty trailer field names;
@@ -40,7 +40,7 @@ struct outcome {
 
 outcome parse_whole(std::string_view body) {
     static request_parser parser({8192, 16384, 64, 1u << 30});
-    static const std::string_view head = "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n";
+    static const std::string_view head = "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n";
     std::string whole = std::string(head) + std::string(body);
     request req;
     const parse_outcome out = parser.parse(std::span<char>(whole.data(), whole.size()), req);

@@ -138,6 +138,7 @@ TEST(backpressure, a_slow_reader_outlives_the_header_timeout) {
 TEST(backpressure, a_client_that_stops_reading_is_cut_after_the_idle_timeout) {
     corio::http::server_config config = backpressure_config();
     config.idle_timeout_ms = 300;
+    config.min_data_rate = 0; // the idle timeout alone (the minimum data rate: hostile_clients_test)
     served s(config);
     CORIO_START_OR_SKIP(s.rt, s.srv);
     loopback_client client(s.port(), 20'000, 64 * 1024, 4096);

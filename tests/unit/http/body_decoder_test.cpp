@@ -353,7 +353,7 @@ TEST(body_decoder, agrees_with_request_parser) {
              "5\r\nhello\r\n0\r\nA: b\x80\r\n\r\n",
              "5\r\nhello\r\n0\r\nTransfer-Encoding: chunked\r\n\r\n",
          }) {
-        std::string whole = "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n" + std::string(body);
+        std::string whole = "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n" + std::string(body);
         request req;
         const parse_outcome out = parser.parse(std::span<char>(whole.data(), whole.size()), req);
         ASSERT_NE(out.what, parse_outcome::kind::incomplete) << body;
@@ -382,7 +382,7 @@ TEST(body_decoder, refused_like_strict_llhttp) {
              "0\r\nA b: c\r\n\r\n",      // whitespace inside a trailer field name
              "0\r\n A: b\r\n\r\n",       // whitespace before a trailer field name
          }) {
-        std::string whole = "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n" + std::string(body);
+        std::string whole = "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n" + std::string(body);
         request req;
         EXPECT_EQ(parser.parse(std::span<char>(whole.data(), whole.size()), req).what, parse_outcome::kind::error)
             << body;
@@ -405,7 +405,7 @@ TEST(body_decoder, stricter_than_llhttp) {
              "0\r\n: b\r\n\r\n",                 // empty trailer field name
              "0\r\nContent-Length: 5\r\n\r\n",   // a framing field in the trailers
          }) {
-        std::string whole = "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n" + std::string(body);
+        std::string whole = "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n" + std::string(body);
         request req;
         EXPECT_EQ(parser.parse(std::span<char>(whole.data(), whole.size()), req).what, parse_outcome::kind::complete)
             << body;

@@ -153,7 +153,7 @@ TEST(request_parser, complete_request_followed_by_a_partial_one) {
 }
 
 TEST(request_parser, content_length_body) {
-    parse_run run("PUT /item/7 HTTP/1.1\r\nContent-Length: 5\r\nContent-Type: text/plain\r\n\r\n12345");
+    parse_run run("PUT /item/7 HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nContent-Type: text/plain\r\n\r\n12345");
     const parse_outcome out = run.parse();
     ASSERT_EQ(out.what, kind::complete);
     EXPECT_EQ(out.consumed, run.buffer.size());
@@ -186,7 +186,7 @@ TEST(request_parser, chunked_body_with_trailer_is_dechunked_and_input_untouched)
 }
 
 TEST(request_parser, every_prefix_of_a_chunked_request) {
-    const std::string_view text = "POST /c HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+    const std::string_view text = "POST /c HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
                                   "3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n";
     parse_run run(text);
     for (std::size_t n = 0; n < text.size(); ++n) {
@@ -200,8 +200,9 @@ TEST(request_parser, every_prefix_of_a_chunked_request) {
 TEST(request_parser, chunked_then_plain_request_on_one_parser) {
     // The de-chunking scratch buffer must not leak into the next request's body.
     request_parser parser{parse_limits{}};
-    std::string chunked = "POST /a HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n1\r\ny\r\n0\r\n\r\n";
-    std::string plain = "POST /b HTTP/1.1\r\nContent-Length: 2\r\n\r\nzz";
+    std::string chunked =
+        "POST /a HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n1\r\ny\r\n0\r\n\r\n";
+    std::string plain = "POST /b HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\nzz";
     request r;
     ASSERT_EQ(parser.parse(std::span<char>(chunked.data(), chunked.size()), r).what, kind::complete);
     EXPECT_EQ(r.body(), "xy");
@@ -211,7 +212,7 @@ TEST(request_parser, chunked_then_plain_request_on_one_parser) {
 }
 
 TEST(request_parser, need_hint_for_an_incomplete_content_length_body) {
-    const std::string_view head = "POST /big HTTP/1.1\r\nContent-Length: 100\r\n\r\n";
+    const std::string_view head = "POST /big HTTP/1.1\r\nHost: h\r\nContent-Length: 100\r\n\r\n";
     const std::string body(100, 'b');
     parse_run run(std::string(head) + body);
 
@@ -233,7 +234,7 @@ TEST(request_parser, need_hint_for_an_incomplete_content_length_body) {
 }
 
 TEST(request_parser, no_need_hint_for_chunked_bodies) {
-    const std::string_view text = "POST /c HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n10\r\nabc";
+    const std::string_view text = "POST /c HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n10\r\nabc";
     const parse_outcome out = outcome_of(text);
     ASSERT_EQ(out.what, kind::incomplete);
     EXPECT_EQ(out.need, 0U);
@@ -267,20 +268,20 @@ TEST(request_parser, http11_keeps_alive_by_default) {
 }
 
 TEST(request_parser, other_methods_and_empty_header_values) {
-    parse_run run("DELETE /x HTTP/1.1\r\nX-Empty:\r\nX-Padded:   v  \r\n\r\n");
+    parse_run run("DELETE /x HTTP/1.1\r\nHost: h\r\nX-Empty:\r\nX-Padded:   v  \r\n\r\n");
     ASSERT_EQ(run.parse().what, kind::complete);
     EXPECT_EQ(run.req.method(), method::delete_);
     EXPECT_EQ(run.req.header("x-empty"), "");
     EXPECT_EQ(run.req.header("x-padded"), "v");
 
-    parse_run propfind("PROPFIND /dav HTTP/1.1\r\n\r\n");
+    parse_run propfind("PROPFIND /dav HTTP/1.1\r\nHost: h\r\n\r\n");
     ASSERT_EQ(propfind.parse().what, kind::complete);
     EXPECT_EQ(propfind.req.method(), method::other);
     EXPECT_EQ(propfind.req.method_name(), "PROPFIND");
 }
 
 TEST(request_parser, upgrade_is_reported_and_not_kept_alive) {
-    parse_run run("GET /ws HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n");
+    parse_run run("GET /ws HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n");
     const parse_outcome out = run.parse();
     ASSERT_EQ(out.what, kind::complete);
     EXPECT_TRUE(out.upgrade);
@@ -296,6 +297,22 @@ void expect_error(std::string_view text, status expected, const parse_limits& li
     EXPECT_EQ(out.error_status, expected) << text;
 }
 
+// RFC 9112 3.2: an HTTP/1.1 request needs exactly one Host field (empty is allowed); no request
+// may carry two; HTTP/1.0 may omit it.
+TEST(request_parser, http11_without_exactly_one_host_is_400) {
+    expect_error("GET / HTTP/1.1\r\n\r\n", status::bad_request);
+    expect_error("GET / HTTP/1.1\r\nX-Host: h\r\n\r\n", status::bad_request);
+    expect_error("GET / HTTP/1.1\r\nHost: a\r\nhost: b\r\n\r\n", status::bad_request);
+    expect_error("GET / HTTP/1.1\r\nHost: a\r\nHost: a\r\n\r\n", status::bad_request);
+    expect_error("GET / HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n", status::bad_request);
+    EXPECT_EQ(outcome_of("GET / HTTP/1.1\r\nhOST: h\r\n\r\n").what, kind::complete);
+    EXPECT_EQ(outcome_of("GET / HTTP/1.1\r\nHost:\r\n\r\n").what, kind::complete);
+    EXPECT_EQ(outcome_of("GET / HTTP/1.0\r\n\r\n").what, kind::complete);
+    // A Host field in a chunked body's trailer section is not the request's.
+    EXPECT_EQ(outcome_of("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nHost: b\r\n\r\n").what,
+              kind::complete);
+}
+
 TEST(request_parser, garbage_request_line) {
     expect_error("\x01\x02garbage\r\n\r\n", status::bad_request);
     expect_error("GET\r\n\r\n", status::bad_request);
@@ -305,26 +322,29 @@ TEST(request_parser, garbage_request_line) {
 }
 
 TEST(request_parser, content_length_and_transfer_encoding_together) {
-    expect_error("POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
-                 status::bad_request);
-    expect_error("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
-                 status::bad_request);
+    expect_error(
+        "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+        status::bad_request);
+    expect_error(
+        "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+        status::bad_request);
 }
 
 TEST(request_parser, two_different_content_lengths) {
-    expect_error("POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd", status::bad_request);
+    expect_error("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd",
+                 status::bad_request);
 }
 
 TEST(request_parser, non_numeric_content_length) {
-    expect_error("POST / HTTP/1.1\r\nContent-Length: 3x\r\n\r\nabc", status::bad_request);
-    expect_error("POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n", status::bad_request);
-    expect_error("POST / HTTP/1.1\r\nContent-Length: \r\n\r\n", status::bad_request);
+    expect_error("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3x\r\n\r\nabc", status::bad_request);
+    expect_error("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: -1\r\n\r\n", status::bad_request);
+    expect_error("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: \r\n\r\n", status::bad_request);
 }
 
 TEST(request_parser, transfer_encoding_not_ending_in_chunked) {
     // The parser answers 501 Not Implemented (status table in request_parser.cpp).
-    expect_error("POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\nabc", status::not_implemented);
-    expect_error("POST / HTTP/1.1\r\nTransfer-Encoding: chunked, gzip\r\n\r\nabc", status::not_implemented);
+    expect_error("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip\r\n\r\nabc", status::not_implemented);
+    expect_error("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked, gzip\r\n\r\nabc", status::not_implemented);
 }
 
 TEST(request_parser, unsupported_http_versions) {
@@ -346,18 +366,19 @@ TEST(request_parser, whitespace_before_the_colon) {
 // Regression: llhttp 8 took "Transfer-Encoding : chunked" as an unknown header named
 // "Transfer-Encoding " and parsed the chunked body as the next request (request smuggling).
 TEST(request_parser, transfer_encoding_with_space_before_colon_is_not_smuggled) {
-    expect_error("POST / HTTP/1.1\r\nTransfer-Encoding : chunked\r\n\r\n0\r\n\r\nGET /admin HTTP/1.1\r\n\r\n",
+    expect_error("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding : chunked\r\n\r\n0\r\n\r\nGET /admin "
+                 "HTTP/1.1\r\nHost: h\r\n\r\n",
                  status::bad_request);
 }
 
 TEST(request_parser, obs_fold) {
-    expect_error("GET / HTTP/1.1\r\nX-Folded: first\r\n second\r\n\r\n", status::bad_request);
-    expect_error("GET / HTTP/1.1\r\nX-Folded: first\r\n\tsecond\r\nHost: h\r\n\r\n", status::bad_request);
+    expect_error("GET / HTTP/1.1\r\nHost: h\r\nX-Folded: first\r\n second\r\n\r\n", status::bad_request);
+    expect_error("GET / HTTP/1.1\r\nHost: h\r\nX-Folded: first\r\n\tsecond\r\nHost: h\r\n\r\n", status::bad_request);
     // A fold right after the colon (empty first line) too.
-    expect_error("GET / HTTP/1.1\r\nX-Folded:\r\n second\r\n\r\n", status::bad_request);
-    expect_error("GET / HTTP/1.1\r\nX-Folded: \r\n second\r\n\r\n", status::bad_request);
+    expect_error("GET / HTTP/1.1\r\nHost: h\r\nX-Folded:\r\n second\r\n\r\n", status::bad_request);
+    expect_error("GET / HTTP/1.1\r\nHost: h\r\nX-Folded: \r\n second\r\n\r\n", status::bad_request);
     // An empty value is not a fold.
-    parse_run empty("GET / HTTP/1.1\r\nX-Empty:\r\nX-Next: n\r\n\r\n");
+    parse_run empty("GET / HTTP/1.1\r\nHost: h\r\nX-Empty:\r\nX-Next: n\r\n\r\n");
     ASSERT_EQ(empty.parse().what, kind::complete);
     EXPECT_EQ(empty.req.header("x-empty"), "");
     EXPECT_EQ(empty.req.header("x-next"), "n");
@@ -365,8 +386,9 @@ TEST(request_parser, obs_fold) {
 
 TEST(request_parser, no_header_value_holds_a_line_break) {
     // Whatever llhttp accepts, a value handed to a handler never contains CR or LF.
-    for (std::string_view text : {"GET / HTTP/1.1\r\nX: a\r\n \r\n\r\n", "GET / HTTP/1.1\r\nX: a\r\n\t\r\nY: b\r\n\r\n",
-                                  "GET / HTTP/1.1\r\nX: a \r\n  b\r\n\r\n"}) {
+    for (std::string_view text :
+         {"GET / HTTP/1.1\r\nHost: h\r\nX: a\r\n \r\n\r\n", "GET / HTTP/1.1\r\nHost: h\r\nX: a\r\n\t\r\nY: b\r\n\r\n",
+          "GET / HTTP/1.1\r\nHost: h\r\nX: a \r\n  b\r\n\r\n"}) {
         parse_run run(text);
         const parse_outcome out = run.parse();
         if (out.what != kind::complete) continue;
@@ -384,8 +406,8 @@ TEST(request_parser, bare_lf_ending_a_header_line) {
 
 TEST(request_parser, url_longer_than_the_limit) {
     const parse_limits limits{.max_url_bytes = 32};
-    const std::string at_limit = "GET /" + std::string(31, 'u') + " HTTP/1.1\r\n\r\n";
-    const std::string over = "GET /" + std::string(32, 'u') + " HTTP/1.1\r\n\r\n";
+    const std::string at_limit = "GET /" + std::string(31, 'u') + " HTTP/1.1\r\nHost: h\r\n\r\n";
+    const std::string over = "GET /" + std::string(32, 'u') + " HTTP/1.1\r\nHost: h\r\n\r\n";
     EXPECT_EQ(outcome_of(at_limit, limits).what, kind::complete);
     expect_error(over, status::uri_too_long, limits);
     // Also while the URL is still arriving.
@@ -394,10 +416,10 @@ TEST(request_parser, url_longer_than_the_limit) {
 
 TEST(request_parser, more_headers_than_max_headers) {
     const parse_limits limits{.max_headers = 4};
-    std::string four = "GET / HTTP/1.1\r\n";
-    for (int i = 0; i < 4; ++i)
+    std::string four = "GET / HTTP/1.1\r\nHost: h\r\n";
+    for (int i = 0; i < 3; ++i)
         four += "X-H" + std::to_string(i) + ": v\r\n";
-    const std::string five = four + "X-H4: v\r\n\r\n";
+    const std::string five = four + "X-H3: v\r\n\r\n";
     four += "\r\n";
     parse_run ok(four, limits);
     ASSERT_EQ(ok.parse().what, kind::complete);
@@ -407,7 +429,7 @@ TEST(request_parser, more_headers_than_max_headers) {
 
 TEST(request_parser, head_larger_than_max_header_bytes_while_incomplete) {
     const parse_limits limits{.max_header_bytes = 128};
-    const std::string partial = "GET / HTTP/1.1\r\nX-Long: " + std::string(200, 'v'); // no end of head yet
+    const std::string partial = "GET / HTTP/1.1\r\nHost: h\r\nX-Long: " + std::string(200, 'v'); // no end of head yet
     expect_error(partial, status::request_header_fields_too_large, limits);
     // Just below the limit it is still merely incomplete.
     EXPECT_EQ(outcome_of(partial.substr(0, 128), limits).what, kind::incomplete);
@@ -415,9 +437,9 @@ TEST(request_parser, head_larger_than_max_header_bytes_while_incomplete) {
 
 TEST(request_parser, head_larger_than_max_header_bytes_when_complete) {
     const parse_limits limits{.max_header_bytes = 128};
-    expect_error("GET / HTTP/1.1\r\nX-Long: " + std::string(200, 'v') + "\r\n\r\n",
+    expect_error("GET / HTTP/1.1\r\nHost: h\r\nX-Long: " + std::string(200, 'v') + "\r\n\r\n",
                  status::request_header_fields_too_large, limits);
-    std::string many = "GET / HTTP/1.1\r\n";
+    std::string many = "GET / HTTP/1.1\r\nHost: h\r\n";
     for (int i = 0; i < 10; ++i)
         many += "X-Header-" + std::to_string(i) + ": value\r\n";
     many += "\r\n";
@@ -428,7 +450,7 @@ TEST(request_parser, head_larger_than_max_header_bytes_when_complete) {
 TEST(request_parser, small_head_with_a_body_beyond_max_header_bytes_is_fine) {
     const parse_limits limits{.max_header_bytes = 128};
     const std::string body(1000, 'x');
-    parse_run run("POST / HTTP/1.1\r\nContent-Length: 1000\r\n\r\n" + body, limits);
+    parse_run run("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1000\r\n\r\n" + body, limits);
     ASSERT_EQ(run.parse().what, kind::complete);
     EXPECT_EQ(run.req.body(), body);
     // And incomplete (the head is done, most of the body is missing) is not a 431 either.
@@ -437,18 +459,19 @@ TEST(request_parser, small_head_with_a_body_beyond_max_header_bytes_is_fine) {
 
 TEST(request_parser, content_length_above_max_body_bytes) {
     const parse_limits limits{.max_body_bytes = 16};
-    EXPECT_EQ(outcome_of("POST / HTTP/1.1\r\nContent-Length: 16\r\n\r\n0123456789abcdef", limits).what, kind::complete);
+    EXPECT_EQ(outcome_of("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 16\r\n\r\n0123456789abcdef", limits).what,
+              kind::complete);
     // Refused as soon as the head is in, before the body arrives.
-    expect_error("POST / HTTP/1.1\r\nContent-Length: 17\r\n\r\n", status::payload_too_large, limits);
+    expect_error("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 17\r\n\r\n", status::payload_too_large, limits);
 }
 
 TEST(request_parser, chunked_body_above_max_body_bytes) {
     const parse_limits limits{.max_body_bytes = 16};
-    expect_error("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+    expect_error("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
                  "8\r\n01234567\r\n8\r\n89abcdef\r\n1\r\nX\r\n0\r\n\r\n",
                  status::payload_too_large, limits);
     // Exactly at the limit is fine.
-    parse_run ok("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+    parse_run ok("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
                  "8\r\n01234567\r\n8\r\n89abcdef\r\n0\r\n\r\n",
                  limits);
     ASSERT_EQ(ok.parse().what, kind::complete);

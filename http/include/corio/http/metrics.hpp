@@ -30,6 +30,7 @@ struct server_stats {
     std::uint64_t bytes_out = 0;              ///< bytes the kernel took for sending
     std::uint64_t recv_no_buffers = 0;        ///< receives that found the buffer ring empty (re-armed)
     std::uint64_t accept_backoffs = 0;        ///< accepting paused after EMFILE/ENFILE and similar errors
+    std::uint64_t output_pending = 0;         ///< response bytes written, not yet taken by the kernel (now)
     std::array<std::uint64_t, 5> responses{}; ///< final responses queued, by status class: [0] 1xx ... [4] 5xx
 };
 

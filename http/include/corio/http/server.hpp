@@ -30,17 +30,44 @@ struct server_config {
     int backlog = 4096;                       ///< listen() backlog per shard
     std::uint32_t idle_timeout_ms = 60'000;   ///< keep-alive: close after this long between requests
     std::uint32_t header_timeout_ms = 10'000; ///< a request head must arrive within this from its first byte (408)
-    std::uint32_t body_timeout_ms = 30'000;   ///< longest wait for more of a request body (408)
-    std::uint32_t drain_timeout_ms = 10'000;  ///< on stop, in-flight requests get this long before connections are cut
+    std::uint32_t body_timeout_ms = 30'000;   ///< longest wait for more of a request body (408); see min_data_rate
+    /// The slowest a request body may arrive and a response be read, in bytes per second, checked
+    /// over each window of min_data_rate_window_ms from the start of the body (or of the wait for
+    /// the client to read): a body short of it is answered 408 and the connection closed, a reader
+    /// short of it (while output waits for it) is cut. Without it, a body trickled at a byte every
+    /// 29 s holds a connection and its buffers for days. 240 bytes/s over 5 s windows, Kestrel's
+    /// default: far below the slowest honest link (a GPRS uplink sends ~5 KB/s), so only a client
+    /// that trickles on purpose or has stalled for a whole window is cut. 0: off (then
+    /// body_timeout_ms counts from the last piece of a body, idle_timeout_ms from a reader's last read).
+    std::uint32_t min_data_rate = 240;
+    std::uint32_t min_data_rate_window_ms = 5'000; ///< see min_data_rate; the first window is the grace period
+    std::uint32_t drain_timeout_ms = 10'000; ///< on stop, in-flight requests get this long before connections are cut
+    /// On stop, a keep-alive connection is still read until it has been silent this long: a request
+    /// that arrives meanwhile is answered with `Connection: close` (and the connection then closes),
+    /// so requests racing the stop are answered, not dropped. 500 ms: longer than any round trip
+    /// (a request already on its way arrives well within it), short enough that a drain of idle
+    /// connections ends in about half a second. Capped by drain_timeout_ms, which cuts what is left.
+    std::uint32_t drain_grace_ms = 500;
     std::uint32_t handler_timeout_ms =
         30'000;                              ///< an async handler must answer within this (503 and close; 0: no limit)
     std::uint32_t linger_timeout_ms = 2'000; ///< closing: how long unread input from the client is drained
-    std::uint32_t max_url_bytes = 8192;      ///< longer request targets get 414
-    std::uint32_t max_header_bytes = 16384;  ///< request line + headers; more gets 431
-    std::uint32_t max_headers = 64;          ///< header fields; more gets 431
-    std::uint64_t max_body_bytes = 1 << 20;  ///< request bodies (routes may set their own); larger gets 413
+    /// Closing: how many bytes of unread input are drained at most before the connection is cut (a
+    /// client sending a refused 100 MiB body is not read to its end). 1 MiB: as much as the default
+    /// max_body_bytes, so a refusal costs no more than serving the largest body would have.
+    std::uint32_t linger_max_bytes = 1 << 20;
+    std::uint32_t max_url_bytes = 8192;           ///< longer request targets get 414
+    std::uint32_t max_header_bytes = 16384;       ///< request line + headers; more gets 431
+    std::uint32_t max_headers = 64;               ///< header fields; more gets 431
+    std::uint64_t max_body_bytes = 1 << 20;       ///< request bodies (routes may set their own); larger gets 413
     std::uint32_t max_pending_output = 256 << 10; ///< unsent response bytes per connection before it stops reading
-    std::uint32_t max_connections = 100'000;      ///< per shard; at the limit accepting pauses until one closes
+    /// Unsent response bytes of all a shard's connections: past it, the connections holding at least
+    /// their share (the average) stop being read until their output has drained, past twice it every
+    /// connection with output waiting does (min_data_rate closes those that never drain). 32 MiB:
+    /// a shard answering a million requests a second to clients that read holds well under 1 MiB
+    /// at any moment, so only slow readers meet the budget; 400 clients that pipeline and never
+    /// read would otherwise hold 400 x max_pending_output (100 MiB).
+    std::uint64_t max_shard_pending_output = 32 << 20;
+    std::uint32_t max_connections = 100'000; ///< per shard; at the limit accepting pauses until one closes
     /// Empty (the default): no metrics endpoint. A literal path such as "/metrics": GET (and HEAD) on it
     /// answer every shard's counters in Prometheus text (see metrics.hpp), through the middleware chain
     /// like any route. A route of the router for GET on that same path makes the start fail (EEXIST,

@@ -24,6 +24,7 @@ struct connection_probe {
     static void take_output(tcp_connection& c, std::string& out) {
         for (int rounds = 0; rounds < 1'000'000; ++rounds) {
             if (c._tail == nullptr && (c._flags & tcp_connection::flag_in_flush) == 0) break;
+            const std::size_t before = out.size();
             for (output_chunk* chunk = c._tail; chunk != nullptr;) {
                 chunk = chunk->next; // oldest first: the chunks form a ring ending at _tail
                 out.append(chunk->data() + chunk->begin, chunk->end - chunk->begin);
@@ -34,7 +35,7 @@ struct connection_probe {
             c._owner->_flush.clear();
             if (c.closing()) break;
             if (c.reading_paused()) c.resume_reading();
-            c.on_output_sent();
+            c.on_output_sent(out.size() - before);
         }
         c._flags &= static_cast<std::uint16_t>(~tcp_connection::flag_in_flush);
         c._owner->_flush.clear();

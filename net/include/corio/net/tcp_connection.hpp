@@ -41,10 +41,7 @@ public:
     /// At least `size` contiguous writable bytes at the end of the output; commit() what was used.
     char* reserve(std::size_t size);
     /// Makes `size` bytes written after reserve() part of the output.
-    void commit(std::size_t size) noexcept {
-        _tail->end += static_cast<std::uint32_t>(size);
-        _pending += static_cast<std::uint32_t>(size);
-    }
+    void commit(std::size_t size) noexcept;
     /// Appends `bytes` to the output.
     void write(std::string_view bytes);
     /// Schedules the pending output to be sent at the end of this loop turn.
@@ -60,12 +57,17 @@ public:
     bool reading_paused() const noexcept { return (_flags & flag_paused) != 0; }
     /// True when nothing is half-received, waiting to be sent or in flight: safe to close.
     bool idle() const noexcept { return _spill == nullptr && _pending == 0 && (_flags & flag_send_inflight) == 0; }
+    /// True while received input waits to be consumed (a partial message, or input kept while paused).
+    bool input_pending() const noexcept { return _spill != nullptr; }
 
     /// Stops reading and closes once the pending output has been sent. With `linger` (the peer may
     /// still be sending: an unread body, a refused request), or when received input is left unread,
     /// the close lingers unless the peer has closed: the write side is shut down and input is read
     /// and discarded until the peer closes or the subclass's linger timeout aborts the connection
     /// (closing with unread input resets the connection and can destroy the last response in flight).
+    /// While the set drains every close lingers: the peer may have sent more before it saw the close.
+    /// Input that arrives once the connection is closing is discarded, at most the set's
+    /// discard_limit() bytes of it: past that the connection is aborted.
     void close_after_flush(bool linger = false) noexcept;
     /// Stops reading and closes now, dropping pending output.
     void abort() noexcept;
@@ -83,15 +85,26 @@ protected:
     virtual std::size_t on_data(std::span<char> data) = 0;
     /// Do not call on_data again until at least `bytes` unconsumed bytes are available.
     void wait_for_input(std::size_t bytes) noexcept { _want = static_cast<std::uint32_t>(bytes); }
+    /// Only inside on_data: of the data offered, keep only the bytes before offset `end` (on_data
+    /// rewrote them in place, e.g. a chunked body decoded where it lay); the bytes after are dropped.
+    void keep_input_before(std::size_t end) noexcept;
     /// Input arrived and was kept without an on_data call, fewer bytes than wait_for_input() asked
     /// for (progress, e.g. for a timeout).
     virtual void on_partial_input() {}
-    /// The kernel took some output (progress, e.g. to let a producer write more).
-    virtual void on_output_sent() {}
+    /// The kernel took `bytes` of output (progress, e.g. to let a producer write more).
+    virtual void on_output_sent(std::size_t bytes) { static_cast<void>(bytes); }
+    /// `bytes` of input arrived (before they are offered to on_data or kept): for rate limits.
+    virtual void on_input(std::size_t bytes) { static_cast<void>(bytes); }
     /// The peer closed its side: no more input will come.
     virtual void on_peer_closed() {}
     /// The close began to linger (see close_after_flush()); abort() ends it.
     virtual void on_lingering() {}
+    /// The set began to drain (connection_set::drain()). By default an idle connection closes (with
+    /// a lingering close) and a busy one is left to the protocol, which closes it when its exchange
+    /// ends, or to the set's owner, which aborts what is left at its deadline.
+    virtual void on_drain() {
+        if (idle()) close_after_flush(true);
+    }
 
 private:
     friend class connection_set;
@@ -105,6 +118,8 @@ private:
     void on_send(int result);
 
     void receive(std::span<char> data);
+    // on_data, then how much of `data` it keeps: the unconsumed bytes, cut by keep_input_before().
+    std::size_t offer(std::span<char> data, std::size_t& kept_end);
     void deliver_spill();
     void resume_reading();
     void append_to_spill(std::span<const char> data);
@@ -140,7 +155,7 @@ private:
     // pointer instead of head and tail: the connection fits mimalloc's 112-byte size class).
     output_chunk* _tail = nullptr;
     spill* _spill = nullptr;
-    std::uint32_t _want = 0;
+    std::uint32_t _want = 0;    // before closing: wait_for_input(); once closing: input bytes still to discard
     std::uint32_t _pending = 0; // output bytes not yet sent
     int _fd;
     std::uint16_t _flags = 0;
@@ -154,6 +169,7 @@ struct connection_stats {
     counter bytes_in;        ///< bytes received (including input later discarded by a lingering close)
     counter bytes_out;       ///< bytes the kernel took from the output
     counter recv_no_buffers; ///< receives that ended with -ENOBUFS and were re-armed
+    counter output_pending;  ///< output bytes written and not yet taken by the kernel, all connections (a gauge)
 };
 
 /// The connections a service owns on one shard.
@@ -180,11 +196,17 @@ public:
     void close_all() noexcept;
     /// True when no connection object is left.
     bool empty() const noexcept { return _first == nullptr; }
-    /// Graceful stop: closes idle connections now and every other one as soon as it becomes idle
-    /// (its output sent, no half-received request). Irreversible.
+    /// Graceful stop: tells every connection (tcp_connection::on_drain()); from now on every close
+    /// lingers. Irreversible.
     void drain() noexcept;
     /// True once drain() has been called.
     bool draining() const noexcept { return _draining; }
+    /// Output bytes written and not yet taken by the kernel, summed over the set's connections.
+    std::uint64_t output_pending() const noexcept { return _stats->output_pending.value(); }
+    /// Input a closing connection discards before it is aborted (see close_after_flush()).
+    std::uint32_t discard_limit() const noexcept { return _discard_limit; }
+    /// Sets discard_limit() for connections that begin closing from now on.
+    void set_discard_limit(std::uint32_t bytes) noexcept { _discard_limit = bytes; }
 
 private:
     friend class tcp_connection;
@@ -196,11 +218,19 @@ private:
     corio::shard& _shard;
     tcp_connection* _first = nullptr;
     std::size_t _size = 0;
+    std::size_t _kept_end = 0; // during an on_data call: keep_input_before()'s offset (one call at a time per shard)
     std::vector<tcp_connection*> _flush;   // connections with output to send this turn
     std::vector<tcp_connection*> _starved; // receives to re-arm once buffers are back
     connection_stats _own_stats;
     connection_stats* _stats;
+    std::uint32_t _discard_limit = 1 << 20;
     bool _draining = false;
 };
+
+inline void tcp_connection::commit(std::size_t size) noexcept {
+    _tail->end += static_cast<std::uint32_t>(size);
+    _pending += static_cast<std::uint32_t>(size);
+    _owner->_stats->output_pending.add(size);
+}
 
 } // namespace corio::net
