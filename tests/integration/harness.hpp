@@ -74,7 +74,7 @@ inline corio::http::router harness_routes() {
         res.body_buffer().append(answer.data(), answer.data() + answer.size());
         return res;
     });
-    routes.get("/blob", [](corio::http::request&) { return corio::http::response::text(blob_body()); });
+    routes.get("/blob", [](corio::http::request&) { return corio::http::response::borrowed(blob_body()); });
     return routes;
 }
 
