@@ -144,7 +144,8 @@ result<void> runtime::start(service& work) {
         return last_system_error();
     }
     if (auto prepared = work.prepare(count); !prepared) {
-        _error = "preparing the service failed: " + prepared.error().message();
+        const std::string why = work.failure();
+        _error = why.empty() ? "preparing the service failed: " + prepared.error().message() : why;
         return prepared;
     }
 
