@@ -46,7 +46,7 @@ corio::task<corio::http::response> process(corio::http::request& req, std::chron
         .key("id")
         .value(id)
         .key("bytes")
-        .value(static_cast<std::int64_t>(bytes))
+        .value(bytes)
         .key("sha256")
         .value(std::string_view(hex.data(), hex.size()))
         .end_object();
