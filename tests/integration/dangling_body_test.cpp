@@ -23,7 +23,6 @@ using corio::http::response;
 using corio::test::get;
 using corio::test::loopback_client;
 using corio::test::reply;
-using corio::test::served;
 
 // Longer than any inline buffer, so that the string's bytes live on the heap and die with it.
 std::string long_text(std::string_view what) {
@@ -65,23 +64,15 @@ corio::http::router dangling_routes() {
     return routes;
 }
 
-class dangling_body : public ::testing::Test {
+class dangling_body : public corio::test::served_fixture<dangling_routes> {
 protected:
-    void SetUp() override {
-        _served = std::make_unique<served>(corio::test::loopback_config(), 1, dangling_routes());
-        CORIO_START_OR_SKIP(_served->rt, _served->srv);
-    }
-    void TearDown() override {
-        if (_served) corio::test::stop_and_join(_served->rt);
-    }
     reply fetch(std::string_view target) {
-        _client = std::make_unique<loopback_client>(_served->port());
+        _client = std::make_unique<loopback_client>(port());
         reply r;
         EXPECT_TRUE(_client->roundtrip(get(target), r)) << _client->error();
         return r;
     }
 
-    std::unique_ptr<served> _served;
     std::unique_ptr<loopback_client> _client;
 };
 
