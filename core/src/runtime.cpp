@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include <corio/core/runtime.hpp>
 
+#include <corio/core/log.hpp>
+
 #include <atomic>
 #include <cerrno>
 #include <condition_variable>
@@ -270,9 +272,13 @@ void runtime::join() {
 
 int runtime::run(service& work) {
     if (auto started = start(work); !started) {
-        std::fprintf(stderr, "corio: %s\n", _error.c_str());
+        log(_error);
         return 1;
     }
+    const std::string what = work.describe();
+    const unsigned count = shard_count();
+    log((what.empty() ? std::string("started") : what) + ", " + std::to_string(count) +
+        (count == 1 ? " shard, io_uring: " : " shards, io_uring: ") + _features.describe());
     return wait_for_signal();
 }
 

@@ -145,6 +145,10 @@ result<void> server::prepare(unsigned shard_count) {
     return {};
 }
 
+std::string server::describe() const {
+    return fmt::format("listening on {} port {}", _config.address, _port);
+}
+
 result<void> server::start(shard& s) {
     if (s.id() >= _shards.size()) return system_error(EINVAL);
     const int fd = std::exchange(_listen_fds[s.id()], -1);

@@ -8,11 +8,16 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <mutex>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <corio/core/log.hpp>
 #include <corio/core/runtime.hpp>
 #include <corio/http/server.hpp>
 
@@ -131,6 +136,54 @@ TEST(port_claim, localhost_resolves_and_a_bad_name_is_named) {
     served bad(config, 1, answering("bad"));
     EXPECT_FALSE(bad.rt.start(bad.srv));
     EXPECT_NE(bad.rt.error_message().find("no-such-host.invalid port 0"), std::string::npos) << bad.rt.error_message();
+}
+
+std::mutex logged_mutex;
+std::vector<std::string> logged;
+
+void capture(std::string_view line) {
+    std::lock_guard lock(logged_mutex);
+    logged.emplace_back(line);
+}
+
+std::vector<std::string> lines_logged() {
+    std::lock_guard lock(logged_mutex);
+    return logged;
+}
+
+// Issue 25, item 7: runtime.run(server) printed nothing once listening.
+TEST(start_up_line, run_logs_where_it_listens_and_a_failure_by_name) {
+    const corio::log_sink previous = corio::set_log_sink(&capture);
+    {
+        served s(on_port(0), 2, answering("x"));
+        int status = -1;
+        std::thread runner([&] { status = s.rt.run(s.srv); });
+        for (int i = 0; i < 500 && lines_logged().empty(); ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        const std::vector<std::string> lines = lines_logged();
+        if (!lines.empty() && !lines[0].starts_with("listening") && corio::test::io_uring_unavailable(lines[0])) {
+            runner.join(); // run() failed and returned
+            corio::set_log_sink(previous);
+            GTEST_SKIP() << lines[0];
+        }
+        ASSERT_EQ(lines.size(), 1U);
+        EXPECT_TRUE(lines[0].starts_with(fmt::format("listening on 127.0.0.1 port {}, 2 shards, io_uring: ", s.port())))
+            << lines[0];
+        s.rt.stop();
+        runner.join();
+        EXPECT_EQ(status, 0);
+    }
+    {
+        corio::http::server_config config = on_port(0);
+        config.address = "no-such-host.invalid";
+        served bad(config, 1, answering("x"));
+        EXPECT_EQ(bad.rt.run(bad.srv), 1);
+        const std::vector<std::string> lines = lines_logged();
+        ASSERT_EQ(lines.size(), 2U);
+        EXPECT_TRUE(lines[1].starts_with("cannot listen on no-such-host.invalid port 0: the address does not resolve"))
+            << lines[1];
+    }
+    corio::set_log_sink(previous);
 }
 
 } // namespace

@@ -52,7 +52,9 @@ public:
     /// After start(): waits for SIGINT or SIGTERM (read through a signalfd; shard threads block
     /// both) or for the shards to end, then stops and joins. Returns 0, the process exit status.
     int wait_for_signal();
-    /// start() then wait_for_signal(); returns 1 (after printing why) if start-up failed.
+    /// start(), one line through the log sink ("listening on 127.0.0.1 port 8080, 4 shards,
+    /// io_uring: ..."; see log.hpp to route or silence it), then wait_for_signal(); returns 1 (after
+    /// logging why) if start-up failed.
     int run(service& work);
 
     /// Number of shards (valid after start()).

@@ -21,6 +21,9 @@ public:
         static_cast<void>(shard_count);
         return {};
     }
+    /// What the service does once started, for the runtime's start-up line ("listening on
+    /// 127.0.0.1 port 8080"); empty for none.
+    virtual std::string describe() const { return {}; }
     /// Why the last prepare() failed, in words that name what it was about (an address and port,
     /// a file); empty to let the error code's message speak alone.
     virtual std::string failure() const { return {}; }

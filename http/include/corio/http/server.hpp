@@ -80,6 +80,8 @@ public:
 
     result<void> prepare(unsigned shard_count) override;
     std::string failure() const override { return _failure; }
+    /// "listening on ADDRESS port P" (the port resolved once prepared).
+    std::string describe() const override;
     result<void> start(shard& s) override;
     void stop(shard& s) override;
     bool drained(shard& s) override;
