@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # corio-load's command line end to end against examples/hello: --help, clear errors (bad URL,
-# unresolvable host, refused connection, bad flag) with their exit statuses, a run with --json and
+# unresolvable host, refused connection, bad flag, an output path that cannot be written) with their
+# exit statuses, a run with --json and
 # --source, and no progress line when standard output is not a terminal.
 #   loadgen_cli_test.sh path/to/corio-load path/to/hello
 set -euo pipefail
@@ -34,6 +35,13 @@ expect 2 "bad port '70000'" "$load" http://127.0.0.1:70000/
 expect 2 "unknown option '--bogus'" "$load" --bogus http://127.0.0.1/
 expect 2 'no URL given' "$load" -c 10
 expect 1 "cannot resolve host 'no-such-host.invalid'" "$load" -d 1 http://no-such-host.invalid/
+# Issue 25: output paths are checked before the load (a 60 s test must not end in "cannot write");
+# port 1 is never reached, so a check made after the load would show as "cannot connect".
+expect 1 '--json /nonexistent/x.json: cannot write into /nonexistent' "$load" -d 60 --json /nonexistent/x.json \
+    http://127.0.0.1:1/
+expect 1 '--plot /nonexistent/p.png: cannot write into /nonexistent' "$load" -d 60 --plot /nonexistent/p.png \
+    http://127.0.0.1:1/
+expect 1 "--json $work: cannot write it \\(a directory\\)" "$load" -d 60 --json "$work" http://127.0.0.1:1/
 
 "$hello" --address 127.0.0.1 --port 0 --threads 1 >"$work/hello.log" 2>&1 &
 hello_pid=$!
