@@ -76,6 +76,23 @@ assert sum(p["requests"] for p in r["timeline"]) == s["requests"]
 assert len(r["latency"]["histogram"]["buckets"]) > 0
 PY
 
+# Issue 25: the progress line shows what the timeline records: at "Ns", the requests of the first N
+# seconds of the timeline and the last of them as req/s (it showed 0 req/s in alternate seconds,
+# and totals that lagged the summary).
+"$load" -t 2 -c 8 -d 4 --progress --json "$work/p.json" "http://127.0.0.1:$port/plaintext" >"$work/progress.out"
+json_check - "$work/progress.out" "$work/p.json" <<'PY'
+import json, re, sys
+lines = [l for l in open(sys.argv[1], newline="").read().split("\r") if "req/s" in l]
+timeline = json.load(open(sys.argv[2]))["timeline"]
+assert len(lines) >= 3, lines
+for line in lines:
+    m = re.search(r"(\d+)s/4s\s+(\S+) req/s\s+p99 \S+\s+(\d+) requests", line)
+    assert m, line
+    n, total = int(m.group(1)), int(m.group(3))
+    assert total == sum(p["requests"] for p in timeline[:n]), (line, timeline)
+    assert m.group(2) != "0", line
+PY
+
 # --json - : the JSON alone on standard output, the summary on standard error.
 "$load" -c 2 -t 1 --requests 100 --json - "http://127.0.0.1:$port/json" 2>/dev/null >"$work/stdout.json"
 json_check -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["summary"]["requests"] == 100, r["summary"]' \
