@@ -68,16 +68,16 @@ bool is_type_error(error_code e) noexcept {
 // "integer from MIN to MAX" for the integer type T, built at compile time.
 template <class T>
 struct integer_range_name {
-    static constexpr std::size_t put(char* at, T value) noexcept {
+    static constexpr std::size_t put(char* at, T number) noexcept {
         char reversed[24] = {};
         std::size_t n = 0;
-        const bool negative = value < 0;
+        const bool negative = number < 0;
         // Digit by digit from the value itself: -MIN does not fit in T.
         do {
-            const int digit = static_cast<int>(value % 10);
+            const int digit = static_cast<int>(number % 10);
             reversed[n++] = static_cast<char>('0' + (digit < 0 ? -digit : digit));
-            value = static_cast<T>(value / 10);
-        } while (value != 0);
+            number = static_cast<T>(number / 10);
+        } while (number != 0);
         std::size_t used = 0;
         if (negative) at[used++] = '-';
         while (n != 0)
