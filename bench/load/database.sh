@@ -153,14 +153,14 @@ if [ $trace = 1 ] && [ -n "${pid[corio]:-}" ]; then
     echo "corio's system calls per request (strace -c -f over one ${duration} s run each; strace slows the server):"
     for scen in $scenarios; do
         url="http://127.0.0.1:${port[corio]}$(path_of "$scen")"
-        strace -c -f -o "$work/strace-$scen.txt" -p "${pid[corio]}" &
+        strace -qq -c -f -o "$work/strace-$scen.txt" -p "${pid[corio]}" &
         tracer=$!
         sleep 0.5
         wout=$(taskset -c 1 wrk -t1 -c"$connections" -d"$duration" "$url" 2>&1 || true)
         kill -INT "$tracer" 2>/dev/null || true
         wait "$tracer" 2>/dev/null || true
         total=$(echo "$wout" | awk '/requests in/ {print $1}')
-        calls=$(awk '$NF == "total" {print $3}' "$work/strace-$scen.txt")
+        calls=$(awk '$NF == "total" {print $4}' "$work/strace-$scen.txt")
         top=$(awk 'NR > 2 && $1 ~ /^[0-9.]+$/ && $NF != "total" {printf "%s %s, ", $NF, $4}' "$work/strace-$scen.txt" | head -c 200)
         echo "- $scen: $calls calls / ${total:-0} requests = $(awk -v c="${calls:-0}" -v n="${total:-0}" 'BEGIN {printf "%.3f", n > 0 ? c / n : 0}') per request ($top)"
     done | tee -a "$out/runs.md"

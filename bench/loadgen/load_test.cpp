@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <thread>
 
@@ -155,9 +156,21 @@ bool run_load_test(const load_config& config_in, test_result& out, std::string& 
 
     auto cumulative = std::make_unique<histogram>();
     std::vector<second_sample> samples;
-    std::uint64_t seen_requests = 0;
-    std::uint64_t seen_errors = 0;
-    std::uint64_t next_tick = start + 1'000'000'000;
+    // The progress line shows the newest second every thread has published, with the totals of
+    // the seconds up to it: what the timeline will record. A thread publishes a second when it next
+    // runs after the second ended, so at the tick some have not yet (the line showed 0 req/s in
+    // alternate seconds and totals that lagged the summary).
+    struct second_total {
+        std::uint64_t requests = 0;
+        std::uint64_t errors = 0;
+        unsigned threads = 0; // threads that published this second
+    };
+    std::map<std::uint32_t, second_total> seconds;
+    std::uint64_t shown_requests = 0; // the seconds before `next_shown`, summed
+    std::uint64_t shown_errors = 0;
+    std::uint32_t next_shown = 0;
+    // Ticks a little after each whole second, when the threads have usually published it.
+    std::uint64_t next_tick = start + 1'050'000'000;
     // A backstop far past the planned end, in case a thread cannot stop by itself.
     const std::uint64_t backstop =
         config.duration_ns != 0 ? start + config.duration_ns + config.timeout_ns * 2 + 5'000'000'000 : 0;
@@ -181,26 +194,36 @@ bool run_load_test(const load_config& config_in, test_result& out, std::string& 
         if (now < next_tick) continue;
         next_tick += 1'000'000'000;
         std::vector<second_sample> fresh = board.take_samples();
-        std::uint64_t last_second = 0;
-        std::uint32_t newest = 0;
-        for (const second_sample& s : fresh)
-            newest = std::max(newest, s.second);
         for (const second_sample& s : fresh) {
             for (const auto& [index, count] : s.latency)
                 cumulative->add_bucket(index, count);
-            seen_requests += s.requests;
-            seen_errors += s.errors;
-            if (s.second == newest) last_second += s.requests;
+            second_total& t = seconds[s.second];
+            t.requests += s.requests;
+            t.errors += s.errors;
+            ++t.threads;
         }
         std::move(fresh.begin(), fresh.end(), std::back_inserter(samples));
-        if (progress) {
+        // Seconds complete across the threads, in order; the line shows the newest of them.
+        bool advanced = false;
+        std::uint64_t last_second = 0;
+        for (auto it = seconds.find(next_shown);
+             it != seconds.end() && it->first == next_shown && it->second.threads == threads;
+             it = seconds.find(next_shown)) {
+            shown_requests += it->second.requests;
+            shown_errors += it->second.errors;
+            last_second = it->second.requests;
+            seconds.erase(it);
+            ++next_shown;
+            advanced = true;
+        }
+        if (progress && advanced) {
             progress_info info;
-            info.elapsed_s = static_cast<double>(now - start) / 1e9;
+            info.elapsed_s = next_shown;
             info.total_s = static_cast<double>(config.duration_ns) / 1e9;
-            info.requests = seen_requests;
+            info.requests = shown_requests;
             info.last_second_rps = static_cast<double>(last_second);
             info.p99_ns = cumulative->percentile(99);
-            info.errors = seen_errors;
+            info.errors = shown_errors;
             progress(info);
         }
     }

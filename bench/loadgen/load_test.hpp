@@ -16,12 +16,12 @@ namespace corio::load {
 
 /// The state of a running test, once a second.
 struct progress_info {
-    double elapsed_s = 0;
+    double elapsed_s = 0;       ///< whole seconds every thread has reported (the timeline's seconds so far)
     double total_s = 0;         ///< the planned duration, 0 when only --requests bounds the test
-    std::uint64_t requests = 0; ///< responses so far
-    double last_second_rps = 0; ///< responses in the last whole second
+    std::uint64_t requests = 0; ///< responses in those seconds (the timeline's sum so far)
+    double last_second_rps = 0; ///< responses in the last of them (the timeline's last entry)
     std::uint64_t p99_ns = 0;   ///< p99 latency so far
-    std::uint64_t errors = 0;   ///< errors so far
+    std::uint64_t errors = 0;   ///< errors in those seconds
 };
 
 /// Runs the test `config` describes (its address already resolved). Returns false and sets `error`

@@ -30,6 +30,12 @@ int main(int argc, char** argv) {
     case command::run:
         break;
     }
+    // Output paths are checked before the load: a test of minutes must not end in "cannot write".
+    if ((!config.json_path.empty() && !check_output_path("--json", config.json_path, error)) ||
+        (!config.plot_path.empty() && !check_output_path("--plot", config.plot_path, error))) {
+        std::fprintf(stderr, "corio-load: %s\n", error.c_str());
+        return 1;
+    }
     if (!resolve_host(config.target.host, config.target.port, config.address, error)) {
         std::fprintf(stderr, "corio-load: %s\n", error.c_str());
         return 1;

@@ -67,7 +67,8 @@ The summary (latency percentiles p50/p90/p99/p99.9/max from a log-linear histogr
 error, requests/s, errors by kind: connect, read, write, timeout, closed, parse, and status
 classes) goes to standard output; errors that stop the test go to standard error.
 Exit status: 0 when the test ran (even with errors counted), 1 when it could not start (bad URL,
-unresolvable host, refused connection), 2 for a bad command line.
+unresolvable host, refused connection, an output file that cannot be written; all checked before
+the load starts), 2 for a bad command line.
 )";
 }
 

@@ -8,6 +8,7 @@
 #include <iterator>
 #include <memory>
 
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -159,6 +160,25 @@ void print_progress(std::FILE* to, const progress_info& info) {
 void clear_progress(std::FILE* to) {
     std::fputs("\r\x1b[K", to);
     std::fflush(to);
+}
+
+bool check_output_path(std::string_view flag, const std::string& path, std::string& error) {
+    if (path == "-") return true;
+    const std::size_t slash = path.rfind('/');
+    const std::string directory = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+    struct stat info {};
+    const auto refuse = [&](const std::string& what, const std::string& why) {
+        error = fmt::format("{} {}: cannot write {} ({})", flag, path, what, why);
+        return false;
+    };
+    if (stat(directory.c_str(), &info) != 0) return refuse("into " + directory, std::strerror(errno));
+    if (!S_ISDIR(info.st_mode)) return refuse("into " + directory, "not a directory");
+    if (access(directory.c_str(), W_OK) != 0) return refuse("into " + directory, std::strerror(errno));
+    if (stat(path.c_str(), &info) == 0) {
+        if (S_ISDIR(info.st_mode)) return refuse("it", "a directory");
+        if (access(path.c_str(), W_OK) != 0) return refuse("it", std::strerror(errno));
+    }
+    return true;
 }
 
 bool write_json(const std::string& path, const load_config& config, const test_result& r, std::string& error) {

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <string>
+#include <string_view>
 
 #include "load_test.hpp"
 #include "options.hpp"
@@ -23,6 +24,11 @@ void print_summary(std::FILE* to, const load_config& config, const test_result& 
 void print_progress(std::FILE* to, const progress_info& info);
 /// Clears the progress line.
 void clear_progress(std::FILE* to);
+
+/// Checks, before the load starts, that `path` (given to `flag`, e.g. "--json") can be written:
+/// its directory exists and is writable, and the file, if it exists, is a writable file. "-" (standard
+/// output) always can. False with `error` naming the flag, the path and the reason otherwise.
+bool check_output_path(std::string_view flag, const std::string& path, std::string& error);
 
 /// Writes the JSON document; "-" is standard output. False (with `error`) if the file cannot be written.
 bool write_json(const std::string& path, const load_config& config, const test_result& result, std::string& error);

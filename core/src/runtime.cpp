@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include <corio/core/runtime.hpp>
 
+#include <corio/core/log.hpp>
+
 #include <atomic>
 #include <cerrno>
 #include <condition_variable>
@@ -144,7 +146,8 @@ result<void> runtime::start(service& work) {
         return last_system_error();
     }
     if (auto prepared = work.prepare(count); !prepared) {
-        _error = "preparing the service failed: " + prepared.error().message();
+        const std::string why = work.failure();
+        _error = why.empty() ? "preparing the service failed: " + prepared.error().message() : why;
         return prepared;
     }
 
@@ -270,9 +273,13 @@ void runtime::join() {
 
 int runtime::run(service& work) {
     if (auto started = start(work); !started) {
-        std::fprintf(stderr, "corio: %s\n", _error.c_str());
+        log(_error);
         return 1;
     }
+    const std::string what = work.describe();
+    const unsigned count = shard_count();
+    log((what.empty() ? std::string("started") : what) + ", " + std::to_string(count) +
+        (count == 1 ? " shard, io_uring: " : " shards, io_uring: ") + _features.describe());
     return wait_for_signal();
 }
 

@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <string>
 
+#include <fmt/format.h>
+
 namespace corio::examples {
 
 namespace {
@@ -44,6 +46,7 @@ std::string usage_text(const program& who, const options& defaults, std::span<co
     add_synopsis("--recv-buffers", "N");
     add_synopsis("--recv-buffer-size", "BYTES");
     add_synopsis("--metrics", "PATH");
+    add_synopsis("--reuse-port", "");
     for (const extra_flag& flag : extra)
         add_synopsis(flag.name, flag.value_name);
     add_synopsis("--help", "");
@@ -55,7 +58,7 @@ std::string usage_text(const program& who, const options& defaults, std::span<co
     add_line(text, column, "--port", "N",
              "TCP port to listen on (default " + std::to_string(defaults.server.port) + "; 0 picks a free one)");
     add_line(text, column, "--address", "ADDR",
-             "numeric IPv4/IPv6 address to bind (default " + defaults.server.address + ")");
+             "IPv4/IPv6 address or host name to bind (default " + defaults.server.address + ")");
     add_line(text, column, "--threads", "N",
              defaults.runtime.shards == 0
                  ? std::string("number of shards, one per CPU (default: every CPU in the affinity mask)")
@@ -69,6 +72,8 @@ std::string usage_text(const program& who, const options& defaults, std::span<co
              defaults.server.metrics_path.empty()
                  ? std::string("serve Prometheus counters at PATH, e.g. /metrics (default: off)")
                  : "serve Prometheus counters at PATH (default " + defaults.server.metrics_path + ")");
+    add_line(text, column, "--reuse-port", "",
+             "share the port with another process that allows it (default: a port in use is refused)");
     for (const extra_flag& flag : extra)
         add_line(text, column, flag.name, flag.value_name, flag.help);
     add_line(text, column, "--help", "", "print this help");
@@ -84,51 +89,90 @@ bool parse_number(std::string_view text, unsigned long long max, unsigned long l
     return !text.empty() && ec == std::errc() && ptr == end && out <= max;
 }
 
+namespace {
+
+// What a bad value of a common flag should have been, for the message.
+struct common_flag {
+    std::string_view name;
+    std::string_view expected; // "not a port (1-65535, or 0 for a free one)"
+};
+
+} // namespace
+
 std::optional<int> parse_command_line(int argc, char** argv, const program& who, options& out,
                                       std::span<const extra_flag> extra) {
     const std::string usage = usage_text(who, out, extra);
+    const auto refuse = [&](const std::string& why) {
+        std::fprintf(stderr, "%.*s: %s\n", static_cast<int>(who.name.size()), who.name.data(), why.c_str());
+        std::fprintf(stderr, "(%.*s --help lists the flags)\n", static_cast<int>(who.name.size()), who.name.data());
+        return 2;
+    };
     for (int i = 1; i < argc; ++i) {
-        const std::string_view arg = argv[i];
-        const bool has_value = i + 1 < argc;
-        const std::string_view value = has_value ? std::string_view(argv[i + 1]) : std::string_view();
-        unsigned long long n = 0;
-        bool taken = false;
+        std::string_view arg = argv[i];
         if (arg == "--help" || arg == "-h") {
             std::fputs(usage.c_str(), stdout);
             return 0;
-        } else if (arg == "--port" && has_value && parse_number(value, 65535, n)) {
-            out.server.port = static_cast<std::uint16_t>(n);
-            taken = true;
-        } else if (arg == "--address" && has_value) {
-            out.server.address = std::string(value);
-            taken = true;
-        } else if (arg == "--threads" && has_value && parse_number(value, 1024, n) && n > 0) {
-            out.runtime.shards = static_cast<unsigned>(n);
-            taken = true;
-        } else if (arg == "--recv-buffers" && has_value && parse_number(value, 32768, n) && n > 0) {
-            out.runtime.recv_buffers = static_cast<std::uint32_t>(n);
-            taken = true;
-        } else if (arg == "--recv-buffer-size" && has_value && parse_number(value, 1 << 20, n) && n >= 64) {
-            out.runtime.recv_buffer_size = static_cast<std::uint32_t>(n);
-            taken = true;
-        } else if (arg == "--metrics" && has_value && value.starts_with('/')) {
-            out.server.metrics_path = std::string(value);
-            taken = true;
-        } else {
-            for (const extra_flag& flag : extra) {
-                if (arg == flag.name && has_value) {
-                    taken = flag.apply(value);
-                    break;
-                }
+        }
+        // --name=value and --name value both work.
+        std::optional<std::string_view> value;
+        if (const std::size_t equals = arg.find('='); arg.starts_with("--") && equals != std::string_view::npos) {
+            value = arg.substr(equals + 1);
+            arg = arg.substr(0, equals);
+        }
+        if (arg == "--reuse-port") {
+            if (value) return refuse("--reuse-port takes no value");
+            out.server.reuse_port = true;
+            continue;
+        }
+        const extra_flag* own = nullptr;
+        for (const extra_flag& flag : extra) {
+            if (arg == flag.name) own = &flag;
+        }
+        static constexpr common_flag common[] = {
+            {"--port", "not a port (1-65535, or 0 for a free one)"},
+            {"--address", "not an address (an IPv4/IPv6 address or a host name)"},
+            {"--threads", "not a number of shards (1-1024)"},
+            {"--recv-buffers", "not a number of buffers (1-32768)"},
+            {"--recv-buffer-size", "not a buffer size (64-1048576 bytes)"},
+            {"--metrics", "not a path (it starts with '/')"},
+        };
+        const common_flag* known = nullptr;
+        for (const common_flag& flag : common) {
+            if (arg == flag.name) known = &flag;
+        }
+        if (known == nullptr && own == nullptr) return refuse(fmt::format("unknown flag '{}'", argv[i]));
+        if (!value) {
+            if (i + 1 >= argc) {
+                return refuse(fmt::format("{} needs a value", arg));
             }
+            value = std::string_view(argv[++i]);
         }
-        if (!taken) {
-            std::fprintf(stderr, "%.*s: bad argument '%s'\n", static_cast<int>(who.name.size()), who.name.data(),
-                         argv[i]);
-            std::fputs(usage.c_str(), stderr);
-            return 2;
+        const std::string_view v = *value;
+        unsigned long long n = 0;
+        bool taken = false;
+        if (own != nullptr) {
+            taken = own->apply(v);
+            if (!taken) return refuse(fmt::format("{} {}: not an acceptable {} (see --help)", arg, v, own->value_name));
+        } else if (arg == "--port") {
+            taken = parse_number(v, 65535, n);
+            if (taken) out.server.port = static_cast<std::uint16_t>(n);
+        } else if (arg == "--address") {
+            taken = !v.empty();
+            if (taken) out.server.address = std::string(v);
+        } else if (arg == "--threads") {
+            taken = parse_number(v, 1024, n) && n > 0;
+            if (taken) out.runtime.shards = static_cast<unsigned>(n);
+        } else if (arg == "--recv-buffers") {
+            taken = parse_number(v, 32768, n) && n > 0;
+            if (taken) out.runtime.recv_buffers = static_cast<std::uint32_t>(n);
+        } else if (arg == "--recv-buffer-size") {
+            taken = parse_number(v, 1 << 20, n) && n >= 64;
+            if (taken) out.runtime.recv_buffer_size = static_cast<std::uint32_t>(n);
+        } else if (arg == "--metrics") {
+            taken = v.starts_with('/');
+            if (taken) out.server.metrics_path = std::string(v);
         }
-        ++i; // every flag but --help takes a value
+        if (!taken) return refuse(fmt::format("{} {}: {}", arg, v, known->expected));
     }
     return std::nullopt;
 }
@@ -140,9 +184,10 @@ int serve(std::string_view name, corio::http::server& server, const corio::runti
         std::fprintf(stderr, "%.*s: %s\n", name_size, name.data(), runtime.error_message().c_str());
         return 1;
     }
-    std::printf("%.*s: listening on %s port %u, %u shards, io_uring: %s\n", name_size, name.data(),
-                server.config().address.c_str(), static_cast<unsigned>(server.port()), runtime.shard_count(),
-                runtime.features().describe().c_str());
+    const unsigned count = runtime.shard_count();
+    std::printf("%.*s: listening on %s port %u, %u %s, io_uring: %s\n", name_size, name.data(),
+                server.config().address.c_str(), static_cast<unsigned>(server.port()), count,
+                count == 1 ? "shard" : "shards", runtime.features().describe().c_str());
     std::fflush(stdout);
     const unsigned shards = runtime.shard_count(); // the runtime lets go of its shards when it stops
     const int status = runtime.wait_for_signal();

@@ -25,7 +25,7 @@ namespace corio::examples {
 
 /// The configuration an example's command line fills; preset fields are the defaults --help shows.
 struct options {
-    corio::http::server_config server; ///< --port, --address, --metrics
+    corio::http::server_config server; ///< --port, --address, --metrics, --reuse-port
     corio::runtime_config runtime;     ///< --threads, --recv-buffers, --recv-buffer-size
 };
 
@@ -44,9 +44,10 @@ struct program {
 };
 
 /// Parses argv into `out`: --port N, --address ADDR, --threads N (> 0), --recv-buffers N (1-32768),
-/// --recv-buffer-size BYTES (64 B-1 MiB), --metrics PATH (starting with '/'), --help/-h, and `extra`.
-/// Returns the exit status when main should return at once (--help: usage on stdout, 0; a bad
-/// argument: the argument and the usage on stderr, 2), nothing when it should serve.
+/// --recv-buffer-size BYTES (64 B-1 MiB), --metrics PATH (starting with '/'), --reuse-port,
+/// --help/-h, and `extra`; `--flag=value` works as `--flag value`. Returns the exit status when
+/// main should return at once (--help: usage on stdout, 0; a bad argument: what is wrong with it
+/// and what would be right on stderr, 2), nothing when it should serve.
 std::optional<int> parse_command_line(int argc, char** argv, const program& who, options& out,
                                       std::span<const extra_flag> extra = {});
 

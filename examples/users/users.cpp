@@ -49,7 +49,7 @@ corio::http::response get_user(const corio::http::request& req, std::uint64_t ma
     corio::http::json_body(res)
         .begin_object()
         .key("id")
-        .value(static_cast<std::int64_t>(id))
+        .value(id)
         .key("name")
         .value(user_name)
         .key("email")

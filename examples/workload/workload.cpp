@@ -89,7 +89,7 @@ corio::task<corio::http::response> process(corio::http::request& req, settings c
         .key("id")
         .value(id)
         .key("bytes")
-        .value(static_cast<std::int64_t>(bytes))
+        .value(bytes)
         .key("sha256")
         .value(std::string_view(hex.data(), hex.size()))
         .end_object();

@@ -46,7 +46,8 @@ void exchange::start_async(server_connection& c, const request& req, std::span<c
         return v.data() >= raw.data() && v.data() + v.size() <= raw.data() + raw.size();
     };
     const std::size_t body_outside = inside(req.body()) ? 0 : req.body().size();
-    void* memory = shard_alloc(sizeof(exchange) + headers.size_bytes() + raw.size() + body_outside);
+    const std::size_t decoded = req._decoded.size(); // percent-decoded text, in the parser's scratch
+    void* memory = shard_alloc(sizeof(exchange) + headers.size_bytes() + raw.size() + body_outside + decoded);
     auto* x = new (memory) exchange(c, close);
     auto* fields = reinterpret_cast<header_field*>(x + 1);
     char* bytes = reinterpret_cast<char*>(fields + headers.size());
@@ -63,8 +64,20 @@ void exchange::start_async(server_connection& c, const request& req, std::span<c
     for (std::size_t i = 0; i < headers.size(); ++i)
         fields[i] = {rebase(headers[i].name), rebase(headers[i].value)};
     r._headers = {fields, headers.size()};
-    for (std::size_t i = 0; i < req._params.count; ++i)
-        r._params.values[i] = rebase(req._params.values[i]);
+    char* const decoded_copy = bytes + raw.size() + body_outside;
+    if (decoded != 0) std::memcpy(decoded_copy, req._decoded.data(), decoded);
+    const auto rebase_decoded = [&](std::string_view v) {
+        const bool in_block = v.data() >= req._decoded.data() && v.data() + v.size() <= req._decoded.data() + decoded;
+        return decoded != 0 && in_block && !v.empty()
+                   ? std::string_view(decoded_copy + (v.data() - req._decoded.data()), v.size())
+                   : rebase(v);
+    };
+    for (std::size_t i = 0; i < req._params.count; ++i) {
+        r._params.values[i] = rebase_decoded(req._params.values[i]);
+        r._params.raw[i] = rebase(req._params.raw[i]);
+    }
+    r._packed_query = rebase_decoded(req._packed_query);
+    r._decoded = {decoded_copy, decoded};
     if (body_outside != 0) {
         char* body = bytes + raw.size();
         std::memcpy(body, req.body().data(), body_outside);

@@ -68,7 +68,13 @@ json_writer& json_writer::value(std::string_view text) {
     return *this;
 }
 
-json_writer& json_writer::value(std::int64_t number) {
+json_writer& json_writer::integer(std::int64_t number) {
+    separate();
+    fmt::format_to(std::back_inserter(_out), "{}", number);
+    return *this;
+}
+
+json_writer& json_writer::integer(std::uint64_t number) {
     separate();
     fmt::format_to(std::back_inserter(_out), "{}", number);
     return *this;

@@ -4,6 +4,8 @@
 #include <array>
 #include <cassert>
 #include <cstring>
+#include <limits>
+#include <utility>
 
 #include <fmt/format.h>
 #include <simdjson.h>
@@ -63,12 +65,50 @@ bool is_type_error(error_code e) noexcept {
            e == simdjson::NO_SUCH_FIELD;
 }
 
+// "integer from MIN to MAX" for the integer type T, built at compile time.
+template <class T>
+struct integer_range_name {
+    static constexpr std::size_t put(char* at, T number) noexcept {
+        char reversed[24] = {};
+        std::size_t n = 0;
+        const bool negative = number < 0;
+        // Digit by digit from the value itself: -MIN does not fit in T.
+        do {
+            const int digit = static_cast<int>(number % 10);
+            reversed[n++] = static_cast<char>('0' + (digit < 0 ? -digit : digit));
+            number = static_cast<T>(number / 10);
+        } while (number != 0);
+        std::size_t used = 0;
+        if (negative) at[used++] = '-';
+        while (n != 0)
+            at[used++] = reversed[--n];
+        return used;
+    }
+    static constexpr auto make() noexcept {
+        std::array<char, 64> text{};
+        constexpr std::string_view prefix = "integer from ";
+        constexpr std::string_view middle = " to ";
+        std::size_t at = 0;
+        for (char c : prefix)
+            text[at++] = c;
+        at += put(text.data() + at, std::numeric_limits<T>::min());
+        for (char c : middle)
+            text[at++] = c;
+        at += put(text.data() + at, std::numeric_limits<T>::max());
+        return std::pair{text, at};
+    }
+    static constexpr auto made = make();
+    static constexpr std::string_view value{made.first.data(), made.second};
+};
+
 template <class T>
 constexpr std::string_view expected_name() noexcept {
     if constexpr (std::is_same_v<T, double>)
         return "number";
-    else if constexpr (std::is_same_v<T, std::int64_t>)
+    else if constexpr (std::is_same_v<T, std::int64_t> || std::is_same_v<T, long long>)
         return "integer";
+    else if constexpr (json_integer<T>)
+        return integer_range_name<T>::value;
     else if constexpr (std::is_same_v<T, bool>)
         return "boolean";
     else
@@ -91,9 +131,21 @@ template <class V>
 error_code read(V& v, double& out) noexcept {
     return v.get_double().get(out);
 }
-template <class V>
-error_code read(V& v, std::int64_t& out) noexcept {
-    return v.get_int64().get(out);
+template <class V, json_integer T>
+error_code read(V& v, T& out) noexcept {
+    if constexpr (std::is_signed_v<T>) {
+        std::int64_t n = 0;
+        if (error_code e = v.get_int64().get(n)) return e;
+        if (n < std::numeric_limits<T>::min() || n > std::numeric_limits<T>::max())
+            return simdjson::NUMBER_OUT_OF_RANGE;
+        out = static_cast<T>(n);
+    } else {
+        std::uint64_t n = 0;
+        if (error_code e = v.get_uint64().get(n)) return e;
+        if (n > std::numeric_limits<T>::max()) return simdjson::NUMBER_OUT_OF_RANGE;
+        out = static_cast<T>(n);
+    }
+    return simdjson::SUCCESS;
 }
 template <class V>
 error_code read(V& v, bool& out) noexcept {
@@ -520,8 +572,17 @@ json_object json_reader::object() {
 CORIO_JSON_SCALAR(std::string_view)
 CORIO_JSON_SCALAR(std::string)
 CORIO_JSON_SCALAR(double)
-CORIO_JSON_SCALAR(std::int64_t)
 CORIO_JSON_SCALAR(bool)
+CORIO_JSON_SCALAR(signed char)
+CORIO_JSON_SCALAR(short)
+CORIO_JSON_SCALAR(int)
+CORIO_JSON_SCALAR(long)
+CORIO_JSON_SCALAR(long long)
+CORIO_JSON_SCALAR(unsigned char)
+CORIO_JSON_SCALAR(unsigned short)
+CORIO_JSON_SCALAR(unsigned int)
+CORIO_JSON_SCALAR(unsigned long)
+CORIO_JSON_SCALAR(unsigned long long)
 #undef CORIO_JSON_SCALAR
 
 } // namespace corio::http

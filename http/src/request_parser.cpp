@@ -61,7 +61,8 @@ struct request_parser::state {
     const char* body_at = nullptr;
     std::size_t body_length = 0;
     bool body_copied = false;
-    std::string body_scratch; // de-chunked bodies; keeps its capacity between requests
+    std::string body_scratch;    // de-chunked bodies; keeps its capacity between requests
+    std::string decoded_scratch; // percent-decoded captures and query pairs; keeps its capacity too
     bool headers_done = false;
     bool message_done = false;
     bool head_paused = false;          // the route streams the body: parsing stopped after the head
@@ -77,8 +78,9 @@ struct request_parser::state {
 
     static state& of(llhttp_t* p) { return *static_cast<state*>(p->data); }
 
-    // Fills the request from the parsed head and looks up its route.
-    void fill_head() {
+    // Fills the request from the parsed head, looks up its route and decodes its captures and
+    // query; false for a malformed percent-escape (400).
+    bool fill_head() {
         const std::string_view target(url_at == nullptr ? "" : url_at, url_length);
         // One search for the query; the path is what precedes it in origin form ("/p?q").
         const std::size_t question = target.find('?');
@@ -102,6 +104,7 @@ struct request_parser::state {
         result->expect_continue = expect_continue;
         out->_params.count = 0;
         result->route = routes == nullptr ? route_match{} : routes->find(out->_method, out->_path, &out->_params);
+        return out->decode(decoded_scratch);
     }
 
     int fail(http::status s) {
@@ -212,7 +215,10 @@ struct request_parser::state {
             return -1;
         }
         s.headers_done = true;
-        s.fill_head();
+        if (!s.fill_head()) {
+            s.fail(status::bad_request);
+            return -1;
+        }
         s.body_limit = s.limits.max_body_bytes;
         const endpoint* target = s.result->route.target;
         if (target != nullptr && target->options.max_body_bytes != 0) s.body_limit = target->options.max_body_bytes;

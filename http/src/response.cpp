@@ -1,25 +1,23 @@
 // SPDX-License-Identifier: MIT
 #include <corio/http/response.hpp>
 
+#include <cstdlib>
+#include <limits>
+
+#include <fmt/core.h>
+
 namespace corio::http {
 
-response response::text(std::string_view body, status code) {
+response response::copy_of(std::string_view body, static_text content_type, status code) {
     response r(code);
-    r.set_content_type("text/plain");
-    r.set_body_view(body);
-    return r;
-}
-
-response response::copy_of(std::string_view body, std::string_view content_type, status code) {
-    response r(code);
-    r.set_content_type(content_type);
-    r.body_buffer().append(body);
+    r._content_type = content_type.view();
+    r.copy_body(body);
     return r;
 }
 
 response response::stream(body_producer producer, std::string_view content_type, status code) {
     response r(code);
-    r.set_content_type(content_type);
+    r.copy_content_type(content_type);
     r._producer = std::move(producer);
     return r;
 }
@@ -30,6 +28,40 @@ response& response::add_header(std::string_view name, std::string_view value) {
     _headers.append(value);
     _headers.append(std::string_view("\r\n"));
     return *this;
+}
+
+void response::copy_body(std::string_view body) {
+    _body.clear();
+    _body.append(body);
+    _owns_body = true;
+}
+
+void response::copy_content_type(std::string_view value) {
+    if (value.empty()) {
+        drop_owned_content_type();
+        _content_type = {};
+        return;
+    }
+    if (value.size() > std::numeric_limits<std::uint16_t>::max()) {
+        fmt::print(stderr, "corio: response::set_content_type: a content type of {} bytes (at most 65535)\n",
+                   value.size());
+        std::abort();
+    }
+    // The header lines stay after the new content type.
+    fmt::basic_memory_buffer<char, 64> lines;
+    lines.append(extra_headers());
+    _headers.clear();
+    _headers.append(value);
+    _headers.append(std::string_view(lines.data(), lines.size()));
+    _owned_type_size = static_cast<std::uint16_t>(value.size());
+}
+
+void response::drop_owned_content_type() noexcept {
+    if (_owned_type_size == 0) return;
+    const std::size_t lines = _headers.size() - _owned_type_size;
+    std::char_traits<char>::move(_headers.data(), _headers.data() + _owned_type_size, lines);
+    _headers.resize(lines);
+    _owned_type_size = 0;
 }
 
 } // namespace corio::http

@@ -156,6 +156,9 @@ result<void> router::add_endpoint(method m, std::string_view text, endpoint e) {
         more = rest.find('/') != std::string_view::npos;
         const std::string_view segment = next_segment(rest);
         if (!p->rank.empty() && p->rank.back() == '0') return system_error(EINVAL); // *rest must be last
+        // "{name}" is a capture in axum, actix and others; matched literally here it would never
+        // match what its author meant, so it is refused (add_or_abort says to write ":name").
+        if (segment.starts_with('{') && segment.ends_with('}')) return system_error(EINVAL);
         if (!segment.empty() && (segment.front() == ':' || segment.front() == '*')) {
             const std::string_view name = segment.substr(1);
             if (name.empty() || p->names.size() == route_params::max ||
@@ -232,8 +235,34 @@ router::entry& router::literal_entry(std::string_view path) {
     return *_literals.back();
 }
 
+namespace {
+
+// `text` with each "{name}" segment written ":name" (and "{*name}" written "*name").
+std::string with_colon_captures(std::string_view text) {
+    std::string out;
+    std::string_view rest = text;
+    while (!rest.empty()) {
+        const std::size_t open = rest.find("/{");
+        const std::size_t close = open == std::string_view::npos ? open : rest.find('}', open);
+        if (close == std::string_view::npos) break;
+        std::string_view name = rest.substr(open + 2, close - open - 2);
+        out.append(rest.substr(0, open + 1)).append(name.starts_with('*') ? "*" : ":");
+        out.append(name.starts_with('*') ? name.substr(1) : name);
+        rest.remove_prefix(close + 1);
+    }
+    return out.append(rest);
+}
+
+} // namespace
+
 router& router::add_or_abort(method m, std::string_view text, endpoint e) {
     if (auto added = add_endpoint(m, text, std::move(e)); !added) {
+        if (const std::string fixed = with_colon_captures(text); fixed != text) {
+            std::fprintf(stderr, "corio: route %.*s %.*s: captures are written :name in corio, not {name} (write %s)\n",
+                         static_cast<int>(method_name(m).size()), method_name(m).data(), static_cast<int>(text.size()),
+                         text.data(), fixed.c_str());
+            std::abort();
+        }
         std::fprintf(stderr, "corio: route %.*s %.*s: %s\n", static_cast<int>(method_name(m).size()),
                      method_name(m).data(), static_cast<int>(text.size()), text.data(),
                      added.error() == std::errc::file_exists ? "defined twice"

@@ -4,6 +4,8 @@
 #include <cerrno>
 #include <cstdio>
 
+#include <fmt/format.h>
+
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -104,8 +106,13 @@ server::~server() {
 }
 
 result<void> server::prepare(unsigned shard_count) {
-    auto address = net::socket_address::parse(_config.address, _config.port);
-    if (!address) return tl::unexpected(address.error());
+    _failure.clear();
+    auto address = net::socket_address::resolve(_config.address, _config.port);
+    if (!address) {
+        _failure = fmt::format("cannot listen on {} port {}: the address does not resolve ({})", _config.address,
+                               _config.port, address.error().message());
+        return tl::unexpected(address.error());
+    }
     for (int fd : _listen_fds) {
         if (fd >= 0) ::close(fd);
     }
@@ -114,10 +121,22 @@ result<void> server::prepare(unsigned shard_count) {
     _shards.resize(shard_count);
     _counters = std::vector<shard_counters>(shard_count);
     if (auto added = add_metrics_route(); !added) return added;
-    // One SO_REUSEPORT socket per shard; with port 0 the first socket picks the port for all.
+    // One SO_REUSEPORT socket per shard; with port 0 the first socket picks the port for all. The
+    // first claims the port exclusively unless sharing it with other processes was asked for.
     for (unsigned i = 0; i < shard_count; ++i) {
-        auto fd = net::open_listening_socket(*address, _config.backlog);
-        if (!fd) return tl::unexpected(fd.error());
+        const net::port_claim claim =
+            i == 0 && !_config.reuse_port ? net::port_claim::exclusive : net::port_claim::shared;
+        auto fd = net::open_listening_socket(*address, _config.backlog, claim);
+        if (!fd) {
+            _failure = fd.error() == std::errc::address_in_use && i == 0
+                           ? fmt::format("cannot listen on {} port {}: the port is already in use ({}); "
+                                         "stop what holds it, choose another port, or share it on purpose "
+                                         "(server_config::reuse_port)",
+                                         _config.address, address->port(), fd.error().message())
+                           : fmt::format("cannot listen on {} port {}: {}", _config.address, address->port(),
+                                         fd.error().message());
+            return tl::unexpected(fd.error());
+        }
         _listen_fds[i] = *fd;
         if (i == 0) {
             auto bound = net::socket_address::local_of(*fd);
@@ -127,6 +146,10 @@ result<void> server::prepare(unsigned shard_count) {
         }
     }
     return {};
+}
+
+std::string server::describe() const {
+    return fmt::format("listening on {} port {}", _config.address, _port);
 }
 
 result<void> server::start(shard& s) {

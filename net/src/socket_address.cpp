@@ -7,6 +7,7 @@
 #include <string>
 
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <netinet/in.h>
 
 namespace corio::net {
@@ -31,6 +32,45 @@ result<socket_address> socket_address::parse(std::string_view host, std::uint16_
         return a;
     }
     return system_error(EINVAL);
+}
+
+const std::error_category& resolver_category() noexcept {
+    class category final : public std::error_category {
+    public:
+        const char* name() const noexcept override { return "getaddrinfo"; }
+        std::string message(int value) const override { return gai_strerror(value); }
+    };
+    static const category instance;
+    return instance;
+}
+
+result<socket_address> socket_address::resolve(std::string_view host, std::uint16_t port) {
+    if (auto numeric = parse(host, port)) return numeric;
+    const std::string name(host);
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* found = nullptr;
+    if (const int err = getaddrinfo(name.c_str(), nullptr, &hints, &found); err != 0) {
+        if (err == EAI_SYSTEM) return last_system_error();
+        return tl::unexpected(std::error_code(err, resolver_category()));
+    }
+    const addrinfo* chosen = nullptr;
+    for (const addrinfo* a = found; a != nullptr; a = a->ai_next) {
+        if (a->ai_family == AF_INET) {
+            chosen = a;
+            break;
+        }
+        if (a->ai_family == AF_INET6 && chosen == nullptr) chosen = a;
+    }
+    socket_address result_address;
+    if (chosen != nullptr && chosen->ai_addrlen <= sizeof result_address._storage) {
+        std::memcpy(&result_address._storage, chosen->ai_addr, chosen->ai_addrlen);
+        result_address._length = chosen->ai_addrlen;
+    }
+    freeaddrinfo(found);
+    if (chosen == nullptr) return tl::unexpected(std::error_code(EAI_NONAME, resolver_category()));
+    return result_address.with_port(port);
 }
 
 result<socket_address> socket_address::local_of(int fd) {
@@ -66,6 +106,16 @@ std::string socket_address::to_string() const {
         std::snprintf(out, sizeof out, "%s:%u", text, static_cast<unsigned>(port()));
     }
     return out;
+}
+
+std::string socket_address::host() const {
+    char text[INET6_ADDRSTRLEN] = {};
+    if (family() == AF_INET6) {
+        inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&_storage)->sin6_addr, text, sizeof text);
+    } else {
+        inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&_storage)->sin_addr, text, sizeof text);
+    }
+    return text;
 }
 
 } // namespace corio::net

@@ -12,13 +12,21 @@
 
 namespace corio::net {
 
-result<int> open_listening_socket(const socket_address& address, int backlog) {
+result<int> open_listening_socket(const socket_address& address, int backlog, port_claim claim) {
     const int fd = socket(address.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
     if (fd < 0) return last_system_error();
     const int one = 1;
+    // An exclusive claim binds without SO_REUSEPORT, so the kernel refuses a port that any socket
+    // holds. Linux checks SO_REUSEPORT of both sockets when a later bind conflicts (not at the first
+    // bind only), and a socket joins a reuseport group at listen(): setting it between bind and
+    // listen lets this process's other shards join. From that setsockopt on, a process of the same
+    // user that binds with SO_REUSEPORT itself (one that asked to share) could join as well; one
+    // that claims exclusively never can.
+    const bool exclusive = claim == port_claim::exclusive;
     if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
-        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0 ||
-        bind(fd, address.data(), address.size()) != 0 || listen(fd, backlog) != 0) {
+        (!exclusive && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) ||
+        bind(fd, address.data(), address.size()) != 0 ||
+        (exclusive && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) || listen(fd, backlog) != 0) {
         const int err = errno;
         ::close(fd);
         return system_error(err);

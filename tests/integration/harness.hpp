@@ -23,6 +23,7 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <gtest/gtest.h>
 
 #include <corio/core/runtime.hpp>
 #include <corio/http/server.hpp>
@@ -74,7 +75,7 @@ inline corio::http::router harness_routes() {
         res.body_buffer().append(answer.data(), answer.data() + answer.size());
         return res;
     });
-    routes.get("/blob", [](corio::http::request&) { return corio::http::response::text(blob_body()); });
+    routes.get("/blob", [](corio::http::request&) { return corio::http::response::borrowed(blob_body()); });
     return routes;
 }
 
@@ -253,6 +254,24 @@ private:
     std::atomic<std::size_t> _sent{0};
     std::atomic<int> _errno{0};
     std::thread _thread;
+};
+
+/// A GoogleTest fixture: a one-shard server on 127.0.0.1 answering `Routes()`, started before each
+/// test (which is skipped where io_uring is not available) and stopped after it.
+template <corio::http::router (*Routes)()>
+class served_fixture : public ::testing::Test {
+protected:
+    void SetUp() override {
+        _served = std::make_unique<served>(loopback_config(), 1, Routes());
+        CORIO_START_OR_SKIP(_served->rt, _served->srv);
+    }
+    void TearDown() override {
+        if (_served) stop_and_join(_served->rt);
+    }
+    /// The port the server listens on.
+    std::uint16_t port() const noexcept { return _served->port(); }
+
+    std::unique_ptr<served> _served;
 };
 
 } // namespace corio::test

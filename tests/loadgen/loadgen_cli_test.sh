@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # corio-load's command line end to end against examples/hello: --help, clear errors (bad URL,
-# unresolvable host, refused connection, bad flag) with their exit statuses, a run with --json and
+# unresolvable host, refused connection, bad flag, an output path that cannot be written) with their
+# exit statuses, a run with --json and
 # --source, and no progress line when standard output is not a terminal.
 #   loadgen_cli_test.sh path/to/corio-load path/to/hello
 set -euo pipefail
@@ -34,6 +35,13 @@ expect 2 "bad port '70000'" "$load" http://127.0.0.1:70000/
 expect 2 "unknown option '--bogus'" "$load" --bogus http://127.0.0.1/
 expect 2 'no URL given' "$load" -c 10
 expect 1 "cannot resolve host 'no-such-host.invalid'" "$load" -d 1 http://no-such-host.invalid/
+# Issue 25: output paths are checked before the load (a 60 s test must not end in "cannot write");
+# port 1 is never reached, so a check made after the load would show as "cannot connect".
+expect 1 '--json /nonexistent/x.json: cannot write into /nonexistent' "$load" -d 60 --json /nonexistent/x.json \
+    http://127.0.0.1:1/
+expect 1 '--plot /nonexistent/p.png: cannot write into /nonexistent' "$load" -d 60 --plot /nonexistent/p.png \
+    http://127.0.0.1:1/
+expect 1 "--json $work: cannot write it \\(a directory\\)" "$load" -d 60 --json "$work" http://127.0.0.1:1/
 
 "$hello" --address 127.0.0.1 --port 0 --threads 1 >"$work/hello.log" 2>&1 &
 hello_pid=$!
@@ -66,6 +74,23 @@ assert r["config"]["sources"] == ["127.0.0.2", "127.0.0.3"], r["config"]
 assert r["latency"]["percentiles_us"]["99"] >= r["latency"]["percentiles_us"]["50"] > 0
 assert sum(p["requests"] for p in r["timeline"]) == s["requests"]
 assert len(r["latency"]["histogram"]["buckets"]) > 0
+PY
+
+# Issue 25: the progress line shows what the timeline records: at "Ns", the requests of the first N
+# seconds of the timeline and the last of them as req/s (it showed 0 req/s in alternate seconds,
+# and totals that lagged the summary).
+"$load" -t 2 -c 8 -d 4 --progress --json "$work/p.json" "http://127.0.0.1:$port/plaintext" >"$work/progress.out"
+json_check - "$work/progress.out" "$work/p.json" <<'PY'
+import json, re, sys
+lines = [l for l in open(sys.argv[1], newline="").read().split("\r") if "req/s" in l]
+timeline = json.load(open(sys.argv[2]))["timeline"]
+assert len(lines) >= 3, lines
+for line in lines:
+    m = re.search(r"(\d+)s/4s\s+(\S+) req/s\s+p99 \S+\s+(\d+) requests", line)
+    assert m, line
+    n, total = int(m.group(1)), int(m.group(3))
+    assert total == sum(p["requests"] for p in timeline[:n]), (line, timeline)
+    assert m.group(2) != "0", line
 PY
 
 # --json - : the JSON alone on standard output, the summary on standard error.

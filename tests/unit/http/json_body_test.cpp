@@ -141,6 +141,64 @@ TEST(json_reader, missing_and_wrong_type_fields_are_invalid) {
     EXPECT_EQ(r.error().field, "n");
 }
 
+// Issue 25: field("n", int&) was 19 lines of template errors.
+TEST(json_reader, integers_of_every_width) {
+    json_reader r(R"({"i":-5,"u":7,"s":40000,"z":18446744073709551615,"b":-128,"ub":255,"l":-9007199254740993})");
+    int i = 0;
+    unsigned u = 0;
+    std::uint16_t s = 0;
+    std::size_t z = 0;
+    std::int8_t b = 0;
+    std::uint8_t ub = 0;
+    long long l = 0;
+    r.field("i", i).field("u", u).field("s", s).field("z", z).field("b", b).field("ub", ub).field("l", l);
+    ASSERT_TRUE(r.ok()) << r.error().field << " " << r.error().expected;
+    EXPECT_EQ(i, -5);
+    EXPECT_EQ(u, 7U);
+    EXPECT_EQ(s, 40000);
+    EXPECT_EQ(z, std::numeric_limits<std::size_t>::max());
+    EXPECT_EQ(b, -128);
+    EXPECT_EQ(ub, 255);
+    EXPECT_EQ(l, -9007199254740993LL);
+
+    json_reader opt(R"({"n":3,"none":null})");
+    short n = 0;
+    short none = 9;
+    opt.optional("n", n).optional("none", none);
+    EXPECT_TRUE(opt.ok());
+    EXPECT_EQ(n, 3);
+    EXPECT_EQ(none, 9);
+
+    std::vector<std::uint32_t> values;
+    json_reader arr(R"({"v":[1,2,4294967295]})");
+    arr.array("v", [&](json_value& e) {
+        std::uint32_t x = 0;
+        e.get(x);
+        values.push_back(x);
+    });
+    EXPECT_TRUE(arr.ok());
+    EXPECT_EQ(values, (std::vector<std::uint32_t>{1, 2, 4294967295U}));
+}
+
+TEST(json_reader, an_integer_that_does_not_fit_names_the_field_and_the_range) {
+    EXPECT_EQ(invalid_field<std::uint8_t>(R"({"n":256})", "n"), "n integer from 0 to 255");
+    EXPECT_EQ(invalid_field<std::int8_t>(R"({"n":-129})", "n"), "n integer from -128 to 127");
+    EXPECT_EQ(invalid_field<unsigned>(R"({"n":-1})", "n"), "n integer from 0 to 4294967295");
+    EXPECT_EQ(invalid_field<int>(R"({"n":2147483648})", "n"), "n integer from -2147483648 to 2147483647");
+    EXPECT_EQ(invalid_field<std::uint16_t>(R"({"n":1.5})", "n"), "n integer from 0 to 65535");
+    EXPECT_EQ(invalid_field<std::size_t>(R"({"n":18446744073709551616})", "n"),
+              "n integer from 0 to 18446744073709551615");
+    EXPECT_EQ(invalid_field<int>(R"({"n":"1"})", "n"), "n integer from -2147483648 to 2147483647");
+    // The error answer is a 422 naming the field.
+    json_reader r(R"({"qty":300})");
+    std::uint8_t qty = 0;
+    r.field("qty", qty);
+    const corio::http::response res = r.error_response();
+    EXPECT_EQ(res.status_code(), status::unprocessable_entity);
+    EXPECT_NE(res.body().find(R"("field":"qty")"), std::string_view::npos) << res.body();
+    EXPECT_NE(res.body().find("integer from 0 to 255"), std::string_view::npos) << res.body();
+}
+
 TEST(json_reader, first_error_wins) {
     json_reader r(R"({"a":"x","b":"y"})");
     double a = 0;

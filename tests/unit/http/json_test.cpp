@@ -6,6 +6,7 @@
 #include <limits>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -136,6 +137,26 @@ TEST(json_writer, integers) {
         .value(std::numeric_limits<std::int64_t>::min())
         .end_array();
     EXPECT_EQ(text(out), "[0,-42,9223372036854775807,-9223372036854775808]");
+}
+
+// Issue 25: value(42) and value(v.size()) were ambiguous overloads.
+TEST(json_writer, integers_of_every_width) {
+    response::buffer out;
+    const std::vector<int> v(3);
+    json_writer(out)
+        .begin_array()
+        .value(42)
+        .value(v.size())
+        .value(std::int8_t{-128})
+        .value(std::uint8_t{255})
+        .value(short{-3})
+        .value(std::uint16_t{65535})
+        .value(-7L)
+        .value(7U)
+        .value(std::numeric_limits<std::uint64_t>::max())
+        .value(std::numeric_limits<long long>::min())
+        .end_array();
+    EXPECT_EQ(text(out), "[42,3,-128,255,-3,65535,-7,7,18446744073709551615,-9223372036854775808]");
 }
 
 TEST(json_writer, doubles) {

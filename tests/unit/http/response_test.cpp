@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: MIT
 // response: the text() and copy_of() constructors, header formatting, and the switch between an
-// owned body buffer and a borrowed body view.
+// owned body buffer and a borrowed body view. A run-time string handed to a response is copied
+// (these tests run under the asan preset too, where a dangling body is a failure).
 #include <corio/http/response.hpp>
 
 #include <string>
 #include <string_view>
 #include <utility>
+
+#include <corio/http/body_writer.hpp>
 
 #include <gtest/gtest.h>
 
@@ -22,13 +25,88 @@ TEST(response, default_is_an_empty_200) {
     EXPECT_TRUE(r.body().empty());
 }
 
-TEST(response, text_borrows_its_body) {
-    static constexpr std::string_view hello = "Hello, World!";
+TEST(response, text_of_a_literal_borrows_it) {
+    static constexpr char hello[] = "Hello, World!";
     const response r = response::text(hello);
     EXPECT_EQ(r.status_code(), status::ok);
     EXPECT_EQ(r.content_type(), "text/plain");
-    EXPECT_EQ(r.body(), hello);
-    EXPECT_EQ(r.body().data(), hello.data()) << "text() must not copy the body";
+    EXPECT_EQ(r.body(), "Hello, World!");
+    EXPECT_EQ(r.body().data(), &hello[0]) << "text() of a literal must not copy the body";
+}
+
+// Issue 25: `return response::text(s);` with a local std::string sent freed memory.
+response text_of_a_local_string() {
+    std::string local(300, 'b'); // longer than the inline room and any small-string buffer
+    local.front() = 'a';
+    return response::text(local);
+}
+
+TEST(response, text_of_a_local_string_outlives_it) {
+    const response r = text_of_a_local_string();
+    EXPECT_EQ(r.content_type(), "text/plain");
+    ASSERT_EQ(r.body().size(), 300U);
+    EXPECT_EQ(r.body().front(), 'a');
+    EXPECT_EQ(r.body().back(), 'b');
+}
+
+TEST(response, text_copies_views_and_pointers) {
+    std::string source = "view";
+    const response from_view = response::text(std::string_view(source));
+    const char* pointer = source.c_str();
+    const response from_pointer = response::text(pointer, status::accepted);
+    const response from_temporary = response::text(std::string("temporary"));
+    source.assign("????");
+    EXPECT_EQ(from_view.body(), "view");
+    EXPECT_EQ(from_pointer.body(), "view");
+    EXPECT_EQ(from_pointer.status_code(), status::accepted);
+    EXPECT_EQ(from_temporary.body(), "temporary");
+}
+
+TEST(response, borrowed_keeps_the_view_it_is_given) {
+    static const std::string long_lived(1000, 'x');
+    const response r = response::borrowed(long_lived, "application/octet-stream", status::created);
+    EXPECT_EQ(r.body().data(), long_lived.data());
+    EXPECT_EQ(r.content_type(), "application/octet-stream");
+    EXPECT_EQ(r.status_code(), status::created);
+}
+
+TEST(response, a_run_time_content_type_is_copied) {
+    response r;
+    r.add_header("X-A", "1");
+    {
+        std::string type = "application/vnd.corio+json; charset=utf-8";
+        r.set_content_type(type);
+        type.assign(type.size(), '?');
+    }
+    r.add_header("X-B", "2");
+    response moved = std::move(r);
+    EXPECT_EQ(moved.content_type(), "application/vnd.corio+json; charset=utf-8");
+    EXPECT_EQ(moved.extra_headers(), "X-A: 1\r\nX-B: 2\r\n");
+    moved.set_content_type("text/html");
+    EXPECT_EQ(moved.content_type(), "text/html");
+    EXPECT_EQ(moved.extra_headers(), "X-A: 1\r\nX-B: 2\r\n");
+}
+
+TEST(response, copy_of_and_stream_copy_their_content_type) {
+    std::string type = "text/csv";
+    const response copied = response::copy_of("a,b", type);
+    const response streamed = response::stream([](corio::http::body_writer&) -> corio::task<void> { co_return; }, type);
+    type.assign("????????");
+    EXPECT_EQ(copied.content_type(), "text/csv");
+    EXPECT_EQ(streamed.content_type(), "text/csv");
+}
+
+TEST(response, set_body_copies_and_borrow_body_borrows) {
+    response r;
+    std::string source = "copied";
+    r.set_body(source);
+    source.assign("??????");
+    EXPECT_EQ(r.body(), "copied");
+    static const std::string long_lived = "borrowed";
+    r.borrow_body(long_lived);
+    EXPECT_EQ(r.body().data(), long_lived.data());
+    r.set_body("literal");
+    EXPECT_EQ(r.body(), "literal");
 }
 
 TEST(response, text_with_status) {
@@ -91,7 +169,7 @@ TEST(response, body_buffer_versus_body_view) {
     EXPECT_EQ(r.body(), "owned");
 
     static constexpr std::string_view borrowed = "borrowed";
-    r.set_body_view(borrowed);
+    r.borrow_body(borrowed);
     EXPECT_EQ(r.body(), "borrowed");
     EXPECT_EQ(r.body().data(), borrowed.data());
 

@@ -263,6 +263,27 @@ TEST(router, malformed_patterns_are_refused) {
     EXPECT_EQ(sync_stream.error(), std::errc::invalid_argument);
 }
 
+// Issue 25: "/greet/{name}" was matched literally, so /greet/bob answered 404.
+TEST(router, brace_captures_are_refused) {
+    router routes;
+    for (std::string_view bad : {"/greet/{name}", "/{a}/b", "/files/{*path}"}) {
+        const corio::result<void> added = routes.add(method::get, bad, named("bad"));
+        ASSERT_FALSE(added) << bad;
+        EXPECT_EQ(added.error(), std::errc::invalid_argument) << bad;
+    }
+}
+
+TEST(router_death, a_brace_capture_aborts_pointing_to_colon_name) {
+    GTEST_FLAG_SET(death_test_style, "threadsafe");
+    EXPECT_DEATH(
+        {
+            router routes;
+            routes.get("/greet/{name}/x/{*rest}", named("a"));
+        },
+        "route GET /greet/\\{name\\}/x/\\{\\*rest\\}: captures are written :name in corio, not \\{name\\} "
+        "\\(write /greet/:name/x/\\*rest\\)");
+}
+
 TEST(router, async_handlers_and_options_are_kept) {
     router routes;
     routes.post("/upload", [](request&) -> corio::task<response> { co_return response::text("async"); },

@@ -5,6 +5,8 @@
 // drained() says the service's in-flight operations have completed.
 #pragma once
 
+#include <string>
+
 #include <corio/core/result.hpp>
 #include <corio/core/shard.hpp>
 
@@ -19,6 +21,12 @@ public:
         static_cast<void>(shard_count);
         return {};
     }
+    /// What the service does once started, for the runtime's start-up line ("listening on
+    /// 127.0.0.1 port 8080"); empty for none.
+    virtual std::string describe() const { return {}; }
+    /// Why the last prepare() failed, in words that name what it was about (an address and port,
+    /// a file); empty to let the error code's message speak alone.
+    virtual std::string failure() const { return {}; }
     /// Runs on shard `s`'s thread once its reactor exists; an error stops the whole start-up.
     virtual result<void> start(shard& s) = 0;
     /// Runs on shard `s`'s thread when the runtime stops: stop taking work and start releasing

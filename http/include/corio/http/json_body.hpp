@@ -31,6 +31,7 @@
 #include <string_view>
 #include <utility>
 
+#include <corio/http/json.hpp>
 #include <corio/http/response.hpp>
 
 namespace corio::http {
@@ -55,10 +56,12 @@ struct json_error {
     response to_response() const;
 };
 
-/// The C++ types a JSON scalar can be read into.
+/// The C++ types a JSON scalar can be read into: strings, double, bool and every integer type (a
+/// number that is not a whole number, or does not fit the type, is an invalid_field error whose
+/// `expected` gives the type's range, e.g. "integer from 0 to 255").
 template <class T>
 concept json_scalar = std::same_as<T, std::string_view> || std::same_as<T, std::string> || std::same_as<T, double> ||
-    std::same_as<T, std::int64_t> || std::same_as<T, bool>;
+    std::same_as<T, bool> || json_integer<T>;
 
 namespace detail {
 class json_state;

@@ -1,15 +1,21 @@
 // SPDX-License-Identifier: MIT
 // request: one parsed HTTP/1.1 request. Every string_view points into the receive buffer (or the
-// connection's spill block, or, for an asynchronous handler, the server's copy of the request) and
-// is valid until the handler has returned its response; copy what must outlive it.
+// connection's spill block, the parser's scratch space for decoded text, or, for an asynchronous
+// handler, the server's copy of the request) and is valid until the handler has returned its
+// response; copy what must outlive it. Route parameters and query pairs are percent-decoded when
+// the request is parsed (a malformed escape such as "%zz" or a final "%" is answered 400 before
+// any handler runs); text without escapes is not copied, and decoded text goes to a per-shard
+// buffer that keeps its capacity, so decoding allocates nothing in the steady state.
 #pragma once
 
 #include <array>
 #include <coroutine>
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include <corio/core/result.hpp>
@@ -31,12 +37,78 @@ struct header_field {
     std::string_view value;
 };
 
-/// Values captured by a route pattern's `:name` and `*name` segments (views into the path).
+/// Values captured by a route pattern's `:name` and `*name` segments.
 struct route_params {
-    static constexpr std::size_t max = 8; ///< captures a pattern may have
-    const std::string_view* names = nullptr;
-    std::array<std::string_view, max> values{};
-    std::size_t count = 0;
+    static constexpr std::size_t max = 8;       ///< captures a pattern may have
+    const std::string_view* names = nullptr;    ///< the pattern's capture names
+    std::array<std::string_view, max> values{}; ///< percent-decoded (as sent, straight from a router lookup)
+    std::array<std::string_view, max> raw{};    ///< as sent in the path
+    std::size_t count = 0;                      ///< captures filled
+};
+
+/// One `name=value` pair of a query string, percent-decoded ('+' is a space); a pair without '='
+/// has an empty value.
+struct query_pair {
+    std::string_view name;  ///< the name, decoded
+    std::string_view value; ///< the value, decoded
+};
+
+/// Forward iterator over a query's pairs (see request::query_params()); empty pieces ("a=1&&b=2")
+/// are skipped.
+class query_iterator {
+public:
+    using value_type = query_pair;
+    using difference_type = std::ptrdiff_t;
+    using reference = const query_pair&;
+    using pointer = const query_pair*;
+    using iterator_category = std::forward_iterator_tag;
+
+    /// The end iterator.
+    query_iterator() noexcept = default;
+    /// The pair under the iterator.
+    const query_pair& operator*() const noexcept { return _pair; }
+    /// The pair under the iterator.
+    const query_pair* operator->() const noexcept { return &_pair; }
+    /// Moves to the next pair.
+    query_iterator& operator++() noexcept {
+        next();
+        return *this;
+    }
+    /// Moves to the next pair, returning the iterator as it was.
+    query_iterator operator++(int) noexcept {
+        query_iterator was = *this;
+        next();
+        return was;
+    }
+    /// True at the same place of the same query.
+    friend bool operator==(const query_iterator& a, const query_iterator& b) noexcept { return a._at == b._at; }
+
+private:
+    friend class query_params_view;
+    query_iterator(const char* at, const char* end, bool packed) noexcept : _next(at), _end(end), _packed(packed) {
+        next();
+    }
+    void next() noexcept;
+    const char* _at = nullptr;   // start of the current pair; null at the end
+    const char* _next = nullptr; // start of the next one
+    const char* _end = nullptr;
+    bool _packed = false; // decoded pairs, each as [u32 length][name][u32 length][value]
+    query_pair _pair;
+};
+
+/// The decoded pairs of a query string, for range-for; a view of the request.
+class query_params_view {
+public:
+    /// The first pair.
+    query_iterator begin() const noexcept { return {_text.data(), _text.data() + _text.size(), _packed}; }
+    /// Past the last pair.
+    query_iterator end() const noexcept { return {}; }
+
+private:
+    friend class request;
+    query_params_view(std::string_view text, bool packed) noexcept : _text(text), _packed(packed) {}
+    std::string_view _text;
+    bool _packed;
 };
 
 namespace detail {
@@ -74,8 +146,15 @@ public:
     std::string_view target() const noexcept { return _target; }
     /// The path part of the target, without the query.
     std::string_view path() const noexcept { return _path; }
-    /// The query string without the '?', empty when absent.
+    /// The query string without the '?', as sent (not decoded), empty when absent.
     std::string_view query() const noexcept { return _query; }
+    /// The value of the first query pair named `name` (decoded; compared with the decoded names),
+    /// nullopt when there is none ("?n" gives an empty value).
+    std::optional<std::string_view> query_param(std::string_view name) const noexcept;
+    /// The query's pairs in order, decoded: `for (const corio::http::query_pair& p : req.query_params())`.
+    query_params_view query_params() const noexcept {
+        return _query_packed ? query_params_view(_packed_query, true) : query_params_view(_query, false);
+    }
     /// Minor HTTP version (0 for HTTP/1.0, 1 for HTTP/1.1).
     int version_minor() const noexcept { return _version_minor; }
     /// True when the connection stays open after the response (HTTP/1.1 default, Connection header).
@@ -86,8 +165,11 @@ public:
     std::optional<std::string_view> header(std::string_view name) const noexcept;
     /// The buffered body (de-chunked), empty when there is none or the route streams it.
     std::string_view body() const noexcept { return _body; }
-    /// The value captured by the route pattern's `:name` or `*name`, empty if there is none.
+    /// The value captured by the route pattern's `:name` or `*name`, percent-decoded
+    /// ("j%C3%B6rg%20x" gives "jörg x"; '+' stays '+'), empty if there is none.
     std::string_view param(std::string_view name) const noexcept;
+    /// The value captured by `:name` or `*name` as sent in the path, not decoded.
+    std::string_view raw_param(std::string_view name) const noexcept;
     /// All captures of the route pattern.
     const route_params& params() const noexcept { return _params; }
 
@@ -97,6 +179,10 @@ public:
     body_read read_body(std::span<char> into) noexcept { return {*this, into}; }
 
 private:
+    // Decodes the captures and the query into `scratch` (reused, request after request); false for
+    // a malformed escape.
+    bool decode(std::string& scratch);
+
     friend class request_parser;
     friend class router;
     friend class body_read;
@@ -111,6 +197,9 @@ private:
     std::span<const header_field> _headers;
     std::string_view _body;
     route_params _params;
+    std::string_view _decoded;             // the block of decoded text (captures, then query pairs), if any
+    std::string_view _packed_query;        // the decoded query pairs, when _query_packed
+    bool _query_packed = false;            // the query had escapes: its pairs are read from _packed_query
     detail::exchange* _exchange = nullptr; // set while an asynchronous handler owns the request
     std::size_t _body_read = 0;            // bytes of a buffered body already given to read_body()
 };

@@ -3,7 +3,10 @@
 // literals, `:name` captures (one non-empty segment) and a final `*name` (the rest of the path,
 // possibly empty). The most specific pattern wins (at the first differing segment a literal beats
 // a capture, which beats a rest), so `/users/me` and `/users/:id` coexist; two patterns of the same
-// shape for one method are a conflict reported when the route is added. Built before the server
+// shape for one method are a conflict reported when the route is added. A segment in braces
+// (`/greet/{name}`, the axum and actix style) is refused rather than matched literally; the
+// message says to write `/greet/:name`. Captured values reach handlers percent-decoded
+// (request::param(); request::raw_param() gives them as sent). Built before the server
 // starts, then shared read-only by every shard; lookup allocates nothing, and paths without
 // captures are found in an open-addressing hash table, usually at the first slot. HEAD falls back
 // to the GET handler (the server drops the body); a path known for other methods answers 405 with
@@ -38,7 +41,8 @@ public:
     router& operator=(router&&) noexcept;
 
     /// Adds a route running `h` (a handler or an async_handler); EEXIST if the method and pattern
-    /// shape are taken, EINVAL for a malformed pattern or a streamed body on a synchronous handler.
+    /// shape are taken, EINVAL for a malformed pattern (a `{name}` segment included) or a streamed
+    /// body on a synchronous handler.
     template <class H>
     result<void> add(method m, std::string_view path_pattern, H&& h, route_options options = {}) {
         return add_endpoint(m, path_pattern, make_endpoint(std::forward<H>(h), options));

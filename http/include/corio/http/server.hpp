@@ -25,9 +25,15 @@ namespace corio::http {
 
 /// Listening address, limits and timeouts of a server. Defaults suit a public-facing service.
 struct server_config {
-    std::string address = "0.0.0.0";          ///< numeric IPv4/IPv6 address to listen on
-    std::uint16_t port = 8080;                ///< 0 picks a free port (see server::port())
-    int backlog = 4096;                       ///< listen() backlog per shard
+    std::string address = "0.0.0.0"; ///< IPv4/IPv6 address or host name ("localhost") to listen on
+    std::uint16_t port = 8080;       ///< 0 picks a free port (see server::port())
+    int backlog = 4096;              ///< listen() backlog per shard
+    /// false (the default): a port that any socket already holds fails the start (EADDRINUSE, with a
+    /// message naming address and port); the shards of this server share the port among themselves.
+    /// true: binds with SO_REUSEPORT, so a port held by another process of the same user that allows
+    /// it (one running with reuse_port, or a server claiming it by default) is shared with it, the
+    /// kernel splitting new connections between them (a zero-downtime hand-over).
+    bool reuse_port = false;
     std::uint32_t idle_timeout_ms = 60'000;   ///< keep-alive: close after this long between requests
     std::uint32_t header_timeout_ms = 10'000; ///< a request head must arrive within this from its first byte (408)
     std::uint32_t body_timeout_ms = 30'000;   ///< longest wait for more of a request body (408); see min_data_rate
@@ -100,6 +106,9 @@ public:
     server& use(middleware_factory make);
 
     result<void> prepare(unsigned shard_count) override;
+    std::string failure() const override { return _failure; }
+    /// "listening on ADDRESS port P" (the port resolved once prepared).
+    std::string describe() const override;
     result<void> start(shard& s) override;
     void stop(shard& s) override;
     bool drained(shard& s) override;
@@ -115,6 +124,7 @@ private:
     std::vector<middleware_factory> _middlewares;
     server_config _config;
     std::uint16_t _port = 0;
+    std::string _failure; // why prepare() failed, naming address and port
     std::vector<int> _listen_fds;
     std::vector<std::unique_ptr<shard_state>> _shards;
     std::vector<shard_counters> _counters; // one block per shard, written by that shard only

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <system_error>
 
 #include <sys/socket.h>
 
@@ -12,12 +13,19 @@
 
 namespace corio::net {
 
+/// The category of getaddrinfo()'s EAI_* errors (values as getaddrinfo returns them).
+const std::error_category& resolver_category() noexcept;
+
 /// An IPv4/IPv6 socket address held by value (a sockaddr_storage).
 class socket_address {
 public:
     socket_address() noexcept;
     /// Parses a numeric address ("0.0.0.0", "127.0.0.1", "::1") and a port; EINVAL if not numeric.
     static result<socket_address> parse(std::string_view host, std::uint16_t port);
+    /// parse(), or else the first address `host` resolves to ("localhost"), IPv4 before IPv6. Blocks
+    /// in getaddrinfo(): call it at start-up, never on a shard. A name that does not resolve is an
+    /// error of resolver_category() (its message is getaddrinfo's).
+    static result<socket_address> resolve(std::string_view host, std::uint16_t port);
     /// The local address a socket is bound to (resolves port 0 to the port the kernel chose).
     static result<socket_address> local_of(int fd);
 
@@ -29,6 +37,8 @@ public:
     int family() const noexcept { return _storage.ss_family; }
     /// "127.0.0.1:8080" or "[::1]:8080".
     std::string to_string() const;
+    /// The address without the port: "127.0.0.1" or "::1".
+    std::string host() const;
 
     /// The raw sockaddr and its length, for bind/connect.
     const sockaddr* data() const noexcept { return reinterpret_cast<const sockaddr*>(&_storage); }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 // tcp_listener: one listening socket per shard (all bound to the same port with SO_REUSEPORT, so
-// the kernel spreads connections across shards) and a multishot accept on that shard's ring.
+// the kernel spreads connections across shards) and a multishot accept on that shard's ring. The
+// first socket of a process claims the port (port_claim::exclusive) unless sharing it with other
+// processes was asked for, so that a port already in use is refused rather than silently shared.
 // Accepted descriptors go to a callback on the owning shard. When descriptors run out
 // (EMFILE/ENFILE) the listener waits on the timer wheel before accepting again instead of spinning.
 #pragma once
@@ -15,8 +17,21 @@
 
 namespace corio::net {
 
-/// Creates a non-blocking listening TCP socket bound to `address` with SO_REUSEADDR and SO_REUSEPORT.
-result<int> open_listening_socket(const socket_address& address, int backlog = 4096);
+/// How a listening socket takes its port.
+enum class port_claim : std::uint8_t {
+    /// The port must be free: bound without SO_REUSEPORT (EADDRINUSE if any socket holds it, with
+    /// SO_REUSEPORT or not), then SO_REUSEPORT is set before listen() so that the process's other
+    /// shards can join it with port_claim::shared.
+    exclusive,
+    /// Bound with SO_REUSEPORT: joins the listening sockets already on the port (the process's own
+    /// first shard, or, when sharing was asked for, another process of the same user).
+    shared,
+};
+
+/// Creates a non-blocking listening TCP socket bound to `address` with SO_REUSEADDR and SO_REUSEPORT,
+/// claiming its port as `claim` says.
+result<int> open_listening_socket(const socket_address& address, int backlog = 4096,
+                                  port_claim claim = port_claim::shared);
 
 /// Accepts connections on one shard's listening socket and hands each new descriptor to `on_accept`.
 class tcp_listener : private timer, private completion_target {
