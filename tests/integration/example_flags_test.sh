@@ -5,6 +5,9 @@
 # "1 shard".
 # Usage: example_flags_test.sh PATH/TO/EXAMPLE...
 set -euo pipefail
+# The examples that query PostgreSQL (workload, techempower) refuse to start without a database;
+# they connect on first use, so a URL nobody answers lets them start.
+export CORIO_PG_URL=${CORIO_PG_URL:-postgresql://nobody@127.0.0.1:9/none}
 fail() { echo "example_flags_test: $*"; exit 1; }
 
 # expect_refusal PROGRAM MESSAGE ARGS...: exit status 2 and MESSAGE on stderr.
