@@ -44,6 +44,7 @@ std::string usage_text(const program& who, const options& defaults, std::span<co
     add_synopsis("--recv-buffers", "N");
     add_synopsis("--recv-buffer-size", "BYTES");
     add_synopsis("--metrics", "PATH");
+    add_synopsis("--backend", "NAME");
     for (const extra_flag& flag : extra)
         add_synopsis(flag.name, flag.value_name);
     add_synopsis("--help", "");
@@ -69,6 +70,9 @@ std::string usage_text(const program& who, const options& defaults, std::span<co
              defaults.server.metrics_path.empty()
                  ? std::string("serve Prometheus counters at PATH, e.g. /metrics (default: off)")
                  : "serve Prometheus counters at PATH (default " + defaults.server.metrics_path + ")");
+    add_line(text, column, "--backend", "NAME",
+             "automatic (default: io_uring, or epoll where io_uring is denied, saying why), io_uring or epoll; "
+             "CORIO_BACKEND sets it when the flag is absent");
     for (const extra_flag& flag : extra)
         add_line(text, column, flag.name, flag.value_name, flag.help);
     add_line(text, column, "--help", "", "print this help");
@@ -111,6 +115,8 @@ std::optional<int> parse_command_line(int argc, char** argv, const program& who,
         } else if (arg == "--recv-buffer-size" && has_value && parse_number(value, 1 << 20, n) && n >= 64) {
             out.runtime.recv_buffer_size = static_cast<std::uint32_t>(n);
             taken = true;
+        } else if (arg == "--backend" && has_value && parse_backend(value, out.runtime.ring.backend)) {
+            taken = true;
         } else if (arg == "--metrics" && has_value && value.starts_with('/')) {
             out.server.metrics_path = std::string(value);
             taken = true;
@@ -140,9 +146,9 @@ int serve(std::string_view name, corio::http::server& server, const corio::runti
         std::fprintf(stderr, "%.*s: %s\n", name_size, name.data(), runtime.error_message().c_str());
         return 1;
     }
-    std::printf("%.*s: listening on %s port %u, %u shards, io_uring: %s\n", name_size, name.data(),
+    std::printf("%.*s: listening on %s port %u, %u shards, backend %s\n", name_size, name.data(),
                 server.config().address.c_str(), static_cast<unsigned>(server.port()), runtime.shard_count(),
-                runtime.features().describe().c_str());
+                runtime.backend_description().c_str());
     std::fflush(stdout);
     const unsigned shards = runtime.shard_count(); // the runtime lets go of its shards when it stops
     const int status = runtime.wait_for_signal();
