@@ -201,8 +201,10 @@ TEST_F(reactor_epoll_test, reports_epoll_without_msg_ring) {
 // A readiness report whose data another reader took first: the receive sees EAGAIN, posts
 // nothing and stays armed, and the next data arrives through it.
 TEST_F(reactor_epoll_test, spurious_wake_up_keeps_the_receive_armed) {
-    auto [ours, peer] = tcp_pair();
-    auto [other, other_peer] = tcp_pair();
+    const auto [ours_fd, peer_fd] = tcp_pair();
+    const int ours = ours_fd, peer = peer_fd;
+    const auto [other_fd, other_peer_fd] = tcp_pair();
+    const int other = other_fd, other_peer = other_peer_fd;
     ASSERT_EQ(::write(other_peer, "x", 1), 1);
     ASSERT_EQ(::write(peer, "stolen", 6), 6);
     // The poll is registered first, so epoll reports it first; its handler steals the data.
@@ -234,7 +236,8 @@ TEST_F(reactor_epoll_test, spurious_wake_up_keeps_the_receive_armed) {
 // Everything the peer wrote before closing arrives, in order, across several buffers; then 0
 // without cqe_flags::more ends the multishot receive.
 TEST_F(reactor_epoll_test, peer_closing_with_data_queued_delivers_it_all_then_zero) {
-    auto [ours, peer] = tcp_pair();
+    const auto [ours_fd, peer_fd] = tcp_pair();
+    const int ours = ours_fd, peer = peer_fd;
     std::string sent;
     for (int i = 0; i < 5000; ++i)
         sent += static_cast<char>('a' + i % 26);
@@ -250,8 +253,10 @@ TEST_F(reactor_epoll_test, peer_closing_with_data_queued_delivers_it_all_then_ze
 
 // A half-close with nothing queued: the receive ends with 0 and a poll for POLLRDHUP answers it.
 TEST_F(reactor_epoll_test, rdhup_ends_the_receive_and_answers_a_poll) {
-    auto [ours, peer] = tcp_pair();
-    auto [watched, watched_peer] = tcp_pair();
+    const auto [ours_fd, peer_fd] = tcp_pair();
+    const int ours = ours_fd, peer = peer_fd;
+    const auto [watched_fd, watched_peer_fd] = tcp_pair();
+    const int watched = watched_fd, watched_peer = watched_peer_fd;
     loop->recv_multishot(ours, group, rec.data(0));
     loop->poll(watched, POLLRDHUP, rec.data(1));
     ::shutdown(peer, SHUT_WR);
@@ -267,10 +272,10 @@ TEST_F(reactor_epoll_test, rdhup_ends_the_receive_and_answers_a_poll) {
     }
 }
 
-// A send into a full socket completes with what went (short); send_all on a fixed slot carries
-// on until everything went; a send waiting for room is cancelled with -ECANCELED.
+// A send into a full socket completes with what went (short); a send waiting for room is
+// cancelled with -ECANCELED. (send_all, below, carries on until everything went.)
 TEST_F(reactor_epoll_test, partial_send_send_all_and_cancelled_send) {
-    auto [ours, peer] = small_buffered_pair();
+    const int ours = small_buffered_pair().first; // the peer never reads
     const std::string big(8 << 20, 'z');
     // Full after the first send: the second has to wait, and is cancelled while it waits.
     with_a_waiting_send(ours, big, [&] { loop->cancel(rec.data(1)); });
@@ -283,14 +288,15 @@ TEST_F(reactor_epoll_test, partial_send_send_all_and_cancelled_send) {
 
 TEST_F(reactor_epoll_test, send_all_on_a_fixed_slot_sends_everything) {
     // Only the sending side small: a 4 KiB receive window makes loopback TCP crawl (delayed ACKs).
-    auto [ours, peer] = tcp_pair();
+    const auto [ours_fd, peer_fd] = tcp_pair();
+    const int ours = ours_fd, peer = peer_fd;
     const int small = 4096;
     ::setsockopt(ours, SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
     ASSERT_TRUE(loop->register_files(4));
     ASSERT_TRUE(loop->update_files(2, &ours, 1));
     const std::string big(4 << 20, 'q');
     std::size_t drained = 0;
-    std::thread reader([&, peer = peer] {
+    std::thread reader([&] {
         char buf[65536];
         for (;;) {
             const ssize_t n = ::read(peer, buf, sizeof buf);
@@ -310,9 +316,10 @@ TEST_F(reactor_epoll_test, send_all_on_a_fixed_slot_sends_everything) {
 // The owner closes its socket while a send waits for room (as tcp_connection::abort does): the
 // send still ends, here with the peer's reset, instead of waiting forever on a forgotten socket.
 TEST_F(reactor_epoll_test, waiting_send_ends_after_its_socket_is_closed) {
-    auto [ours, peer] = small_buffered_pair();
+    const auto [ours_fd, peer_fd] = small_buffered_pair();
+    const int ours = ours_fd, peer = peer_fd;
     const std::string big(8 << 20, 'z');
-    with_a_waiting_send(ours, big, [&, peer = peer] {
+    with_a_waiting_send(ours, big, [&] {
         ::close(ours);
         fds[0] = -1;
         linger off{1, 0};
@@ -327,7 +334,8 @@ TEST_F(reactor_epoll_test, waiting_send_ends_after_its_socket_is_closed) {
 // Cancelling an armed receive completes it with -ECANCELED (no more flag) and nothing follows,
 // even when data arrives afterwards; the socket can then be closed at once.
 TEST_F(reactor_epoll_test, cancelled_receive_completes_once_with_ecanceled) {
-    auto [ours, peer] = tcp_pair();
+    const auto [ours_fd, peer_fd] = tcp_pair();
+    const int ours = ours_fd, peer = peer_fd;
     loop->recv_multishot(ours, group, rec.data());
     loop->cancel(rec.data());
     int turns = 0;
