@@ -11,6 +11,8 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "uring.hpp" // the layout of the provided-buffer ring this backend reads
@@ -66,7 +68,7 @@ void request_index::grow() {
 }
 
 void request_index::insert(std::uint64_t user_data, std::uint32_t where) {
-    if ((_count + 1) * 2 > _slots.size()) grow();
+    if ((_count + 1) * 4 > _slots.size() * 3) grow(); // at most 3/4 full: short linear probes
     const std::size_t mask = _slots.size() - 1;
     std::size_t i = home(user_data);
     while (_slots[i].user_data != 0)
@@ -118,7 +120,12 @@ result<std::unique_ptr<reactor::epoll_state>> reactor::epoll_state::create(std::
     e->_events.resize(max_events);
     e->_posted.reserve(1024);
     e->_delivering.reserve(1024);
-    e->_fds.resize(1024);
+    rlimit files{};
+    const std::size_t wanted = getrlimit(RLIMIT_NOFILE, &files) == 0 ? files.rlim_cur : 1024;
+    if (!e->reserve_fds(std::clamp<std::size_t>(wanted, 1024, std::size_t{1} << 20))) {
+        error_message = std::string("reserving the descriptor table failed: ") + std::strerror(errno);
+        return last_system_error();
+    }
     return e;
 }
 
@@ -130,17 +137,36 @@ reactor::epoll_state::~epoll_state() {
         if (fd >= 0) ::close(fd);
     }
     if (epoll_fd >= 0) ::close(epoll_fd);
+    if (_fds != nullptr) munmap(_fds, _fd_count * sizeof(fd_state));
+}
+
+bool reactor::epoll_state::reserve_fds(std::size_t count) noexcept {
+    const std::size_t bytes = count * sizeof(fd_state);
+    void* p = _fds == nullptr
+                  ? mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
+                  : mremap(_fds, _fd_count * sizeof(fd_state), bytes, MREMAP_MAYMOVE);
+    if (p == MAP_FAILED) return false;
+    _fds = static_cast<fd_state*>(p);
+    _fd_count = count;
+    return true;
 }
 
 reactor::epoll_state::fd_state& reactor::epoll_state::state(int fd) {
-    if (static_cast<std::size_t>(fd) >= _fds.size()) _fds.resize(std::max(_fds.size() * 2, std::size_t(fd) + 1));
-    return _fds[static_cast<std::size_t>(fd)];
+    return _fds[static_cast<std::size_t>(fd)]; // valid_fd() made room
 }
 
 bool reactor::epoll_state::valid_fd(int fd, std::uint64_t user_data) {
-    if (fd >= 0 && fd < (1 << where_shift)) return true;
-    post(user_data, -EBADF);
-    return false;
+    if (fd < 0 || fd >= (1 << where_shift)) {
+        post(user_data, -EBADF);
+        return false;
+    }
+    // Past the reservation only when RLIMIT_NOFILE was raised after start-up.
+    if (static_cast<std::size_t>(fd) >= _fd_count &&
+        !reserve_fds(std::max(_fd_count * 2, static_cast<std::size_t>(fd) + 1))) {
+        post(user_data, -ENOMEM);
+        return false;
+    }
+    return true;
 }
 
 void reactor::epoll_state::post(std::uint64_t user_data, int result, std::uint32_t flags) {
@@ -162,11 +188,11 @@ int reactor::epoll_state::update_interest(int fd) noexcept {
     if (s.in == input::accept || s.in == input::read) want |= EPOLLIN;
     if (s.out_data != 0) want |= EPOLLOUT;
     if (s.poll_data != 0) want |= s.poll_events & (EPOLLIN | EPOLLOUT | EPOLLPRI | EPOLLRDHUP);
-    if (want == s.registered) return 0;
+    if (want == s.registered && !s.unsure) return 0;
     epoll_event ev{};
     ev.events = want;
     ev.data.u64 = static_cast<std::uint64_t>(fd);
-    int op = s.registered == 0 ? EPOLL_CTL_ADD : want == 0 ? EPOLL_CTL_DEL : EPOLL_CTL_MOD;
+    int op = s.registered == 0 && !s.unsure ? EPOLL_CTL_ADD : want == 0 ? EPOLL_CTL_DEL : EPOLL_CTL_MOD;
     int ret = epoll_ctl(epoll_fd, op, fd, &ev);
     // What we believed registered may be gone (the descriptor was closed and its number reused),
     // or registered when we believed it gone: either way the other operation says what is true.
@@ -174,7 +200,8 @@ int reactor::epoll_state::update_interest(int fd) noexcept {
     if (ret < 0 && errno == EEXIST && op == EPOLL_CTL_ADD) ret = epoll_ctl(epoll_fd, op = EPOLL_CTL_MOD, fd, &ev);
     if (ret < 0 && op == EPOLL_CTL_DEL && (errno == ENOENT || errno == EBADF)) ret = 0;
     if (ret < 0) return -errno;
-    s.registered = want;
+    s.registered = static_cast<std::uint16_t>(want);
+    s.unsure = false;
     return 0;
 }
 
@@ -183,10 +210,10 @@ reactor::epoll_state::fd_state& reactor::epoll_state::claim(int fd, std::uint32_
     std::uint64_t& data = data_of(fd, kind);
     if (data != 0) {
         // Still armed: its socket was closed without a cancel and the number reused (or the request
-        // is armed twice). Forget the old request, and do not trust what epoll was told: a bit no
-        // request asks for forces the next update to re-register.
+        // is armed twice). Forget the old request, and do not trust what epoll was told: the next
+        // update re-registers.
         _index.erase(data, where(kind, static_cast<std::uint32_t>(fd)));
-        s.registered |= EPOLLEXCLUSIVE;
+        s.unsure = true;
     }
     data = user_data;
     return s;
@@ -246,16 +273,20 @@ void reactor::epoll_state::recv_multishot(int fd, std::uint16_t group, std::uint
 
 void reactor::epoll_state::read(int fd, void* data, std::size_t size, std::uint64_t user_data) {
     if (!valid_fd(fd, user_data)) return;
-    fd_state& s = claim(fd, where_input, user_data);
-    s.in = input::read;
-    s.read_into = data;
-    s.read_size = static_cast<std::uint32_t>(std::min<std::size_t>(size, UINT32_MAX));
+    claim(fd, where_input, user_data).in = input::read;
+    const read_target target{fd, static_cast<std::uint32_t>(std::min<std::size_t>(size, UINT32_MAX)), data};
+    if (auto it = std::find_if(_reads.begin(), _reads.end(), [&](const read_target& r) { return r.fd == fd; });
+        it != _reads.end()) {
+        *it = target;
+    } else {
+        _reads.push_back(target);
+    }
     armed(fd, where_input, user_data);
 }
 
 void reactor::epoll_state::poll(int fd, unsigned events, std::uint64_t user_data) {
     if (!valid_fd(fd, user_data)) return;
-    claim(fd, where_poll, user_data).poll_events = events;
+    claim(fd, where_poll, user_data).poll_events = static_cast<std::uint16_t>(events & 0xffff);
     armed(fd, where_poll, user_data);
 }
 
@@ -355,7 +386,7 @@ void reactor::epoll_state::cancel(std::uint64_t user_data) {
 }
 
 void reactor::epoll_state::end_requests(int fd, bool complete) {
-    if (fd < 0 || static_cast<std::size_t>(fd) >= _fds.size()) return;
+    if (fd < 0 || static_cast<std::size_t>(fd) >= _fd_count) return;
     for (const std::uint32_t kind : {where_input, where_connect, where_poll}) {
         const std::uint64_t data = data_of(fd, kind);
         if (data == 0) continue;
@@ -503,7 +534,7 @@ void reactor::epoll_state::expire_timeouts(const bool& stopping) {
 // A report that finds nothing to do (a request cancelled meanwhile, data another call took) is
 // dropped; the level-triggered registration reports again whatever is still ready.
 void reactor::epoll_state::on_ready(int fd, std::uint32_t events) {
-    if (static_cast<std::size_t>(fd) >= _fds.size()) return;
+    if (static_cast<std::size_t>(fd) >= _fd_count) return;
     if (_fds[static_cast<std::size_t>(fd)].in != input::none &&
         (events & (EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP)) != 0) {
         on_input(fd, events);
@@ -547,7 +578,9 @@ void reactor::epoll_state::on_input(int fd, std::uint32_t) {
         }
         return;
     case input::read: {
-        const ssize_t n = ::read(fd, _fds[at].read_into, _fds[at].read_size);
+        const auto r = std::find_if(_reads.begin(), _reads.end(), [&](const read_target& t) { return t.fd == fd; });
+        if (r == _reads.end()) return; // read() always records one
+        const ssize_t n = ::read(fd, r->into, r->size);
         if (n < 0 && (errno == EAGAIN || errno == EINTR)) return; // not ready after all: stay armed
         const int result = n < 0 ? -errno : static_cast<int>(n);
         disarm(fd, where_input);

@@ -91,18 +91,25 @@ struct reactor::epoll_state {
 
 private:
     enum class input : std::uint8_t { none, recv, accept, read };
-    // Per descriptor number; 48 bytes, the only user memory an idle connection costs here beyond
-    // its own object (a receive buffer is held only while its completion is being handled).
+    // Per descriptor number; 32 bytes, the user memory an idle connection costs here beyond its
+    // own object and its index entry (a receive buffer is held only while its completion is
+    // being handled). Every epoll event bit corio asks for is below 1 << 16.
     struct fd_state {
         std::uint64_t in_data = 0;   // user_data of the armed recv/accept/read (0: none)
         std::uint64_t out_data = 0;  // user_data of the armed connect
         std::uint64_t poll_data = 0; // user_data of the armed poll
-        void* read_into = nullptr;
-        std::uint32_t read_size = 0;
-        std::uint32_t poll_events = 0;
-        std::uint32_t registered = 0; // events registered with epoll (0: not in the set)
+        std::uint16_t poll_events = 0;
+        std::uint16_t registered = 0; // events registered with epoll (0: not in the set)
         std::uint16_t group = 0;
         input in = input::none;
+        bool unsure = false; // what epoll holds for this number is unknown (a stale request was replaced)
+    };
+    static_assert(sizeof(fd_state) == 32);
+    // A read's destination (reads are rare: the reactor's own eventfd), by descriptor.
+    struct read_target {
+        int fd;
+        std::uint32_t size;
+        void* into;
     };
     struct pending_send {
         int fd = -1; // our duplicate, closed when the send ends
@@ -150,13 +157,20 @@ private:
     std::int64_t earliest_timeout_ns() const noexcept;
     void expire_timeouts(const bool& stopping);
 
-    std::vector<fd_state> _fds;
+    // Indexed by descriptor number, in anonymous memory reserved for RLIMIT_NOFILE descriptors
+    // (at most 2^20 at first): a page becomes resident only once a descriptor in it is used, and
+    // growing (mremap) copies nothing, so the table costs 32 bytes per descriptor in use, never a
+    // doubled vector's spare half. Zeroed pages are idle states.
+    fd_state* _fds = nullptr;
+    std::size_t _fd_count = 0;
+    bool reserve_fds(std::size_t count) noexcept;
     std::vector<pending_send> _sends;
     std::vector<std::uint32_t> _free_sends;
     std::vector<completion> _posted;
     std::vector<completion> _delivering;
     std::vector<timeout> _timeouts; // a min-heap on at_ns
     std::vector<group_ring> _groups;
+    std::vector<read_target> _reads;
     std::vector<int> _slots; // the emulated fixed-file table
     bool _files_registered = false;
     detail::request_index _index;
