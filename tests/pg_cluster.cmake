@@ -60,9 +60,12 @@ function(corio_pg_tests)
                 string(APPEND args " [==[${property}]==]")
             endforeach()
             set(script ${CMAKE_CURRENT_BINARY_DIR}/${name}_pg_tests.cmake)
-            file(WRITE ${script} "if(${name}_TESTS)\n"
-                                 "    set_tests_properties(\${${name}_TESTS} PROPERTIES${args})\n"
-                                 "endif()\n")
+            # Both lists: the io_uring cases and, where CORIO_TEST_EPOLL runs them again, the epoll ones.
+            file(WRITE ${script} "foreach(list ${name}_TESTS ${name}_EPOLL_TESTS)\n"
+                                 "    if(\${list})\n"
+                                 "        set_tests_properties(\${\${list}} PROPERTIES${args})\n"
+                                 "    endif()\n"
+                                 "endforeach()\n")
             set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES ${script})
         else()
             message(FATAL_ERROR "corio_pg_tests: ${name} is neither a test nor a corio_test target")

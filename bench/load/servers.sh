@@ -7,6 +7,8 @@
 #   h2o        Debian h2o 2.2, one thread, each path a static file (file.file) with the same body
 #   reference  ../shared/reference/sol_uring.c compiled with gcc -O2: raw io_uring, canned bytes, no
 #              HTTP parsing (the ceiling; its /json answer is the plaintext one)
+#   corio_epoll      hello as corio above on its epoll backend (--backend epoll)
+#   reference_epoll  ../shared/reference/sol_epoll.c: raw level-triggered epoll, the epoll ceiling
 # Every server is pinned to CPU 0 and listens on 127.0.0.1.
 #
 #   source bench/load/servers.sh
@@ -15,7 +17,7 @@
 #   server_stop NAME; servers_stop_all           # the caller's EXIT trap calls servers_stop_all
 #   server_cpu_ticks PID; server_rss_kib PID; server_hwm_reset PID; server_hwm_kib PID
 
-servers_known="corio nginx h2o reference"
+servers_known="corio nginx h2o reference corio_epoll reference_epoll"
 declare -A server_pid server_port
 _servers_root= _servers_build= _servers_work= _servers_port_base=18080
 
@@ -40,6 +42,15 @@ _start_corio() {
     [ -x "$hello" ] || { echo "servers.sh: $hello not built" >&2; return 1; }
     # shellcheck disable=SC2086 # CORIO_ARGS is a list of flags
     taskset -c 0 "$hello" --address 127.0.0.1 --port "$1" --threads 1 ${CORIO_ARGS:-} >"$_servers_work/corio.log" 2>&1 &
+}
+
+# corio on its epoll backend (where io_uring is denied), against reference_epoll.
+_start_corio_epoll() {
+    local hello="$_servers_build/examples/hello/hello"
+    [ -x "$hello" ] || { echo "servers.sh: $hello not built" >&2; return 1; }
+    # shellcheck disable=SC2086 # CORIO_ARGS is a list of flags
+    taskset -c 0 "$hello" --address 127.0.0.1 --port "$1" --threads 1 --backend epoll ${CORIO_ARGS:-} \
+        >"$_servers_work/corio_epoll.log" 2>&1 &
 }
 
 _start_nginx() {
@@ -97,6 +108,12 @@ _start_reference() {
     local bin="$_servers_work/sol_uring"
     [ -x "$bin" ] || gcc -O2 -o "$bin" "$_servers_root/../shared/reference/sol_uring.c" -luring
     PORT=$1 taskset -c 0 "$bin" >"$_servers_work/reference.log" 2>&1 &
+}
+
+_start_reference_epoll() {
+    local bin="$_servers_work/sol_epoll"
+    [ -x "$bin" ] || gcc -O2 -o "$bin" "$_servers_root/../shared/reference/sol_epoll.c"
+    PORT=$1 taskset -c 0 "$bin" >"$_servers_work/reference_epoll.log" 2>&1 &
 }
 
 server_start() {

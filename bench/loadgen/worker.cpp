@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <memory>
@@ -188,6 +189,11 @@ public:
         auto loop = reactor::create(ring, error);
         if (!loop) return false;
         _loop = std::move(*loop);
+        // Every thread met the same refusal: the first says it. On epoll the connections' slots
+        // are duplicate descriptors, so a thread holds at most RLIMIT_NOFILE of them.
+        if (_plan.index == 0 && !_loop->fallback_reason().empty()) {
+            std::fprintf(stderr, "corio-load: %s — using epoll\n", _loop->fallback_reason().c_str());
+        }
         const auto buffers = std::clamp(std::bit_ceil(n), 1024U, 16384U);
         auto ring_buffers = buffer_ring::create(*_loop, buffer_group, buffers, _config.recv_buffer_size);
         if (!ring_buffers) {

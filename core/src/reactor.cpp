@@ -9,12 +9,14 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <fstream>
 
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "reactor_epoll.hpp"
 #include "uring.hpp"
 
 namespace corio {
@@ -56,7 +58,44 @@ bool at_least(kernel_version v, int major, int minor) {
     return v.major > major || (v.major == major && v.minor >= minor);
 }
 
+// Why io_uring_setup refused, with the likely cause: the line an operator reads before "using epoll".
+std::string setup_refused(int err) {
+    std::string why = std::string("io_uring_setup: ") + std::strerror(err);
+    if (err == EPERM) {
+        int disabled = 0;
+        if (std::ifstream sysctl("/proc/sys/kernel/io_uring_disabled"); sysctl >> disabled && disabled != 0) {
+            return why + " (sysctl kernel.io_uring_disabled=" + std::to_string(disabled) + ")";
+        }
+        return why + " (seccomp? Docker blocks io_uring by default; see README 'Containers')";
+    }
+    if (err == ENOSYS) return why + " (the kernel lacks io_uring, or a sandbox such as gVisor hides it)";
+    if (err == ENOMEM) return why + " (raise RLIMIT_MEMLOCK or lower the ring sizes)";
+    return why;
+}
+
 } // namespace
+
+const char* to_string(backend_kind kind) noexcept {
+    switch (kind) {
+    case backend_kind::io_uring:
+        return "io_uring";
+    case backend_kind::epoll:
+        return "epoll";
+    case backend_kind::automatic:
+        break;
+    }
+    return "automatic";
+}
+
+bool parse_backend(std::string_view name, backend_kind& out) noexcept {
+    for (const backend_kind kind : {backend_kind::automatic, backend_kind::io_uring, backend_kind::epoll}) {
+        if (name == to_string(kind)) {
+            out = kind;
+            return true;
+        }
+    }
+    return false;
+}
 
 std::string uring_features::describe() const {
     std::string s = defer_taskrun ? "single_issuer+defer_taskrun" : coop_taskrun ? "coop_taskrun" : "plain";
@@ -81,6 +120,39 @@ io_uring_sqe* reactor::ring_state::sqe() {
 }
 
 result<std::unique_ptr<reactor>> reactor::create(const reactor_config& config, std::string& error_message) {
+    backend_kind wanted = config.backend;
+    if (const char* env = std::getenv("CORIO_BACKEND"); wanted == backend_kind::automatic && env != nullptr && *env) {
+        if (!parse_backend(env, wanted)) {
+            error_message = std::string("CORIO_BACKEND=") + env + " is not a backend: use automatic, io_uring or epoll";
+            return system_error(EINVAL);
+        }
+    }
+    if (wanted == backend_kind::epoll) return create_epoll(config, error_message);
+    auto uring = create_uring(config, error_message);
+    if (uring || wanted == backend_kind::io_uring) return uring;
+    std::string why = std::move(error_message);
+    error_message.clear();
+    auto fallback = create_epoll(config, error_message);
+    if (fallback) (*fallback)->_fallback_reason = std::move(why);
+    return fallback;
+}
+
+result<std::unique_ptr<reactor>> reactor::create_epoll(const reactor_config& config, std::string& error_message) {
+    auto poller = epoll_state::create(error_message);
+    if (!poller) return tl::unexpected(poller.error());
+    std::unique_ptr<reactor> r(new reactor(std::move(*poller), config.timer_tick_ms));
+    // Non-blocking, unlike the io_uring one: the loop reads it itself once epoll reports it, and
+    // must never block on a descriptor whatever epoll reported.
+    r->_notify_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (r->_notify_fd < 0) {
+        error_message = std::string("eventfd failed: ") + std::strerror(errno);
+        return last_system_error();
+    }
+    r->arm_notify();
+    return r;
+}
+
+result<std::unique_ptr<reactor>> reactor::create_uring(const reactor_config& config, std::string& error_message) {
     const kernel_version kernel = running_kernel();
     // Multishot recv (6.0) is the newest feature corio cannot run without; 6.1 is the baseline.
     if (kernel.major != 0 && !at_least(kernel, 6, 0)) {
@@ -116,11 +188,7 @@ result<std::unique_ptr<reactor>> reactor::create(const reactor_config& config, s
         if (ret != -EINVAL) break;
     }
     if (ret != 0) {
-        error_message = ret == -ENOSYS ? "io_uring_setup is not available (ENOSYS): the kernel lacks io_uring or "
-                                         "it is disabled (sysctl kernel.io_uring_disabled)"
-                                       : std::string("io_uring_setup failed: ") + std::strerror(-ret) +
-                                             (ret == -EPERM ? " (check sysctl kernel.io_uring_disabled)" : "") +
-                                             (ret == -ENOMEM ? " (raise RLIMIT_MEMLOCK or lower the ring sizes)" : "");
+        error_message = setup_refused(-ret);
         return system_error(-ret);
     }
 
@@ -161,9 +229,19 @@ reactor::reactor(std::unique_ptr<ring_state> ring, std::uint32_t timer_tick_ms)
     update_clock();
 }
 
+reactor::reactor(std::unique_ptr<epoll_state> poller, std::uint32_t timer_tick_ms)
+    : _epoll(std::move(poller)), _timers(monotonic_ms(), timer_tick_ms) {
+    update_clock();
+}
+
 reactor::~reactor() {
-    io_uring_queue_exit(&_ring->ring);
+    if (_ring) io_uring_queue_exit(&_ring->ring);
     if (_notify_fd >= 0) ::close(_notify_fd);
+}
+
+std::string reactor::describe() const {
+    if (!_epoll) return "io_uring (" + _features.describe() + ")";
+    return _fallback_reason.empty() ? std::string("epoll") : "epoll (" + _fallback_reason + ")";
 }
 
 void reactor::update_clock() noexcept {
@@ -174,12 +252,16 @@ void reactor::update_clock() noexcept {
 }
 
 void reactor::accept_multishot(int fd, std::uint64_t user_data) {
+    if (_epoll) [[unlikely]]
+        return _epoll->accept_multishot(fd, user_data);
     io_uring_sqe* s = _ring->sqe();
     io_uring_prep_multishot_accept(s, fd, nullptr, nullptr, SOCK_CLOEXEC);
     io_uring_sqe_set_data64(s, user_data);
 }
 
 void reactor::recv_multishot(int fd, std::uint16_t group, std::uint64_t user_data) {
+    if (_epoll) [[unlikely]]
+        return _epoll->recv_multishot(fd, group, user_data);
     io_uring_sqe* s = _ring->sqe();
     io_uring_prep_recv_multishot(s, fd, nullptr, 0, 0);
     s->flags |= IOSQE_BUFFER_SELECT;
@@ -188,30 +270,40 @@ void reactor::recv_multishot(int fd, std::uint16_t group, std::uint64_t user_dat
 }
 
 void reactor::send(int fd, const void* data, std::size_t size, std::uint64_t user_data) {
+    if (_epoll) [[unlikely]]
+        return _epoll->send(fd, data, size, user_data, false);
     io_uring_sqe* s = _ring->sqe();
     io_uring_prep_send(s, fd, data, size, MSG_NOSIGNAL);
     io_uring_sqe_set_data64(s, user_data);
 }
 
 void reactor::read(int fd, void* data, std::size_t size, std::uint64_t user_data) {
+    if (_epoll) [[unlikely]]
+        return _epoll->read(fd, data, size, user_data);
     io_uring_sqe* s = _ring->sqe();
     io_uring_prep_read(s, fd, data, static_cast<unsigned>(size), 0);
     io_uring_sqe_set_data64(s, user_data);
 }
 
 void reactor::poll(int fd, unsigned events, std::uint64_t user_data) {
+    if (_epoll) [[unlikely]]
+        return _epoll->poll(fd, events, user_data);
     io_uring_sqe* s = _ring->sqe();
     io_uring_prep_poll_add(s, fd, events);
     io_uring_sqe_set_data64(s, user_data);
 }
 
 void reactor::connect(int fd, const sockaddr* address, socklen_t length, std::uint64_t user_data) {
+    if (_epoll) [[unlikely]]
+        return _epoll->connect(fd, address, length, user_data);
     io_uring_sqe* s = _ring->sqe();
     io_uring_prep_connect(s, fd, address, length);
     io_uring_sqe_set_data64(s, user_data);
 }
 
 void reactor::connect(fixed_file file, const sockaddr* address, socklen_t length, std::uint64_t user_data) {
+    if (_epoll) [[unlikely]]
+        return _epoll->connect(_epoll->slot_fd(file), address, length, user_data);
     io_uring_sqe* s = _ring->sqe();
     io_uring_prep_connect(s, static_cast<int>(file.index), address, length);
     s->flags |= IOSQE_FIXED_FILE;
@@ -219,6 +311,8 @@ void reactor::connect(fixed_file file, const sockaddr* address, socklen_t length
 }
 
 void reactor::recv_multishot(fixed_file file, std::uint16_t group, std::uint64_t user_data) {
+    if (_epoll) [[unlikely]]
+        return _epoll->recv_multishot(_epoll->slot_fd(file), group, user_data);
     io_uring_sqe* s = _ring->sqe();
     io_uring_prep_recv_multishot(s, static_cast<int>(file.index), nullptr, 0, 0);
     s->flags |= IOSQE_BUFFER_SELECT | IOSQE_FIXED_FILE;
@@ -227,6 +321,8 @@ void reactor::recv_multishot(fixed_file file, std::uint16_t group, std::uint64_t
 }
 
 void reactor::send_all(fixed_file file, const void* data, std::size_t size, std::uint64_t user_data) {
+    if (_epoll) [[unlikely]]
+        return _epoll->send(_epoll->slot_fd(file), data, size, user_data, true);
     io_uring_sqe* s = _ring->sqe();
     io_uring_prep_send(s, static_cast<int>(file.index), data, size, MSG_NOSIGNAL | MSG_WAITALL);
     s->flags |= IOSQE_FIXED_FILE;
@@ -234,6 +330,8 @@ void reactor::send_all(fixed_file file, const void* data, std::size_t size, std:
 }
 
 void reactor::timeout_at(const uring_timespec& when, std::uint64_t user_data) {
+    if (_epoll) [[unlikely]]
+        return _epoll->timeout_at(when, user_data);
     io_uring_sqe* s = _ring->sqe();
     // The cast is layout-checked above; the kernel copies the timespec when it takes the SQE.
     io_uring_prep_timeout(s, reinterpret_cast<__kernel_timespec*>(const_cast<uring_timespec*>(&when)), 0,
@@ -242,6 +340,8 @@ void reactor::timeout_at(const uring_timespec& when, std::uint64_t user_data) {
 }
 
 void reactor::cancel(std::uint64_t target) {
+    if (_epoll) [[unlikely]]
+        return _epoll->cancel(target);
     io_uring_sqe* s = _ring->sqe();
     io_uring_prep_cancel64(s, target, 0);
     io_uring_sqe_set_data64(s, 0);
@@ -249,6 +349,8 @@ void reactor::cancel(std::uint64_t target) {
 }
 
 void reactor::close(int fd) {
+    if (_epoll) [[unlikely]]
+        return _epoll->close(fd);
     io_uring_sqe* s = _ring->sqe();
     io_uring_prep_close(s, fd);
     io_uring_sqe_set_data64(s, 0);
@@ -256,6 +358,8 @@ void reactor::close(int fd) {
 }
 
 void reactor::msg_ring(int ring_fd, std::uint32_t value, std::uint64_t data, std::uint64_t user_data) {
+    if (_epoll) [[unlikely]]
+        return _epoll->post(user_data, -EOPNOTSUPP); // features().msg_ring is false there
     io_uring_sqe* s = _ring->sqe();
     io_uring_prep_msg_ring(s, ring_fd, value, data, 0);
     io_uring_sqe_set_data64(s, user_data);
@@ -264,7 +368,15 @@ void reactor::msg_ring(int ring_fd, std::uint32_t value, std::uint64_t data, std
 }
 
 int reactor::ring_fd() const noexcept {
-    return _ring->ring.ring_fd;
+    return _epoll ? _epoll->epoll_fd : _ring->ring.ring_fd;
+}
+
+void reactor::run_turn_hooks() {
+    // By index: a hook may remove itself (a removal during the pass only delays another hook).
+    for (std::size_t i = 0; i < _turn_hooks.size(); ++i) {
+        const auto [hook, context] = _turn_hooks[i];
+        hook(context);
+    }
 }
 
 void reactor::add_turn_hook(void (*hook)(void*), void* context) {
@@ -297,6 +409,8 @@ void reactor::on_completion(unsigned, int result, std::uint32_t) {
 }
 
 result<void> reactor::register_buffer_ring(void* ring, unsigned entries, std::uint16_t group) {
+    if (_epoll) [[unlikely]]
+        return _epoll->register_buffer_ring(ring, entries, group);
     io_uring_buf_reg reg{};
     reg.ring_addr = reinterpret_cast<std::uintptr_t>(ring);
     reg.ring_entries = entries;
@@ -307,10 +421,14 @@ result<void> reactor::register_buffer_ring(void* ring, unsigned entries, std::ui
 }
 
 void reactor::unregister_buffer_ring(std::uint16_t group) noexcept {
+    if (_epoll) [[unlikely]]
+        return _epoll->unregister_buffer_ring(group);
     io_uring_unregister_buf_ring(&_ring->ring, group);
 }
 
 result<void> reactor::register_files(unsigned count) {
+    if (_epoll) [[unlikely]]
+        return _epoll->register_files(count);
     // Sparse tables need 5.19; the kernel caps the size at RLIMIT_NOFILE (EMFILE beyond it).
     const int ret = io_uring_register_files_sparse(&_ring->ring, count);
     if (ret < 0) return system_error(-ret);
@@ -318,6 +436,8 @@ result<void> reactor::register_files(unsigned count) {
 }
 
 result<void> reactor::update_files(unsigned first, const int* fds, unsigned count) {
+    if (_epoll) [[unlikely]]
+        return _epoll->update_files(first, fds, count);
     const int ret = io_uring_register_files_update(&_ring->ring, first, const_cast<int*>(fds), count);
     if (ret < 0) return system_error(-ret);
     if (static_cast<unsigned>(ret) != count) return system_error(EIO);
@@ -325,13 +445,13 @@ result<void> reactor::update_files(unsigned first, const int* fds, unsigned coun
 }
 
 void reactor::run() {
+    if (_epoll) {
+        run_epoll();
+        return;
+    }
     io_uring* ring = &_ring->ring;
     while (!_stopping) {
-        // By index: a hook may remove itself (a removal during the pass only delays another hook).
-        for (std::size_t i = 0; i < _turn_hooks.size(); ++i) {
-            const auto [hook, context] = _turn_hooks[i];
-            hook(context);
-        }
+        run_turn_hooks();
         // A hook may have stopped the loop (the runtime's drain check does): waiting now could
         // block for good, since nothing may be left to complete and no timer to wake us.
         if (_stopping) break;

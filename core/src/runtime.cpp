@@ -217,7 +217,15 @@ result<void> runtime::start(service& work) {
                         if (t->stop_requested.load(std::memory_order_acquire)) t->stop_here();
                     },
                     st);
-                if (st->id == 0) _features = (*loop)->features();
+                if (st->id == 0) {
+                    _features = (*loop)->features();
+                    _backend = (*loop)->backend();
+                    _backend_description = (*loop)->describe();
+                    // Said once for the process, not once per shard: every shard met the same refusal.
+                    if (!(*loop)->fallback_reason().empty()) {
+                        std::fprintf(stderr, "corio: %s — using epoll\n", (*loop)->fallback_reason().c_str());
+                    }
+                }
                 {
                     std::lock_guard lock(st->notify_mutex);
                     st->running = loop->get();

@@ -47,6 +47,7 @@ std::string usage_text(const program& who, const options& defaults, std::span<co
     add_synopsis("--recv-buffer-size", "BYTES");
     add_synopsis("--metrics", "PATH");
     add_synopsis("--reuse-port", "");
+    add_synopsis("--backend", "NAME");
     for (const extra_flag& flag : extra)
         add_synopsis(flag.name, flag.value_name);
     add_synopsis("--help", "");
@@ -74,6 +75,9 @@ std::string usage_text(const program& who, const options& defaults, std::span<co
                  : "serve Prometheus counters at PATH (default " + defaults.server.metrics_path + ")");
     add_line(text, column, "--reuse-port", "",
              "share the port with another process that allows it (default: a port in use is refused)");
+    add_line(text, column, "--backend", "NAME",
+             "automatic (default: io_uring, or epoll where io_uring is denied, saying why), io_uring or epoll; "
+             "CORIO_BACKEND sets it when the flag is absent");
     for (const extra_flag& flag : extra)
         add_line(text, column, flag.name, flag.value_name, flag.help);
     add_line(text, column, "--help", "", "print this help");
@@ -135,6 +139,7 @@ std::optional<int> parse_command_line(int argc, char** argv, const program& who,
             {"--recv-buffers", "not a number of buffers (1-32768)"},
             {"--recv-buffer-size", "not a buffer size (64-1048576 bytes)"},
             {"--metrics", "not a path (it starts with '/')"},
+            {"--backend", "not a backend (automatic, io_uring or epoll)"},
         };
         const common_flag* known = nullptr;
         for (const common_flag& flag : common) {
@@ -171,6 +176,8 @@ std::optional<int> parse_command_line(int argc, char** argv, const program& who,
         } else if (arg == "--metrics") {
             taken = v.starts_with('/');
             if (taken) out.server.metrics_path = std::string(v);
+        } else if (arg == "--backend") {
+            taken = parse_backend(v, out.runtime.ring.backend);
         }
         if (!taken) return refuse(fmt::format("{} {}: {}", arg, v, known->expected));
     }
@@ -185,9 +192,9 @@ int serve(std::string_view name, corio::http::server& server, const corio::runti
         return 1;
     }
     const unsigned count = runtime.shard_count();
-    std::printf("%.*s: listening on %s port %u, %u %s, io_uring: %s\n", name_size, name.data(),
+    std::printf("%.*s: listening on %s port %u, %u %s, backend %s\n", name_size, name.data(),
                 server.config().address.c_str(), static_cast<unsigned>(server.port()), count,
-                count == 1 ? "shard" : "shards", runtime.features().describe().c_str());
+                count == 1 ? "shard" : "shards", runtime.backend_description().c_str());
     std::fflush(stdout);
     const unsigned shards = runtime.shard_count(); // the runtime lets go of its shards when it stops
     const int status = runtime.wait_for_signal();

@@ -84,9 +84,14 @@ TEST(buffer_exhaustion, every_body_arrives_when_receives_run_out_of_buffers) {
     const corio::http::server_stats stats = srv.stats(0);
     EXPECT_EQ(stats.requests, 2U * connections);
     EXPECT_EQ(stats.parse_errors, 0U);
-    // The test only proves something if the -ENOBUFS path ran.
+    // The test only proves something if the -ENOBUFS path ran. On io_uring it does: the kernel
+    // fills buffers for every ready connection before the loop recycles any. The epoll backend
+    // takes a buffer only as it receives into it, and the connection gives it back before the
+    // next receive, so its ring runs dry only while buffers are held (buffer_ring_test covers that).
     RecordProperty("recv_no_buffers", static_cast<int>(stats.recv_no_buffers));
-    EXPECT_GT(stats.recv_no_buffers, 0U);
+    if (rt.backend() == corio::backend_kind::io_uring) {
+        EXPECT_GT(stats.recv_no_buffers, 0U);
+    }
     EXPECT_GE(stats.bytes_in, connections * body_size);
 }
 

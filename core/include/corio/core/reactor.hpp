@@ -7,12 +7,16 @@
 // A reactor belongs to the thread that created it; only notify() may be called from elsewhere.
 // Clients (the load generator) also connect sockets, keep them in the ring's table of registered
 // ("direct") descriptors and wake at exact instants with timeouts.
+// Where io_uring is denied (container seccomp profiles, kernel.io_uring_disabled, gVisor) the same
+// reactor runs on epoll (backend_kind): readiness plus the non-blocking system call, delivering
+// the completions io_uring would have posted, so no caller knows which backend runs.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <sys/socket.h>
@@ -59,8 +63,23 @@ inline std::uint16_t buffer_id(std::uint32_t flags) noexcept {
 }
 } // namespace cqe_flags
 
+/// The kernel interface a reactor drives.
+enum class backend_kind : std::uint8_t {
+    automatic, ///< io_uring when a ring can be set up with what corio needs, else epoll (saying why)
+    io_uring,  ///< io_uring or fail with the reason
+    epoll,     ///< epoll readiness and non-blocking system calls
+};
+/// "automatic", "io_uring" or "epoll".
+const char* to_string(backend_kind kind) noexcept;
+/// Parses one of the names to_string() gives; false (and `out` untouched) for anything else.
+bool parse_backend(std::string_view name, backend_kind& out) noexcept;
+
 /// Sizes of the ring; the completion queue is explicitly larger than the submission queue.
 struct reactor_config {
+    /// Which backend to run. `automatic` is overridden by the CORIO_BACKEND environment variable
+    /// (automatic, io_uring or epoll), read by reactor::create: one switch for every reactor of a
+    /// process (the runtime's shards, corio-load's threads, tests).
+    backend_kind backend = backend_kind::automatic;
     unsigned sq_entries = 2048;
     unsigned cq_entries = 16384;
     /// Width of a timer-wheel tick: timers (sleeps, deadlines, connection timeouts) fire up to one
@@ -94,11 +113,13 @@ struct uring_features {
     std::string describe() const;
 };
 
-/// One io_uring and its event loop, owned by one thread.
+/// One io_uring (or epoll instance) and its event loop, owned by one thread.
 class reactor : private completion_target {
 public:
-    /// Sets up the ring (SINGLE_ISSUER|DEFER_TASKRUN, falling back to COOP_TASKRUN, then to none)
-    /// and checks that the kernel has what corio needs; the error message names what is missing.
+    /// Sets up the backend config.backend names. io_uring: the ring (SINGLE_ISSUER|DEFER_TASKRUN,
+    /// falling back to COOP_TASKRUN, then to none), checking that the kernel has what corio needs;
+    /// the error message names what is missing. automatic: epoll when that fails (fallback_reason()
+    /// says why). The error message names what failed.
     static result<std::unique_ptr<reactor>> create(const reactor_config& config, std::string& error_message);
     ~reactor();
     reactor(const reactor&) = delete;
@@ -129,6 +150,8 @@ public:
     /// -ECANCELED); `when` is read at submission, so it must stay valid until the next loop turn.
     void timeout_at(const uring_timespec& when, std::uint64_t user_data);
     /// Queues cancellation of every request carrying `target` as its user_data; no completion of its own.
+    /// On epoll a socket's armed receive, accept or poll must be cancelled before the socket is
+    /// closed (the layers above do): epoll forgets a closed descriptor without telling anyone.
     void cancel(std::uint64_t target);
     /// Queues close(fd); no completion of its own.
     void close(int fd);
@@ -178,19 +201,35 @@ public:
     /// close its own descriptors afterwards: the table holds references of its own.
     result<void> update_files(unsigned first, const int* fds, unsigned count);
 
-    /// The features found at start-up.
+    /// The features found at start-up (all false on epoll).
     const uring_features& features() const noexcept { return _features; }
+    /// The backend running (io_uring or epoll, never automatic).
+    backend_kind backend() const noexcept { return _epoll ? backend_kind::epoll : backend_kind::io_uring; }
+    /// Why `automatic` chose epoll, in one line (empty when io_uring runs or epoll was asked for).
+    const std::string& fallback_reason() const noexcept { return _fallback_reason; }
+    /// One line for start-up banners: the backend and its features, or why it is epoll.
+    std::string describe() const;
 
     struct ring_state;
+    struct epoll_state;
 
 private:
     reactor(std::unique_ptr<ring_state> ring, std::uint32_t timer_tick_ms);
+    reactor(std::unique_ptr<epoll_state> poller, std::uint32_t timer_tick_ms);
+    static result<std::unique_ptr<reactor>> create_uring(const reactor_config& config, std::string& error_message);
+    static result<std::unique_ptr<reactor>> create_epoll(const reactor_config& config, std::string& error_message);
+    void run_epoll();
+    void run_turn_hooks();
     void update_clock() noexcept;
     void arm_notify();
     // The eventfd read behind notify() completed.
     void on_completion(unsigned op, int result, std::uint32_t flags) override;
 
     std::unique_ptr<ring_state> _ring;
+    // Set instead of _ring on the epoll backend: every operation tests it once (a branch the
+    // io_uring path always predicts), so neither backend pays a virtual call per operation.
+    std::unique_ptr<epoll_state> _epoll;
+    std::string _fallback_reason;
     timer_wheel _timers;
     std::uint64_t _now_ms = 0;
     std::int64_t _wall_seconds = 0;

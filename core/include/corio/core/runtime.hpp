@@ -21,7 +21,7 @@ struct runtime_config {
     unsigned shards = 0;                   ///< 0: one per CPU in the affinity mask (or per entry of `cpus`)
     std::vector<int> cpus{};               ///< CPUs to pin shards to, in order; empty: the affinity mask
     bool pin = true;                       ///< pin each shard's thread to its CPU
-    reactor_config ring{};                 ///< io_uring sizes per shard
+    reactor_config ring{};                 ///< backend (ring.backend, or CORIO_BACKEND) and io_uring sizes per shard
     std::uint32_t recv_buffers = 1024;     ///< most provided receive buffers per shard (16 at first, doubled on demand)
     std::uint32_t recv_buffer_size = 4096; ///< bytes per receive buffer
     std::uint32_t stop_timeout_ms = 30000; ///< backstop: longest a shard waits for its services to drain on stop
@@ -59,8 +59,12 @@ public:
 
     /// Number of shards (valid after start()).
     unsigned shard_count() const noexcept { return static_cast<unsigned>(_shards.size()); }
-    /// io_uring features of shard 0's ring (valid after start()).
+    /// io_uring features of shard 0's ring (valid after start(); all false on epoll).
     const uring_features& features() const noexcept { return _features; }
+    /// The backend shard 0 runs (valid after start()); every shard runs the same one.
+    backend_kind backend() const noexcept { return _backend; }
+    /// One line naming the backend and its features, or why it is epoll (valid after start()).
+    const std::string& backend_description() const noexcept { return _backend_description; }
     /// Why the last start() failed.
     const std::string& error_message() const noexcept { return _error; }
 
@@ -72,6 +76,8 @@ private:
     std::unique_ptr<detail::shard_mesh> _mesh;
     std::atomic<unsigned> _drained{0};
     uring_features _features;
+    backend_kind _backend = backend_kind::automatic;
+    std::string _backend_description;
     std::string _error;
     int _stopped_fd = -1;
 };
