@@ -62,6 +62,9 @@ done
 
 mkdir -p "$out/wrk"
 work=$(mktemp -d /tmp/corio-dbbench.XXXXXX)
+# server_cpu_ticks (utime + stime from /proc) as the other load scripts read it.
+# shellcheck source=servers.sh
+source "$here/servers.sh"
 declare -A pid=() port=()
 next_port=18500
 stop_servers() {
@@ -97,7 +100,6 @@ start() {
     exit 1
 }
 
-cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
 to_us() { awk -v v="$1" 'BEGIN {n = v + 0; if (v ~ /ms$/) n *= 1e3; else if (v ~ /[0-9]s$/) n *= 1e6; printf "%.1f", n}'; }
 path_of() {
     case $1 in
@@ -111,9 +113,9 @@ measure() { # SERVER SCENARIO ROUND
     local s=$1 scen=$2 round=$3 url wout before after total rps p50 p99 errors us
     url="http://127.0.0.1:${port[$s]}$(path_of "$scen")"
     taskset -c 1 wrk -t1 -c"$connections" -d"$warmup" "$url" >/dev/null 2>&1 || true
-    before=$(cpu_ticks "${pid[$s]}")
+    before=$(server_cpu_ticks "${pid[$s]}")
     wout=$(taskset -c 1 wrk -t1 -c"$connections" -d"$duration" --latency "$url" 2>&1 || true)
-    after=$(cpu_ticks "${pid[$s]}")
+    after=$(server_cpu_ticks "${pid[$s]}")
     echo "$wout" >"$out/wrk/$scen-$round-$s.txt"
     total=$(echo "$wout" | awk '/requests in/ {print $1}')
     rps=$(echo "$wout" | awk '/Requests\/sec/ {print $2}')
