@@ -208,7 +208,7 @@ TEST_F(reactor_epoll_test, spurious_wake_up_keeps_the_receive_armed) {
     ASSERT_EQ(::write(other_peer, "x", 1), 1);
     ASSERT_EQ(::write(peer, "stolen", 6), 6);
     // The poll is registered first, so epoll reports it first; its handler steals the data.
-    struct stealing : corio::completion_target {
+    struct stealing final : corio::completion_target {
         int fd = -1;
         int polled = 0;
         void on_completion(unsigned, int, std::uint32_t) override {

@@ -114,7 +114,7 @@ struct uring_features {
 };
 
 /// One io_uring (or epoll instance) and its event loop, owned by one thread.
-class reactor : private completion_target {
+class reactor final : private completion_target {
 public:
     /// Sets up the backend config.backend names. io_uring: the ring (SINGLE_ISSUER|DEFER_TASKRUN,
     /// falling back to COOP_TASKRUN, then to none), checking that the kernel has what corio needs;

@@ -14,7 +14,7 @@
 namespace corio::net {
 
 /// Readiness of one descriptor at a time on one shard's reactor; used only on that shard's thread.
-class socket_watch : private completion_target {
+class socket_watch final : private completion_target {
 public:
     /// Which readiness a callback reports.
     enum class direction : std::uint8_t { read, write };

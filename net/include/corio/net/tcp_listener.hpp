@@ -34,7 +34,7 @@ result<int> open_listening_socket(const socket_address& address, int backlog = 4
                                   port_claim claim = port_claim::shared);
 
 /// Accepts connections on one shard's listening socket and hands each new descriptor to `on_accept`.
-class tcp_listener : private timer, private completion_target {
+class tcp_listener final : private timer, private completion_target {
 public:
     /// Called on the owning shard with each accepted descriptor (the callee owns it).
     using accept_fn = void (*)(void* context, int fd);
