@@ -11,6 +11,7 @@
 #include <corio/http/json.hpp>
 #include <corio/pg/statement.hpp>
 
+#include "database_failure.hpp"
 #include "fortunes.hpp"
 #include "world.hpp"
 
@@ -33,17 +34,6 @@ const pg::statement select_all_worlds("SELECT id, randomnumber FROM world");
 const pg::statement update_worlds("UPDATE world SET randomnumber = v.r FROM "
                                   "(SELECT unnest($1::int[]) AS id, unnest($2::int[]) AS r) AS v "
                                   "WHERE world.id = v.id");
-
-// 503 when the database cannot be reached or the pool is full (retrying later may work), else 500.
-response database_failure(const pg::error& e) {
-    const bool unavailable = e == pg::errc::pool_full || e == pg::errc::connection_failed ||
-                             e == pg::errc::connection_lost || e == pg::errc::timed_out ||
-                             e == pg::errc::authentication_failed;
-    response res(unavailable ? status::service_unavailable : status::internal_server_error);
-    if (unavailable) res.add_header("Retry-After", "1");
-    corio::http::json_body(res).begin_object().key("error").value(std::string_view(e.message())).end_object();
-    return res;
-}
 
 // The one row of a World query as a world, or the error that prevented it.
 pg::result<world> read_world(const pg::result<pg::rows>& rows) {
@@ -96,7 +86,7 @@ corio::task<pg::result<std::vector<world>>> read_random_worlds(pg::pool& db, int
 
 corio::task<response> single_query(pg::pool& db) {
     const pg::result<world> w = read_world(co_await db.execute(select_world, random_world_number()));
-    if (!w) co_return database_failure(w.error());
+    if (!w) co_return corio::examples::database_failure(w.error());
     response res;
     corio::http::json_writer out = corio::http::json_body(res);
     write_world(out, *w);
@@ -105,20 +95,20 @@ corio::task<response> single_query(pg::pool& db) {
 
 corio::task<response> multiple_queries(pg::pool& db, int count) {
     const pg::result<std::vector<world>> worlds = co_await read_random_worlds(db, count);
-    if (!worlds) co_return database_failure(worlds.error());
+    if (!worlds) co_return corio::examples::database_failure(worlds.error());
     co_return worlds_response(*worlds);
 }
 
 corio::task<response> fortunes(pg::pool& db) {
     const pg::result<pg::rows> rows = co_await db.execute(select_fortunes);
-    if (!rows) co_return database_failure(rows.error());
+    if (!rows) co_return corio::examples::database_failure(rows.error());
     std::vector<fortune> list;
     list.reserve(rows->size() + 1);
     for (const pg::row row : *rows) {
         auto id = row.get<std::int32_t>(0);
         auto message = row.get<std::string_view>(1); // points into `rows`, alive until rendered
-        if (!id) co_return database_failure(id.error());
-        if (!message) co_return database_failure(message.error());
+        if (!id) co_return corio::examples::database_failure(id.error());
+        if (!message) co_return corio::examples::database_failure(message.error());
         list.push_back({*id, *message});
     }
     response res;
@@ -139,7 +129,7 @@ std::string int_array(const std::vector<world>& worlds, bool numbers) {
 
 corio::task<response> updates(pg::pool& db, int count) {
     pg::result<std::vector<world>> worlds = co_await read_random_worlds(db, count);
-    if (!worlds) co_return database_failure(worlds.error());
+    if (!worlds) co_return corio::examples::database_failure(worlds.error());
     for (world& w : *worlds)
         w.random_number = random_world_number();
     // One UPDATE for all of them: ids ascending and distinct (a row drawn twice keeps the number it
@@ -161,7 +151,7 @@ corio::task<response> updates(pg::pool& db, int count) {
                           })->random_number;
     const pg::result<pg::rows> written =
         co_await db.execute(update_worlds, int_array(distinct, false), int_array(distinct, true));
-    if (!written) co_return database_failure(written.error());
+    if (!written) co_return corio::examples::database_failure(written.error());
     co_return worlds_response(*worlds);
 }
 
@@ -178,13 +168,13 @@ corio::task<response> cached_queries(pg::pool& db, int count) {
         cache.loading = true;
         const pg::result<pg::rows> all = co_await db.execute(select_all_worlds);
         cache.loading = false;
-        if (!all) co_return database_failure(all.error());
+        if (!all) co_return corio::examples::database_failure(all.error());
         std::vector<world> rows(static_cast<std::size_t>(world_rows), world{0, 0});
         for (const pg::row row : *all) {
             auto id = row.get<std::int32_t>(0);
             auto number = row.get<std::int32_t>(1);
             if (!id || !number || *id < 1 || *id > world_rows) {
-                co_return database_failure(pg::error(pg::errc::type_mismatch, "unexpected World row"));
+                co_return corio::examples::database_failure(pg::error(pg::errc::type_mismatch, "unexpected World row"));
             }
             rows[static_cast<std::size_t>(*id - 1)] = world{*id, *number};
         }

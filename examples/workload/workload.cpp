@@ -10,6 +10,7 @@
 #include <corio/http/json.hpp>
 #include <corio/http/json_body.hpp>
 
+#include "database_failure.hpp"
 #include "sha256.hpp"
 
 namespace workload {
@@ -22,18 +23,6 @@ const corio::pg::statement create_table("CREATE TABLE IF NOT EXISTS work_log (en
                                         "user_name text NOT NULL, item bigint NOT NULL, bytes bigint NOT NULL, "
                                         "sha256 char(64) NOT NULL, recorded timestamptz NOT NULL DEFAULT now())");
 const corio::pg::statement record_work("INSERT INTO work_log (user_name, item, bytes, sha256) VALUES ($1, $2, $3, $4)");
-
-corio::http::response database_failure(const corio::pg::error& e) {
-    namespace pg = corio::pg;
-    const bool unavailable = e == pg::errc::pool_full || e == pg::errc::connection_failed ||
-                             e == pg::errc::connection_lost || e == pg::errc::timed_out ||
-                             e == pg::errc::authentication_failed;
-    corio::http::response res(unavailable ? corio::http::status::service_unavailable
-                                          : corio::http::status::internal_server_error);
-    if (unavailable) res.add_header("Retry-After", "1");
-    corio::http::json_body(res).begin_object().key("error").value(std::string_view(e.message())).end_object();
-    return res;
-}
 
 // The INSERT of one request, after making sure (once per shard) that the table exists.
 corio::task<corio::pg::result<corio::pg::rows>> record(corio::pg::pool& db, std::string_view user, std::int64_t id,
@@ -76,7 +65,7 @@ corio::task<corio::http::response> process(corio::http::request& req, settings c
     if (config.db != nullptr) {
         const auto recorded = co_await record(*config.db, user, id, static_cast<std::int64_t>(bytes),
                                               std::string_view(hex.data(), hex.size()));
-        if (!recorded) co_return database_failure(recorded.error());
+        if (!recorded) co_return corio::examples::database_failure(recorded.error());
     } else {
         co_await corio::sleep(config.db_delay);
     }
