@@ -114,6 +114,20 @@ void tcp_connection::release_output() noexcept {
     _pending = 0;
 }
 
+// A client that keeps sending after a refusal (413 for a 100 MiB Content-Length) is not read to
+// its end: the discard is bounded in bytes here, in time by the protocol's linger timeout. The
+// answer may still be unsent (the receives that follow the refused request in the same turn count
+// too): closing now would reset the connection under it, so reading stops and the close waits for
+// the last send.
+void tcp_connection::stop_discarding() noexcept {
+    _want = 0;
+    if (_tail == nullptr && (_flags & flag_send_inflight) == 0) {
+        abort();
+    } else if ((_flags & flag_recv_armed) != 0) {
+        _owner->_shard.reactor().cancel(make_user_data(this, op_recv));
+    }
+}
+
 void tcp_connection::pause_reading() noexcept {
     if ((_flags & (flag_paused | flag_closing)) != 0) return;
     _flags |= flag_paused;
@@ -155,10 +169,7 @@ void tcp_connection::on_recv(int result, std::uint32_t flags) {
             } else if (static_cast<std::uint32_t>(result) < _want) {
                 _want -= static_cast<std::uint32_t>(result); // discarded
             } else {
-                // A client that keeps sending after a refusal (413 for a 100 MiB Content-Length) is
-                // not read to its end: the discard is bounded in bytes here, in time by the protocol's
-                // linger timeout.
-                abort();
+                stop_discarding();
             }
             ring.recycle(id);
         }
@@ -278,7 +289,8 @@ void tcp_connection::send_next() {
         if ((_flags & (flag_close_after_flush | flag_lingering)) == flag_close_after_flush) {
             // Let the peer read everything before the FIN; then close, lingering if it may still send.
             ::shutdown(_fd, SHUT_WR);
-            if ((_flags & flag_peer_closed) != 0 || ((_flags & flag_linger_wanted) == 0 && _spill == nullptr)) {
+            const bool may_discard = _want != 0 && ((_flags & flag_linger_wanted) != 0 || _spill != nullptr);
+            if ((_flags & flag_peer_closed) != 0 || !may_discard) {
                 abort();
                 return;
             }

@@ -216,6 +216,29 @@ TEST(refused_body, discard_after_413_is_bounded_in_bytes_then_closed) {
     corio::test::stop_and_join(s.rt);
 }
 
+// The refusal is delivered even when the discard allowance runs out before it has been sent: the
+// receives that follow the refused head in the same turn used to exhaust the allowance and close
+// the socket under the unsent 413 (a reset and no answer; seen as a lost 400 on a slow arm64 VM).
+TEST(refused_body, answer_is_sent_before_an_exhausted_discard_closes) {
+    corio::http::server_config config = corio::test::loopback_config();
+    config.linger_max_bytes = 1;
+    served s(config, 1, hostile_routes());
+    CORIO_START_OR_SKIP(s.rt, s.srv);
+    for (int round = 0; round < 20; ++round) {
+        loopback_client client(s.port(), 10'000);
+        ASSERT_TRUE(client.connected()) << client.error();
+        flood_sender sender(client.fd(), corio::test::post_sum_head(100 << 20) + std::string(8 << 20, 'x'));
+        reply r;
+        ASSERT_TRUE(client.read_response(r)) << "round " << round << ": " << client.error();
+        EXPECT_EQ(r.status, 413);
+        EXPECT_EQ(r.header("Connection"), "close");
+        EXPECT_TRUE(closed(client.wait_for_close())) << client.error();
+        client.close();
+        sender.finish();
+    }
+    corio::test::stop_and_join(s.rt);
+}
+
 // A keep-alive client that keeps `depth` requests in flight (GET /echo?n=<sequence number>) until
 // an answer says Connection: close, then waits for the end of the connection.
 struct flowing_client {

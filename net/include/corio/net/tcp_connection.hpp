@@ -125,6 +125,7 @@ private:
     void append_to_spill(std::span<const char> data);
     void send_next();
     void release_output() noexcept;
+    void stop_discarding() noexcept;
     void finish_if_done() noexcept;
 
     enum : std::uint16_t {
