@@ -377,8 +377,9 @@ private:
         _result.lost += c.outstanding();
         c.answered = c.sent;
         c.state = conn_state::closing;
-        if ((c.flags & recv_armed) != 0) _loop->cancel(make_user_data(&c, connection::op_recv));
-        if ((c.flags & (connect_pending | send_inflight)) != 0) _loop->cancel(make_user_data(&c, connection::op_io));
+        if ((c.flags & recv_armed) != 0) _loop->cancel(fixed_file{c.index}, make_user_data(&c, connection::op_recv));
+        if ((c.flags & (connect_pending | send_inflight)) != 0)
+            _loop->cancel(fixed_file{c.index}, make_user_data(&c, connection::op_io));
         check_quota();
     }
 

@@ -348,6 +348,18 @@ void reactor::cancel(std::uint64_t target) {
     s->flags |= IOSQE_CQE_SKIP_SUCCESS;
 }
 
+void reactor::cancel(int fd, std::uint64_t target) {
+    if (_epoll) [[unlikely]]
+        return _epoll->cancel(fd, target);
+    cancel(target); // io_uring finds requests by user_data alone
+}
+
+void reactor::cancel(fixed_file file, std::uint64_t target) {
+    if (_epoll) [[unlikely]]
+        return _epoll->cancel(_epoll->slot_fd(file), target);
+    cancel(target);
+}
+
 void reactor::close(int fd) {
     if (_epoll) [[unlikely]]
         return _epoll->close(fd);

@@ -25,12 +25,10 @@ static_assert(EPOLLIN == POLLIN && EPOLLOUT == POLLOUT && EPOLLPRI == POLLPRI &&
 
 namespace {
 
-// Where an armed request is: a kind in the top bits, a descriptor or send slot below.
-enum : std::uint32_t { where_input = 0, where_connect = 1, where_poll = 2, where_send = 3 };
-constexpr unsigned where_shift = 29;
-constexpr std::uint32_t where(std::uint32_t kind, std::uint32_t index) noexcept {
-    return kind << where_shift | index;
-}
+// The kinds of request armed on a descriptor, one of each at a time (see fd_state).
+enum : std::uint32_t { where_input = 0, where_connect = 1, where_poll = 2 };
+// Descriptor numbers past this are refused (EBADF); the table is reserved for RLIMIT_NOFILE.
+constexpr int max_fd = 1 << 29;
 // epoll_event.data of a waiting send (else: the descriptor number).
 constexpr std::uint64_t send_tag = 1ULL << 63;
 // Fairness: most system calls one readiness report makes before the loop looks at the others.
@@ -156,7 +154,7 @@ reactor::epoll_state::fd_state& reactor::epoll_state::state(int fd) {
 }
 
 bool reactor::epoll_state::valid_fd(int fd, std::uint64_t user_data) {
-    if (fd < 0 || fd >= (1 << where_shift)) {
+    if (fd < 0 || fd >= max_fd) {
         post(user_data, -EBADF);
         return false;
     }
@@ -212,10 +210,10 @@ reactor::epoll_state::fd_state& reactor::epoll_state::claim(int fd, std::uint32_
         // Still armed: its socket was closed without a cancel and the number reused (or the request
         // is armed twice). Forget the old request, and do not trust what epoll was told: the next
         // update re-registers.
-        _index.erase(data, where(kind, static_cast<std::uint32_t>(fd)));
         s.unsure = true;
     }
     data = user_data;
+    _fd_end = std::max(_fd_end, static_cast<std::size_t>(fd) + 1);
     return s;
 }
 
@@ -224,9 +222,7 @@ void reactor::epoll_state::armed(int fd, std::uint32_t kind, std::uint64_t user_
         // EBADF, EPERM (a regular file), ENOMEM: the request fails as io_uring's would.
         disarm(fd, kind);
         post(user_data, err);
-        return;
     }
-    _index.insert(user_data, where(kind, static_cast<std::uint32_t>(fd)));
 }
 
 std::uint64_t& reactor::epoll_state::data_of(int fd, std::uint32_t kind) noexcept {
@@ -235,9 +231,7 @@ std::uint64_t& reactor::epoll_state::data_of(int fd, std::uint32_t kind) noexcep
 }
 
 void reactor::epoll_state::disarm(int fd, std::uint32_t kind) noexcept {
-    std::uint64_t& data = data_of(fd, kind);
-    if (data != 0) _index.erase(data, where(kind, static_cast<std::uint32_t>(fd)));
-    data = 0;
+    data_of(fd, kind) = 0;
     if (kind == where_input) _fds[static_cast<std::size_t>(fd)].in = input::none;
     // Deregistered at once: the owner may close the socket right after (epoll would keep a
     // registration alive as long as any duplicate of the socket is open).
@@ -350,7 +344,7 @@ void reactor::epoll_state::send(int fd, const void* data, std::size_t size, std:
         post(user_data, done > 0 ? static_cast<int>(done) : -err);
         return;
     }
-    _index.insert(user_data, where(where_send, slot));
+    _sending.insert(user_data, slot);
 }
 
 void reactor::epoll_state::timeout_at(const uring_timespec& when, std::uint64_t user_data) {
@@ -359,20 +353,37 @@ void reactor::epoll_state::timeout_at(const uring_timespec& when, std::uint64_t 
                    [](const timeout& a, const timeout& b) { return a.at_ns > b.at_ns; });
 }
 
-void reactor::epoll_state::cancel(std::uint64_t user_data) {
-    std::uint32_t found[8];
-    const unsigned n = _index.find(user_data, found, 8);
-    for (unsigned i = 0; i < n; ++i) {
-        const std::uint32_t kind = found[i] >> where_shift;
-        const std::uint32_t index = found[i] & ((1U << where_shift) - 1);
-        if (kind == where_send) {
-            // A send_all cut short reports what went, as io_uring's does.
-            const std::size_t done = _sends[index].done;
-            post(release_send(index), done > 0 ? static_cast<int>(done) : -ECANCELED);
-            continue;
+void reactor::epoll_state::cancel(int fd, std::uint64_t user_data) {
+    if (fd >= 0 && static_cast<std::size_t>(fd) < _fd_end) {
+        for (const std::uint32_t kind : {where_input, where_connect, where_poll}) {
+            if (data_of(fd, kind) != user_data) continue;
+            disarm(fd, kind);
+            post(user_data, -ECANCELED);
         }
-        disarm(static_cast<int>(index), kind);
-        post(user_data, -ECANCELED);
+    }
+    cancel_sends_and_timeouts(user_data);
+}
+
+void reactor::epoll_state::cancel(std::uint64_t user_data) {
+    // Requests on descriptors are not indexed (an index entry per idle connection would cost more
+    // than its state here): without the descriptor, every one in use is looked at.
+    for (std::size_t fd = 0; fd < _fd_end; ++fd) {
+        for (const std::uint32_t kind : {where_input, where_connect, where_poll}) {
+            if (data_of(static_cast<int>(fd), kind) != user_data) continue;
+            disarm(static_cast<int>(fd), kind);
+            post(user_data, -ECANCELED);
+        }
+    }
+    cancel_sends_and_timeouts(user_data);
+}
+
+void reactor::epoll_state::cancel_sends_and_timeouts(std::uint64_t user_data) {
+    std::uint32_t found[8];
+    const unsigned n = _sending.find(user_data, found, 8);
+    for (unsigned i = 0; i < n; ++i) {
+        // A send_all cut short reports what went, as io_uring's does.
+        const std::size_t done = _sends[found[i]].done;
+        post(release_send(found[i]), done > 0 ? static_cast<int>(done) : -ECANCELED);
     }
     const auto later = [](const timeout& a, const timeout& b) { return a.at_ns > b.at_ns; };
     const auto removed =
@@ -636,7 +647,7 @@ void reactor::epoll_state::on_send_ready(std::uint32_t slot) {
 
 std::uint64_t reactor::epoll_state::release_send(std::uint32_t slot) noexcept {
     pending_send& s = _sends[slot];
-    _index.erase(s.user_data, where(where_send, slot));
+    _sending.erase(s.user_data, slot);
     // Deregistered by hand: epoll drops a registration only when the socket itself is released,
     // not when this duplicate is closed, and the next duplicate may get the same number.
     epoll_ctl(epoll_fd, EPOLL_CTL_DEL, s.fd, nullptr);

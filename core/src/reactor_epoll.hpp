@@ -27,9 +27,10 @@ namespace corio {
 
 namespace detail {
 
-/// user_data → where the armed request is, for cancel(): an open-addressing table (linear probing,
-/// deletion by backward shift) that allocates only when it doubles, never per request. One
-/// user_data may name several requests, as with io_uring.
+/// user_data → the slot of a send waiting for room, for cancel(): an open-addressing table (linear
+/// probing, deletion by backward shift) that allocates only when it doubles, never per request. One
+/// user_data may name several sends, as with io_uring. Requests armed on a descriptor are found
+/// through its fd_state instead.
 class request_index {
 public:
     request_index();
@@ -67,6 +68,9 @@ struct reactor::epoll_state {
     void poll(int fd, unsigned events, std::uint64_t user_data);
     void connect(int fd, const sockaddr* address, socklen_t length, std::uint64_t user_data);
     void timeout_at(const uring_timespec& when, std::uint64_t user_data);
+    /// Cancels the requests of `user_data`: those armed on `fd`, its waiting sends and timeouts.
+    void cancel(int fd, std::uint64_t user_data);
+    /// The same without the descriptor: every descriptor in use is looked at.
     void cancel(std::uint64_t user_data);
     void close(int fd);
     /// A completion of `user_data` posted now, delivered next turn (errors found at queue time).
@@ -92,7 +96,7 @@ struct reactor::epoll_state {
 private:
     enum class input : std::uint8_t { none, recv, accept, read };
     // Per descriptor number; 32 bytes, the user memory an idle connection costs here beyond its
-    // own object and its index entry (a receive buffer is held only while its completion is
+    // own object (a receive buffer is held only while its completion is
     // being handled). Every epoll event bit corio asks for is below 1 << 16.
     struct fd_state {
         std::uint64_t in_data = 0;   // user_data of the armed recv/accept/read (0: none)
@@ -145,6 +149,7 @@ private:
     void armed(int fd, std::uint32_t where, std::uint64_t user_data);
     void disarm(int fd, std::uint32_t where) noexcept;
     std::uint64_t& data_of(int fd, std::uint32_t where) noexcept;
+    void cancel_sends_and_timeouts(std::uint64_t user_data);
     // Disarms every request on `fd`, posting -ECANCELED for each when `complete`.
     void end_requests(int fd, bool complete);
     void on_ready(int fd, std::uint32_t events);
@@ -162,7 +167,8 @@ private:
     // growing (mremap) copies nothing, so the table costs 32 bytes per descriptor in use, never a
     // doubled vector's spare half. Zeroed pages are idle states.
     fd_state* _fds = nullptr;
-    std::size_t _fd_count = 0;
+    std::size_t _fd_count = 0; // reserved
+    std::size_t _fd_end = 0;   // past the highest descriptor that has had a request
     bool reserve_fds(std::size_t count) noexcept;
     std::vector<pending_send> _sends;
     std::vector<std::uint32_t> _free_sends;
@@ -173,7 +179,7 @@ private:
     std::vector<read_target> _reads;
     std::vector<int> _slots; // the emulated fixed-file table
     bool _files_registered = false;
-    detail::request_index _index;
+    detail::request_index _sending;
     std::vector<epoll_event> _events;
     int _ready = 0;
     bool _has_pwait2 = true;

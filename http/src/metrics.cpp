@@ -31,6 +31,9 @@ constexpr metric metrics[] = {
     {"corio_http_sent_bytes_total", "counter", "Bytes sent (taken by the kernel).", &server_stats::bytes_out},
     {"corio_http_recv_no_buffers_total", "counter",
      "Receives that found the shard's buffer ring empty and were re-armed.", &server_stats::recv_no_buffers},
+    {"corio_http_output_pending_bytes", "gauge",
+     "Response bytes written and not yet taken by the kernel (bounded by max_shard_pending_output).",
+     &server_stats::output_pending},
     {"corio_http_accept_backoffs_total", "counter",
      "Times accepting paused after an error such as running out of file descriptors.", &server_stats::accept_backoffs},
 };

@@ -13,7 +13,7 @@ void socket_watch::set_fd(int fd) noexcept {
     for (std::uint8_t& tag : _tag) {
         // The cancelled poll still completes (-ECANCELED, or its events if it raced): its tag is
         // no longer current, so on_completion drops it.
-        if (tag != no_tag) _loop.cancel(make_user_data(this, tag));
+        if (tag != no_tag) _loop.cancel(_fd, make_user_data(this, tag));
         tag = no_tag;
     }
     _fd = fd < 0 ? -1 : fd;

@@ -83,10 +83,10 @@ void tcp_connection::abort() noexcept {
     if ((_flags & flag_closed) != 0) return;
     _flags |= flag_closing | flag_closed;
     reactor& loop = _owner->_shard.reactor();
-    if ((_flags & flag_recv_armed) != 0) loop.cancel(make_user_data(this, op_recv));
+    if ((_flags & flag_recv_armed) != 0) loop.cancel(_fd, make_user_data(this, op_recv));
     // A send waiting for room in the socket (a peer that stopped reading) would hold the socket,
     // and this object, until the peer read again: cancel it too.
-    if ((_flags & flag_send_inflight) != 0) loop.cancel(make_user_data(this, op_send));
+    if ((_flags & flag_send_inflight) != 0) loop.cancel(_fd, make_user_data(this, op_send));
     // Closed now: the armed receive and an in-flight send hold their own file references, and the
     // port number of a closed connection is free for the next accept at once.
     ::close(_fd);
@@ -124,7 +124,7 @@ void tcp_connection::stop_discarding() noexcept {
     if (_tail == nullptr && (_flags & flag_send_inflight) == 0) {
         abort();
     } else if ((_flags & flag_recv_armed) != 0) {
-        _owner->_shard.reactor().cancel(make_user_data(this, op_recv));
+        _owner->_shard.reactor().cancel(_fd, make_user_data(this, op_recv));
     }
 }
 
@@ -132,7 +132,7 @@ void tcp_connection::pause_reading() noexcept {
     if ((_flags & (flag_paused | flag_closing)) != 0) return;
     _flags |= flag_paused;
     // Completions already on their way still bring data; receive() keeps it in the spill block.
-    if ((_flags & flag_recv_armed) != 0) _owner->_shard.reactor().cancel(make_user_data(this, op_recv));
+    if ((_flags & flag_recv_armed) != 0) _owner->_shard.reactor().cancel(_fd, make_user_data(this, op_recv));
 }
 
 void tcp_connection::resume_reading() {

@@ -56,7 +56,7 @@ void tcp_listener::pause() {
     if (_paused || _stopped) return;
     _paused = true;
     _loop.timers().cancel(*this);
-    if (_armed) _loop.cancel(make_user_data(this));
+    if (_armed) _loop.cancel(_fd, make_user_data(this));
 }
 
 void tcp_listener::resume() {
@@ -69,7 +69,7 @@ void tcp_listener::stop() {
     if (_stopped && _fd < 0) return;
     _stopped = true;
     _loop.timers().cancel(*this);
-    if (_armed) _loop.cancel(make_user_data(this));
+    if (_armed) _loop.cancel(_fd, make_user_data(this));
     if (_fd >= 0) {
         // Closed synchronously: the port must be free when stop() returns (restarts, tests).
         ::close(_fd);

@@ -350,6 +350,31 @@ TEST_F(reactor_epoll_test, cancelled_receive_completes_once_with_ecanceled) {
     EXPECT_EQ(rec.seen[0].flags & corio::cqe_flags::more, 0U);
 }
 
+// cancel(fd, user_data) finds the receive through its descriptor (nothing is indexed per
+// descriptor); given another descriptor it cancels nothing there, and the receive still delivers.
+TEST_F(reactor_epoll_test, cancel_by_descriptor_cancels_only_on_that_descriptor) {
+    const auto [ours_fd, peer_fd] = tcp_pair();
+    const int ours = ours_fd, peer = peer_fd;
+    const int other = tcp_pair().first;
+    loop->recv_multishot(ours, group, rec.data(0));
+    loop->recv_multishot(other, group, rec.data(1));
+    loop->cancel(ours, rec.data(1)); // not armed on `ours`: nothing happens
+    EXPECT_EQ(::write(peer, "x", 1), 1);
+    bool cancelled = false;
+    run([&] {
+        if (rec.seen.size() == 1 && !cancelled) {
+            EXPECT_EQ(rec.seen[0].result, 1);
+            loop->cancel(other, rec.data(1));
+            loop->cancel(ours, rec.data(0));
+            cancelled = true;
+        }
+        return rec.seen.size() == 3;
+    });
+    ASSERT_EQ(rec.seen.size(), 3U);
+    EXPECT_EQ(rec.seen[1].result, -ECANCELED);
+    EXPECT_EQ(rec.seen[2].result, -ECANCELED);
+}
+
 // A timeout fires with -ETIME at its instant; a cancelled one completes with -ECANCELED.
 TEST_F(reactor_epoll_test, timeouts_fire_and_cancel) {
     timespec now{};

@@ -100,7 +100,7 @@ TEST(metrics, text_is_well_formed_exposition) {
             ADD_FAILURE() << "not a Prometheus text line: '" << line << "'";
         }
     }
-    ASSERT_EQ(types.size(), 11U);
+    ASSERT_EQ(types.size(), 12U);
     for (const auto& [name, kind] : types) {
         const bool total = name.size() > 6 && name.compare(name.size() - 6, 6, "_total") == 0;
         EXPECT_EQ(name.rfind("corio_http_", 0), 0U) << name;

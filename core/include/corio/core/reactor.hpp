@@ -153,6 +153,11 @@ public:
     /// On epoll a socket's armed receive, accept or poll must be cancelled before the socket is
     /// closed (the layers above do): epoll forgets a closed descriptor without telling anyone.
     void cancel(std::uint64_t target);
+    /// As cancel(target), for requests on socket `fd` (and its sends): the epoll backend finds them
+    /// through the descriptor rather than by looking at every one. The layers above use this form.
+    void cancel(int fd, std::uint64_t target);
+    /// As cancel(fd, target) for the socket in slot `file`.
+    void cancel(fixed_file file, std::uint64_t target);
     /// Queues close(fd); no completion of its own.
     void close(int fd);
     /// Queues an IORING_OP_MSG_RING posting a completion (user_data `data`, result `value`) to the
