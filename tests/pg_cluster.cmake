@@ -38,15 +38,20 @@ corio_warnings(corio_pg_cluster)
 # CORIO_PGTEST_DIR. A NAME is a test added with add_test or a corio_test target, whose GoogleTest
 # cases gtest_discover_tests adds only when ctest runs (call this after corio_test, in the same
 # directory). PAUSES: they stop the shared cluster (pause_database()), so they run alone (RUN_SERIAL)
-# rather than break the database tests that ctest -j runs beside them. Does nothing in cross builds.
+# rather than break the database tests that ctest -j runs beside them. LOCK name: they write rows that
+# they read back (as the same cases on the other backend do), so no two of them run at once.
+# Does nothing in cross builds.
 function(corio_pg_tests)
-    cmake_parse_arguments(PARSE_ARGV 0 arg "PAUSES" "" "")
+    cmake_parse_arguments(PARSE_ARGV 0 arg "PAUSES" "LOCK" "")
     if(CMAKE_CROSSCOMPILING)
         return()
     endif()
     set(properties FIXTURES_REQUIRED postgres ENVIRONMENT_MODIFICATION "CORIO_PGTEST_DIR=set:${CORIO_PGTEST_DIR}")
     if(arg_PAUSES)
         list(APPEND properties RUN_SERIAL TRUE)
+    endif()
+    if(arg_LOCK)
+        list(APPEND properties RESOURCE_LOCK ${arg_LOCK})
     endif()
     foreach(name ${arg_UNPARSED_ARGUMENTS})
         if(TEST ${name})

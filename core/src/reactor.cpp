@@ -269,6 +269,16 @@ void reactor::recv_multishot(int fd, std::uint16_t group, std::uint64_t user_dat
     io_uring_sqe_set_data64(s, user_data);
 }
 
+void reactor::recv_once(int fd, std::uint16_t group, std::uint64_t user_data) {
+    if (_epoll) [[unlikely]]
+        return _epoll->recv_once(fd, group, user_data);
+    io_uring_sqe* s = _ring->sqe();
+    io_uring_prep_recv(s, fd, nullptr, 0, 0);
+    s->flags |= IOSQE_BUFFER_SELECT;
+    s->buf_group = group;
+    io_uring_sqe_set_data64(s, user_data);
+}
+
 void reactor::send(int fd, const void* data, std::size_t size, std::uint64_t user_data) {
     if (_epoll) [[unlikely]]
         return _epoll->send(fd, data, size, user_data, false);

@@ -182,7 +182,7 @@ void reactor::epoll_state::deliver(std::uint64_t user_data, int result, std::uin
 int reactor::epoll_state::update_interest(int fd) noexcept {
     fd_state& s = _fds[static_cast<std::size_t>(fd)];
     std::uint32_t want = 0;
-    if (s.in == input::recv) want |= EPOLLIN | EPOLLRDHUP;
+    if (s.in == input::recv || s.in == input::recv_once) want |= EPOLLIN | EPOLLRDHUP;
     if (s.in == input::accept || s.in == input::read) want |= EPOLLIN;
     if (s.out_data != 0) want |= EPOLLOUT;
     if (s.poll_data != 0) want |= s.poll_events & (EPOLLIN | EPOLLOUT | EPOLLPRI | EPOLLRDHUP);
@@ -254,13 +254,21 @@ void reactor::epoll_state::accept_multishot(int fd, std::uint64_t user_data) {
 }
 
 void reactor::epoll_state::recv_multishot(int fd, std::uint16_t group, std::uint64_t user_data) {
+    arm_recv(fd, group, user_data, input::recv);
+}
+
+void reactor::epoll_state::recv_once(int fd, std::uint16_t group, std::uint64_t user_data) {
+    arm_recv(fd, group, user_data, input::recv_once);
+}
+
+void reactor::epoll_state::arm_recv(int fd, std::uint16_t group, std::uint64_t user_data, input kind) {
     if (!valid_fd(fd, user_data)) return;
     if (find_group(group) == nullptr) {
         post(user_data, -ENOENT); // io_uring: no such buffer group
         return;
     }
     fd_state& s = claim(fd, where_input, user_data);
-    s.in = input::recv;
+    s.in = kind;
     s.group = group;
     armed(fd, where_input, user_data);
 }
@@ -599,8 +607,10 @@ void reactor::epoll_state::on_input(int fd, std::uint32_t) {
         return;
     }
     case input::recv:
+    case input::recv_once:
         break;
     }
+    const bool once = _fds[at].in == input::recv_once;
     for (int i = 0; i < max_recvs_per_wake && _fds[at].in_data == data; ++i) {
         group_ring* g = find_group(_fds[at].group);
         auto* ring = g != nullptr ? static_cast<io_uring_buf_ring*>(g->ring) : nullptr;
@@ -624,8 +634,13 @@ void reactor::epoll_state::on_input(int fd, std::uint32_t) {
         }
         ++g->head;
         const std::uint32_t flags =
-            cqe_flags::buffer | cqe_flags::more | std::uint32_t{b.bid} << cqe_flags::buffer_shift;
+            cqe_flags::buffer | (once ? 0 : cqe_flags::more) | std::uint32_t{b.bid} << cqe_flags::buffer_shift;
         const bool filled = static_cast<std::size_t>(n) == b.len;
+        if (once) {
+            disarm(fd, where_input);
+            deliver(data, static_cast<int>(n), flags);
+            return;
+        }
         deliver(data, static_cast<int>(n), flags);
         if (!filled) return; // the socket is empty; more data will be reported
     }

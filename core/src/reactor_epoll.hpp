@@ -62,6 +62,7 @@ struct reactor::epoll_state {
 
     void accept_multishot(int fd, std::uint64_t user_data);
     void recv_multishot(int fd, std::uint16_t group, std::uint64_t user_data);
+    void recv_once(int fd, std::uint16_t group, std::uint64_t user_data);
     /// `all`: keep sending after a short send (MSG_WAITALL) until everything went or an error.
     void send(int fd, const void* data, std::size_t size, std::uint64_t user_data, bool all);
     void read(int fd, void* data, std::size_t size, std::uint64_t user_data);
@@ -94,7 +95,7 @@ struct reactor::epoll_state {
     int epoll_fd = -1;
 
 private:
-    enum class input : std::uint8_t { none, recv, accept, read };
+    enum class input : std::uint8_t { none, recv, recv_once, accept, read };
     // Per descriptor number; 32 bytes, the user memory an idle connection costs here beyond its
     // own object (a receive buffer is held only while its completion is
     // being handled). Every epoll event bit corio asks for is below 1 << 16.
@@ -142,6 +143,7 @@ private:
     fd_state& state(int fd);
     // The state of `fd` with `user_data` recorded as its request of `kind` (replacing a stale one).
     fd_state& claim(int fd, std::uint32_t kind, std::uint64_t user_data);
+    void arm_recv(int fd, std::uint16_t group, std::uint64_t user_data, input kind);
     bool valid_fd(int fd, std::uint64_t user_data);
     // Brings epoll's registration of `fd` in line with its armed requests; -errno on failure.
     int update_interest(int fd) noexcept;

@@ -35,7 +35,12 @@ tcp_connection::~tcp_connection() {
 void tcp_connection::start() {
     if (_fd < 0) return; // no socket: driven from memory by connection_probe
     connection_set& set = *_owner;
-    set._shard.reactor().recv_multishot(_fd, set._shard.buffers().group(), make_user_data(this, op_recv));
+    reactor& loop = set._shard.reactor();
+    if ((_flags & flag_throttled) == 0) {
+        loop.recv_multishot(_fd, set._shard.buffers().group(), make_user_data(this, op_recv));
+    } else {
+        loop.recv_once(_fd, set._shard.buffers().group(), make_user_data(this, op_recv));
+    }
     _flags |= flag_recv_armed;
 }
 
@@ -130,7 +135,7 @@ void tcp_connection::stop_discarding() noexcept {
 
 void tcp_connection::pause_reading() noexcept {
     if ((_flags & (flag_paused | flag_closing)) != 0) return;
-    _flags |= flag_paused;
+    _flags |= flag_paused | flag_throttled;
     // Completions already on their way still bring data; receive() keeps it in the spill block.
     if ((_flags & flag_recv_armed) != 0) _owner->_shard.reactor().cancel(_fd, make_user_data(this, op_recv));
 }

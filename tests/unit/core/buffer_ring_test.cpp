@@ -38,6 +38,7 @@ struct receive_state final : corio::completion_target {
     int fd = -1;
     bool recycle_at_once = true; // false: hold buffers until the receive runs out of them
     bool grow_when_dry = false;  // call grow() (twice: one dry spell) on -ENOBUFS, as servers do
+    bool once = false;           // recv_once instead of recv_multishot
     std::uint32_t provided_after_first_growth = 0;
     std::string received;
     std::vector<std::uint16_t> held; // buffers taken and not yet recycled
@@ -52,7 +53,11 @@ struct receive_state final : corio::completion_target {
 
     void arm() {
         ++arms;
-        loop->recv_multishot(fd, group, corio::make_user_data(this));
+        if (once) {
+            loop->recv_once(fd, group, corio::make_user_data(this));
+        } else {
+            loop->recv_multishot(fd, group, corio::make_user_data(this));
+        }
     }
 
     void on_completion(unsigned op, int result, std::uint32_t flags) override;
@@ -72,6 +77,7 @@ void receive_state::on_completion(unsigned, int result, std::uint32_t flags) {
         const std::span<char> bytes = ring->take(id, static_cast<std::size_t>(result));
         received.append(bytes.data(), bytes.size());
         most_in_use = std::max(most_in_use, ring->in_use());
+        if (once && (flags & corio::cqe_flags::more) != 0) saw_unexpected_flags = true;
         if (recycle_at_once) {
             ring->recycle(id);
         } else {
@@ -214,6 +220,23 @@ TEST_F(buffer_ring_test, multishot_receive_delivers_every_byte_in_order_with_rec
     EXPECT_EQ(_ring->in_use(), 0U);
     EXPECT_LE(state.most_in_use, buffer_count);
     EXPECT_GT(state.completions, static_cast<int>(sent.size() / buffer_size)); // 64 bytes at most each
+}
+
+// A one-shot receive (what a connection that had to stop reading uses) takes one buffer per arm:
+// never cqe_flags::more, never more than one buffer in use, every byte in order.
+TEST_F(buffer_ring_test, one_shot_receive_takes_one_buffer_per_arm) {
+    const std::string sent = send_pattern(3 * buffer_count * buffer_size + 9);
+    state.once = true;
+    state.recycle_at_once = true;
+    state.arm();
+    _loop->run();
+
+    EXPECT_FALSE(state.saw_unexpected_flags);
+    EXPECT_EQ(state.final_result, 0);
+    EXPECT_EQ(state.received, sent);
+    EXPECT_EQ(state.most_in_use, 1U);
+    EXPECT_EQ(state.arms, state.completions);
+    EXPECT_GE(state.completions, static_cast<int>(sent.size() / buffer_size));
 }
 
 TEST_F(buffer_ring_test, running_out_of_buffers_ends_with_enobufs_and_rearming_loses_nothing) {

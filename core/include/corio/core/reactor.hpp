@@ -129,6 +129,9 @@ public:
     void accept_multishot(int fd, std::uint64_t user_data);
     /// Queues a multishot receive on `fd` taking buffers from provided-buffer group `group`.
     void recv_multishot(int fd, std::uint16_t group, std::uint64_t user_data);
+    /// Queues one receive on `fd` into a buffer of `group`: it completes once (never with
+    /// cqe_flags::more), so at most one buffer of data is on its way when the caller stops reading.
+    void recv_once(int fd, std::uint16_t group, std::uint64_t user_data);
     /// Queues a send of `size` bytes at `data` (the memory must stay valid until it completes).
     void send(int fd, const void* data, std::size_t size, std::uint64_t user_data);
     /// Queues a read of up to `size` bytes into `data` (eventfd, signalfd, files).

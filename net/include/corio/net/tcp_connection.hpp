@@ -140,6 +140,10 @@ private:
         flag_peer_closed = 1 << 8,
         flag_lingering = 1 << 9, // output done and write side shut down: discarding input until the peer closes
         flag_linger_wanted = 1 << 10,
+        // Has had to stop reading (its client sends more than it reads): from then on it receives
+        // one buffer at a time, so that what arrives after a pause is at most one buffer, where a
+        // multishot receive brings a burst that waits in the spill block.
+        flag_throttled = 1 << 11,
     };
 
     // The oldest unsent chunk; only while there is output (_tail != nullptr).
