@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <corio/http/server.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 
@@ -11,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "health.hpp"
 #include "server_shard.hpp"
 
 namespace corio::http {
@@ -29,6 +31,11 @@ void on_accept(void* context, int fd) {
     auto* c = new server_connection(*st, fd);
     c->open();
     if (st->size() >= st->owner.config().max_connections) st->listener.pause();
+}
+
+// A probe's answer: 200 when it passes, 503 when it does not, with its line as the body.
+response probe_response(const detail::probe_result& probe) {
+    return response::text(probe.text, probe.ok ? status::ok : status::service_unavailable);
 }
 
 } // namespace
@@ -97,7 +104,9 @@ void server::shard_state::connection_closed() noexcept {
     if (listener.paused() && size() < owner.config().max_connections) listener.resume();
 }
 
-server::server(router routes, server_config config) : _routes(std::move(routes)), _config(std::move(config)) {}
+server::server(router routes, server_config config)
+    : _routes(std::move(routes)), _config(std::move(config)),
+      _health(std::make_unique<detail::health>(std::max<std::uint32_t>(_config.liveness_bound_ms, 1))) {}
 
 server::~server() {
     for (int fd : _listen_fds) {
@@ -120,7 +129,8 @@ result<void> server::prepare(unsigned shard_count) {
     _shards.clear();
     _shards.resize(shard_count);
     _counters = std::vector<shard_counters>(shard_count);
-    if (auto added = add_metrics_route(); !added) return added;
+    _health->prepare(shard_count);
+    if (auto added = add_operations_routes(); !added) return added;
     // One SO_REUSEPORT socket per shard; with port 0 the first socket picks the port for all. The
     // first claims the port exclusively unless sharing it with other processes was asked for.
     for (unsigned i = 0; i < shard_count; ++i) {
@@ -159,10 +169,12 @@ result<void> server::start(shard& s) {
     for (const middleware_factory& make : _middlewares)
         _shards[s.id()]->chain.push_back(make());
     _shards[s.id()]->listener.start();
+    if (!_config.health_path.empty()) _health->start(s);
     return {};
 }
 
 void server::stop(shard& s) {
+    _health->set_draining();
     shard_state* st = _shards[s.id()].get();
     if (st == nullptr) return;
     st->drain();
@@ -174,12 +186,23 @@ bool server::drained(shard& s) {
 }
 
 void server::finish(shard& s) {
+    _health->finish(s);
     _shards[s.id()].reset(); // its counters stay in _counters
 }
 
 server& server::use(middleware_factory make) {
     _middlewares.push_back(std::move(make));
     return *this;
+}
+
+server& server::add_readiness_check(std::function<bool()> check) {
+    _health->add_check(std::move(check));
+    return *this;
+}
+
+bool server::live() const noexcept {
+    std::uint64_t silent_ms = 0;
+    return _health->stuck_shard(silent_ms) < 0;
 }
 
 server_stats server::stats(unsigned shard_id) const {
@@ -194,25 +217,43 @@ std::string server::metrics_text() const {
     return prometheus_text(shards);
 }
 
-// The metrics endpoint is an ordinary GET route, added once (a second start reuses it): the router
-// refuses a route taken by the embedder (EEXIST) and makes the literal path beat matching patterns.
-result<void> server::add_metrics_route() {
-    const std::string_view path = _config.metrics_path;
-    if (path.empty() || _metrics_route) return {};
+// The operations endpoints are ordinary GET routes, added once (a second start reuses them): the
+// router refuses a route taken by the embedder (EEXIST) and makes the literal path beat matching
+// patterns. Routes of their own, so no other request pays for them.
+result<void> server::add_operations_routes() {
+    if (_operations_routes) return {};
+    if (auto added =
+            add_literal_route("metrics_path", _config.metrics_path,
+                              [this](request&) { return response::copy_of(metrics_text(), prometheus_content_type); });
+        !added)
+        return added;
+    if (auto added = add_literal_route("health_path", _config.health_path,
+                                       [this](request&) { return probe_response(_health->liveness()); });
+        !added)
+        return added;
+    if (auto added = add_literal_route("ready_path", _config.ready_path,
+                                       [this](request&) { return probe_response(_health->readiness()); });
+        !added)
+        return added;
+    _operations_routes = true;
+    return {};
+}
+
+result<void> server::add_literal_route(std::string_view flag, std::string_view path, handler answer) {
+    if (path.empty()) return {};
     if (path.find_first_of(":*") != std::string_view::npos) {
-        std::fprintf(stderr, "corio: metrics_path %.*s: must be a literal path (no :name or *rest)\n",
-                     static_cast<int>(path.size()), path.data());
+        std::fprintf(stderr, "corio: %.*s %.*s: must be a literal path (no :name or *rest)\n",
+                     static_cast<int>(flag.size()), flag.data(), static_cast<int>(path.size()), path.data());
         return system_error(EINVAL);
     }
-    auto added = _routes.add(method::get, path,
-                             [this](request&) { return response::copy_of(metrics_text(), prometheus_content_type); });
+    auto added = _routes.add(method::get, path, std::move(answer));
     if (!added) {
-        std::fprintf(stderr, "corio: metrics_path %.*s: %s\n", static_cast<int>(path.size()), path.data(),
+        std::fprintf(stderr, "corio: %.*s %.*s: %s\n", static_cast<int>(flag.size()), flag.data(),
+                     static_cast<int>(path.size()), path.data(),
                      added.error() == std::errc::file_exists ? "the routes already have GET on that path"
                                                              : "not a valid path");
         return added;
     }
-    _metrics_route = true;
     return {};
 }
 

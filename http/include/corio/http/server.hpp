@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,6 +23,10 @@
 #include <corio/net/socket_address.hpp>
 
 namespace corio::http {
+
+namespace detail {
+class health;
+}
 
 /// Listening address, limits and timeouts of a server. Defaults suit a public-facing service.
 struct server_config {
@@ -80,6 +85,18 @@ struct server_config {
     /// named on stderr); patterns that would match it (`/:name`, `/*rest`) stay, and the literal path
     /// wins for GET, as the most specific route does. A path with captures fails the start (EINVAL).
     std::string metrics_path{};
+    /// Empty (the default): no liveness endpoint. A literal path such as "/healthz": GET answers 200
+    /// "live" while every shard's loop turns, 503 naming the shard when one has not turned for
+    /// liveness_bound_ms (a handler that spins or blocks); the probe may reach any shard, which
+    /// checks them all. Each shard then stamps a heartbeat from a timer (four per bound), never per
+    /// request. Added like metrics_path (a literal path; a route of the router on it fails the start).
+    std::string health_path{};
+    /// A shard whose loop has not turned for this long fails liveness (see health_path); 0 is taken as 1.
+    std::uint32_t liveness_bound_ms = 5'000;
+    /// Empty (the default): no readiness endpoint. A literal path such as "/readyz": GET answers 200
+    /// "ready" while the server serves, 503 from the moment a drain starts (SIGTERM, runtime::stop)
+    /// and 503 while a check given to server::add_readiness_check() fails. Added like metrics_path.
+    std::string ready_path{};
 };
 
 /// An HTTP/1.1 server; runs on every shard of the runtime that starts it.
@@ -104,6 +121,14 @@ public:
     /// Appends a middleware to the chain (before the runtime starts the server); each shard makes
     /// its own instance with `make`.
     server& use(middleware_factory make);
+    /// Adds a check that server_config::ready_path runs on each probe (before the runtime starts the
+    /// server): while one returns false the endpoint answers 503 (e.g. "the database pool has a live
+    /// connection"). It runs on the shard answering the probe, any of them, so it must be safe to
+    /// call from every shard's thread, quick, and must not block (read a flag or a counter).
+    server& add_readiness_check(std::function<bool()> check);
+    /// Liveness as health_path answers it: false while a shard's loop has not turned for
+    /// liveness_bound_ms. Always true without health_path (no heartbeats run). Any thread.
+    bool live() const noexcept;
 
     result<void> prepare(unsigned shard_count) override;
     std::string failure() const override { return _failure; }
@@ -118,7 +143,8 @@ public:
     struct shard_counters;
 
 private:
-    result<void> add_metrics_route();
+    result<void> add_operations_routes();
+    result<void> add_literal_route(std::string_view flag, std::string_view path, handler answer);
 
     router _routes;
     std::vector<middleware_factory> _middlewares;
@@ -128,7 +154,8 @@ private:
     std::vector<int> _listen_fds;
     std::vector<std::unique_ptr<shard_state>> _shards;
     std::vector<shard_counters> _counters; // one block per shard, written by that shard only
-    bool _metrics_route = false;           // metrics_path was added to the routes
+    bool _operations_routes = false;       // metrics, health and ready paths were added to the routes
+    std::unique_ptr<detail::health> _health;
 };
 
 } // namespace corio::http
