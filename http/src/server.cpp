@@ -68,9 +68,17 @@ server::shard_state::shard_state(corio::shard& s, const server& server_owner, in
 
 server::shard_state::shard_state(corio::shard& s, const server& server_owner, int listen_fd,
                                  shard_counters* server_counters, std::unique_ptr<shard_counters> own)
-    : net::connection_set(s, &(server_counters != nullptr ? *server_counters : *own).connections),
-      timer([](timer& t) { static_cast<shard_state&>(t).close_all(); }), owner(server_owner),
-      own_counters(std::move(own)), counters(server_counters != nullptr ? *server_counters : *own_counters),
+    : net::connection_set(s, &(server_counters != nullptr ? *server_counters : *own).connections), timer([](timer& t) {
+          auto& st = static_cast<shard_state&>(t);
+          if (st._delaying) {
+              st._delaying = false;
+              st.drain();
+          } else {
+              st.close_all();
+          }
+      }),
+      owner(server_owner), own_counters(std::move(own)),
+      counters(server_counters != nullptr ? *server_counters : *own_counters),
       listener(s.reactor(), listen_fd, &on_accept, this, &counters.accept_backoffs),
       parser(limits_of(server_owner.config()), &server_owner.routes()) {
     set_discard_limit(server_owner.config().linger_max_bytes);
@@ -86,6 +94,15 @@ void server::shard_state::drain() {
     listener.stop();
     connection_set::drain();
     shard().reactor().timers().schedule(*this, shard().reactor().now_ms() + owner.config().drain_timeout_ms);
+}
+
+void server::shard_state::drain_after(std::uint32_t delay_ms) {
+    if (delay_ms == 0) {
+        drain();
+        return;
+    }
+    _delaying = true;
+    shard().reactor().timers().schedule(*this, shard().reactor().now_ms() + delay_ms);
 }
 
 std::optional<response> server::shard_state::run_before(request& req, std::size_t& passed) {
@@ -176,13 +193,13 @@ result<void> server::start(shard& s) {
 void server::stop(shard& s) {
     _health->set_draining();
     shard_state* st = _shards[s.id()].get();
-    if (st == nullptr) return;
-    st->drain();
+    if (st == nullptr || st->delaying()) return;
+    st->drain_after(_config.drain_delay_ms);
 }
 
 bool server::drained(shard& s) {
     const shard_state* st = _shards[s.id()].get();
-    return st == nullptr || st->empty();
+    return st == nullptr || (!st->delaying() && st->empty());
 }
 
 void server::finish(shard& s) {

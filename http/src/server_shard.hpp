@@ -59,7 +59,7 @@ struct alignas(128) server::shard_counters {
     }
 };
 
-/// The timer base is the drain deadline: when it fires, connections still busy are cut.
+/// The timer base is the drain delay, then the drain deadline: when that fires, connections still busy are cut.
 struct server::shard_state : net::connection_set, timer {
     /// Counts into `server_counters` (the server's block for this shard) or, if null (a shard_state
     /// driven without a server start: benchmarks, fuzzing), into a block of its own.
@@ -68,6 +68,10 @@ struct server::shard_state : net::connection_set, timer {
 
     /// Graceful stop: no more accepting, idle connections closed, the others after their response.
     void drain();
+    /// Serves on for `delay_ms`, then drain(); at once when it is 0.
+    void drain_after(std::uint32_t delay_ms);
+    /// True while drain_after() waits: the shard serves normally and has not drained.
+    bool delaying() const noexcept { return _delaying; }
     /// A connection went away: accept again if the connection limit paused accepting.
     void connection_closed() noexcept;
 
@@ -90,6 +94,7 @@ struct server::shard_state : net::connection_set, timer {
     std::unordered_map<const server_connection*, chunked_body> chunked_bodies;
 
 private:
+    bool _delaying = false; // the timer counts down drain_after()'s delay, not the drain deadline
     // `own` is the block to count into when `server_counters` is null; made before the base class needs it.
     shard_state(corio::shard& s, const server& owner, int listen_fd, shard_counters* server_counters,
                 std::unique_ptr<shard_counters> own);

@@ -2,7 +2,9 @@
 // The liveness and readiness endpoints (server_config::health_path, ready_path) over the wire: off
 // unless set; 200 while serving; readiness 503 while a registered check fails and again 200 when it
 // passes; liveness 503, answered by the other shard, while a handler spins on one shard, and 200
-// once that shard turns again; a route of the embedder on the same path refuses the start.
+// once that shard turns again; a route of the embedder on the same path refuses the start; on stop
+// with drain_delay_ms readiness is 503 at once while /plaintext is served normally (new connections,
+// keep-alive) for the delay, then the drain closes idle connections and refuses new ones.
 #include <atomic>
 #include <chrono>
 #include <string>
@@ -18,6 +20,7 @@
 namespace {
 
 using namespace std::chrono_literals;
+using corio::test::background_join;
 using corio::test::get;
 using corio::test::loopback_client;
 using corio::test::reply;
@@ -132,6 +135,46 @@ TEST(health, liveness_fails_while_a_shard_spins) {
         std::this_thread::sleep_for(10ms);
     EXPECT_TRUE(s.srv.live());
     EXPECT_EQ(status_of(s.port(), "/healthz"), 200);
+}
+
+TEST(health, readiness_fails_at_stop_while_serving_on_for_the_drain_delay) {
+    corio::http::server_config config = health_config();
+    config.drain_delay_ms = 1000;
+    served s(config, 2);
+    CORIO_START_OR_SKIP(s.rt, s.srv);
+    loopback_client kept(s.port(), 3000);
+    reply r;
+    ASSERT_TRUE(kept.roundtrip(get("/plaintext"), r)) << kept.error();
+    ASSERT_EQ(r.status, 200);
+    ASSERT_EQ(status_of(s.port(), "/readyz"), 200);
+
+    const auto stopped = test_clock::now();
+    s.rt.stop(); // what SIGTERM does
+    background_join joining(s.rt);
+    int ready = 0;
+    while ((ready = status_of(s.port(), "/readyz")) == 200 && corio::test::ms_since(stopped) < 500)
+        std::this_thread::sleep_for(5ms);
+    EXPECT_EQ(ready, 503) << "readiness still 200 " << corio::test::ms_since(stopped) << " ms after the stop";
+    EXPECT_LT(corio::test::ms_since(stopped), 200);
+
+    // Within the delay: new connections and the kept-alive one are served as before (no close).
+    int served_during_delay = 0;
+    while (corio::test::ms_since(stopped) < 700) {
+        ASSERT_EQ(status_of(s.port(), "/plaintext"), 200) << corio::test::ms_since(stopped) << " ms after the stop";
+        ASSERT_TRUE(kept.roundtrip(get("/plaintext"), r)) << kept.error();
+        ASSERT_EQ(r.status, 200);
+        EXPECT_NE(r.header("Connection").value_or(""), "close");
+        ++served_during_delay;
+        std::this_thread::sleep_for(20ms);
+    }
+    EXPECT_GT(served_during_delay, 5);
+
+    // Then the drain: the idle kept-alive connection closes, new connections are refused.
+    const corio::test::peer_end end = kept.wait_for_close();
+    EXPECT_TRUE(end == corio::test::peer_end::eof || end == corio::test::peer_end::reset);
+    EXPECT_GE(corio::test::ms_since(stopped), 900) << "the drain began before the delay was over";
+    EXPECT_TRUE(corio::test::refuses_connections_within(s.port(), 2000ms));
+    EXPECT_TRUE(joining.joined_within(3000ms)) << "the drain did not end after the delay";
 }
 
 } // namespace

@@ -53,6 +53,13 @@ struct server_config {
     std::uint32_t min_data_rate = 240;
     std::uint32_t min_data_rate_window_ms = 5'000; ///< see min_data_rate; the first window is the grace period
     std::uint32_t drain_timeout_ms = 10'000; ///< on stop, in-flight requests get this long before connections are cut
+    /// On stop (SIGTERM), how long to go on serving normally (accepting, keep-alive) before the drain
+    /// begins, while ready_path already answers 503: a load balancer that probes readiness, or
+    /// Kubernetes removing the pod from its Service, stops sending new connections meanwhile, so
+    /// none arrives at a closed port. Set it to about the balancer's deregistration delay (a few
+    /// probe intervals); 0 (the default) drains at once. The runtime's stop deadline
+    /// (runtime_config::stop_timeout_ms) must exceed drain_delay_ms + drain_timeout_ms.
+    std::uint32_t drain_delay_ms = 0;
     /// On stop, a keep-alive connection is still read until it has been silent this long: a request
     /// that arrives meanwhile is answered with `Connection: close` (and the connection then closes),
     /// so requests racing the stop are answered, not dropped. 500 ms: longer than any round trip
