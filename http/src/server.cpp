@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -11,6 +12,10 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <fcntl.h>
+
+#include <corio/net/socket_activation.hpp>
 
 #include "health.hpp"
 #include "server_shard.hpp"
@@ -133,12 +138,7 @@ server::~server() {
 
 result<void> server::prepare(unsigned shard_count) {
     _failure.clear();
-    auto address = net::socket_address::resolve(_config.address, _config.port);
-    if (!address) {
-        _failure = fmt::format("cannot listen on {} port {}: the address does not resolve ({})", _config.address,
-                               _config.port, address.error().message());
-        return tl::unexpected(address.error());
-    }
+    _inherited = false;
     for (int fd : _listen_fds) {
         if (fd >= 0) ::close(fd);
     }
@@ -148,6 +148,22 @@ result<void> server::prepare(unsigned shard_count) {
     _counters = std::vector<shard_counters>(shard_count);
     _health->prepare(shard_count);
     if (auto added = add_operations_routes(); !added) return added;
+    if (_config.socket_activation) {
+        auto inherited = net::take_inherited_sockets();
+        if (!inherited) {
+            _failure =
+                fmt::format("cannot take the sockets systemd passed: LISTEN_FDS or LISTEN_PID is not a number ({})",
+                            inherited.error().message());
+            return tl::unexpected(inherited.error());
+        }
+        if (!inherited->empty()) return listen_on_inherited(*inherited);
+    }
+    auto address = net::socket_address::resolve(_config.address, _config.port);
+    if (!address) {
+        _failure = fmt::format("cannot listen on {} port {}: the address does not resolve ({})", _config.address,
+                               _config.port, address.error().message());
+        return tl::unexpected(address.error());
+    }
     // One SO_REUSEPORT socket per shard; with port 0 the first socket picks the port for all. The
     // first claims the port exclusively unless sharing it with other processes was asked for.
     for (unsigned i = 0; i < shard_count; ++i) {
@@ -175,8 +191,59 @@ result<void> server::prepare(unsigned shard_count) {
     return {};
 }
 
+// Socket activation: one socket passed. When it allows SO_REUSEPORT (ReusePort=yes in the .socket
+// unit) shards other than 0 bind sockets of their own to its address, joining its reuseport group,
+// so the kernel spreads connections over the shards by hash as it does without systemd. Otherwise,
+// or when joining is refused (the kernel lets only the socket owner's user join: a DynamicUser
+// service cannot join a group systemd's root-owned socket started), they get duplicates of the
+// descriptor: one socket and accept queue shared by all, each connection taken by whichever shard's
+// accept comes first (io_uring wakes the most recent waiter, so under light load one shard takes
+// most). Each shard's listener owns and closes its own descriptor.
+result<void> server::listen_on_inherited(const std::vector<int>& fds) {
+    if (fds.size() != 1) {
+        _failure = fmt::format("systemd passed {} sockets (LISTEN_FDS); the server listens on exactly one "
+                               "(one ListenStream= in the .socket unit)",
+                               fds.size());
+        return system_error(EINVAL);
+    }
+    const int fd = fds[0];
+    if (auto adopted = net::adopt_listening_socket(fd); !adopted) {
+        _failure = fmt::format("descriptor {} from systemd (LISTEN_FDS) is not a listening TCP socket: {}", fd,
+                               adopted.error().message());
+        return adopted;
+    }
+    auto bound = net::socket_address::local_of(fd);
+    if (!bound) {
+        _failure = fmt::format("descriptor {} from systemd (LISTEN_FDS): {}", fd, bound.error().message());
+        return tl::unexpected(bound.error());
+    }
+    _listen_fds[0] = fd;
+    int reuse_port = 0;
+    socklen_t length = sizeof reuse_port;
+    if (getsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &reuse_port, &length) != 0) reuse_port = 0;
+    for (std::size_t i = 1; i < _listen_fds.size(); ++i) {
+        if (reuse_port != 0) {
+            if (auto joined = net::open_listening_socket(*bound, _config.backlog, net::port_claim::shared)) {
+                _listen_fds[i] = *joined;
+                continue;
+            }
+            reuse_port = 0; // refused (another user's group): duplicates for this shard and the rest
+        }
+        _listen_fds[i] = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+        if (_listen_fds[i] < 0) {
+            _failure = fmt::format("duplicating the socket from systemd for shard {}: {}", i, std::strerror(errno));
+            return last_system_error();
+        }
+    }
+    _config.address = bound->host();
+    _port = bound->port();
+    _inherited = true;
+    return {};
+}
+
 std::string server::describe() const {
-    return fmt::format("listening on {} port {}", _config.address, _port);
+    return fmt::format("listening on {} port {}{}", _config.address, _port,
+                       _inherited ? " (a socket from systemd)" : "");
 }
 
 result<void> server::start(shard& s) {

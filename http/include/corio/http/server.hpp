@@ -39,6 +39,14 @@ struct server_config {
     /// it (one running with reuse_port, or a server claiming it by default) is shared with it, the
     /// kernel splitting new connections between them (a zero-downtime hand-over).
     bool reuse_port = false;
+    /// true (the default): when systemd passed a listening socket to this process (socket activation:
+    /// $LISTEN_FDS with $LISTEN_PID naming this process; see net/socket_activation.hpp), the server
+    /// listens on it instead of binding address and port, and config().address and port() then say
+    /// the socket's own. Shard 0 accepts on it; the others join its SO_REUSEPORT group with sockets
+    /// of their own when it allows that (ReusePort=yes, and the same user), else accept on duplicates
+    /// of it (one accept queue for all, not spread by hash). More than one socket fails the start.
+    /// false: always bind.
+    bool socket_activation = true;
     std::uint32_t idle_timeout_ms = 60'000;   ///< keep-alive: close after this long between requests
     std::uint32_t header_timeout_ms = 10'000; ///< a request head must arrive within this from its first byte (408)
     std::uint32_t body_timeout_ms = 30'000;   ///< longest wait for more of a request body (408); see min_data_rate
@@ -135,7 +143,7 @@ public:
     server& add_readiness_check(std::function<bool()> check);
     /// Liveness as health_path answers it: false while a shard's loop has not turned for
     /// liveness_bound_ms. Always true without health_path (no heartbeats run). Any thread.
-    bool live() const noexcept;
+    bool live() const noexcept override;
 
     result<void> prepare(unsigned shard_count) override;
     std::string failure() const override { return _failure; }
@@ -151,13 +159,15 @@ public:
 
 private:
     result<void> add_operations_routes();
+    result<void> listen_on_inherited(const std::vector<int>& fds);
     result<void> add_literal_route(std::string_view flag, std::string_view path, handler answer);
 
     router _routes;
     std::vector<middleware_factory> _middlewares;
     server_config _config;
     std::uint16_t _port = 0;
-    std::string _failure; // why prepare() failed, naming address and port
+    bool _inherited = false; // listening on a socket systemd passed (socket_activation)
+    std::string _failure;    // why prepare() failed, naming address and port
     std::vector<int> _listen_fds;
     std::vector<std::unique_ptr<shard_state>> _shards;
     std::vector<shard_counters> _counters; // one block per shard, written by that shard only
