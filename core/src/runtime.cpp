@@ -284,7 +284,7 @@ void runtime::join() {
 
 int runtime::run(service& work) {
     if (auto started = start(work); !started) {
-        log(_error);
+        log(log_level::error, _error);
         return 1;
     }
     const std::string what = work.describe();
@@ -300,7 +300,8 @@ namespace {
 void notify_systemd(std::string_view state) {
     static std::atomic<bool> failed{false};
     if (auto sent = systemd_notify(state); !sent && !failed.exchange(true)) {
-        log("telling systemd " + std::string(state) + " failed (NOTIFY_SOCKET): " + sent.error().message());
+        log(log_level::warning,
+            "telling systemd " + std::string(state) + " failed (NOTIFY_SOCKET): " + sent.error().message());
     }
 }
 
@@ -329,9 +330,11 @@ int runtime::wait_for_signal() {
             if (ready != 0) break;
             const bool live = _work == nullptr || _work->live();
             if (live) notify_systemd("WATCHDOG=1");
-            if (live == withheld)
-                log(live ? "the shards turn again; WATCHDOG=1 resumes"
+            if (live == withheld) {
+                log(live ? log_level::info : log_level::warning,
+                    live ? "the shards turn again; WATCHDOG=1 resumes"
                          : "a shard is stuck; WATCHDOG=1 withheld until it turns");
+            }
             withheld = !live;
         }
         // Consume the signal so that restoring the mask below does not deliver it again.
