@@ -73,17 +73,9 @@ server::shard_state::shard_state(corio::shard& s, const server& server_owner, in
 
 server::shard_state::shard_state(corio::shard& s, const server& server_owner, int listen_fd,
                                  shard_counters* server_counters, std::unique_ptr<shard_counters> own)
-    : net::connection_set(s, &(server_counters != nullptr ? *server_counters : *own).connections), timer([](timer& t) {
-          auto& st = static_cast<shard_state&>(t);
-          if (st._delaying) {
-              st._delaying = false;
-              st.drain();
-          } else {
-              st.close_all();
-          }
-      }),
-      owner(server_owner), own_counters(std::move(own)),
-      counters(server_counters != nullptr ? *server_counters : *own_counters),
+    : net::connection_set(s, &(server_counters != nullptr ? *server_counters : *own).connections),
+      timer([](timer& t) { static_cast<shard_state&>(t).on_timer(); }), owner(server_owner),
+      own_counters(std::move(own)), counters(server_counters != nullptr ? *server_counters : *own_counters),
       listener(s.reactor(), listen_fd, &on_accept, this, &counters.accept_backoffs),
       parser(limits_of(server_owner.config()), &server_owner.routes()) {
     set_discard_limit(server_owner.config().linger_max_bytes);
@@ -101,13 +93,54 @@ void server::shard_state::drain() {
     shard().reactor().timers().schedule(*this, shard().reactor().now_ms() + owner.config().drain_timeout_ms);
 }
 
-void server::shard_state::drain_after(std::uint32_t delay_ms) {
+void server::shard_state::stop_after(std::uint32_t delay_ms) {
+    if (_stage != stop_stage::serving) return;
     if (delay_ms == 0) {
-        drain();
+        close_listener();
         return;
     }
-    _delaying = true;
+    _stage = stop_stage::delaying;
     shard().reactor().timers().schedule(*this, shard().reactor().now_ms() + delay_ms);
+}
+
+// The process's listeners all close before any of its connections is told to close: a client
+// whose connection is closed reconnects at once, and on a port shared with SO_REUSEPORT the kernel
+// may hand that connection to another shard's listener still open here, whose close a moment later
+// would reset it in the accept queue. Once every listener of the server is closed, reconnections go
+// to the other process on the port (a hand-over) or are refused cleanly. The wait polls on the
+// wheel's ticks (the shards close theirs within a tick of each other) and gives up after a second,
+// so that a shard stuck in a handler cannot hold the others' drain.
+void server::shard_state::close_listener() {
+    listener.stop();
+    owner._open_listeners.fetch_sub(1, std::memory_order_acq_rel);
+    _stage = stop_stage::closing_listeners;
+    _listeners_deadline_ms = shard().reactor().now_ms() + 1000;
+    wait_for_listeners();
+}
+
+void server::shard_state::wait_for_listeners() {
+    reactor& loop = shard().reactor();
+    if (owner._open_listeners.load(std::memory_order_acquire) != 0 && loop.now_ms() < _listeners_deadline_ms) {
+        loop.timers().schedule(*this, loop.now_ms() + 1);
+        return;
+    }
+    _stage = stop_stage::draining;
+    drain();
+}
+
+void server::shard_state::on_timer() {
+    switch (_stage) {
+    case stop_stage::delaying:
+        close_listener();
+        break;
+    case stop_stage::closing_listeners:
+        wait_for_listeners();
+        break;
+    case stop_stage::serving: // drain() called directly (benchmarks, fuzzing)
+    case stop_stage::draining:
+        close_all();
+        break;
+    }
 }
 
 std::optional<response> server::shard_state::run_before(request& req, std::size_t& passed) {
@@ -147,6 +180,7 @@ result<void> server::prepare(unsigned shard_count) {
     _shards.resize(shard_count);
     _counters = std::vector<shard_counters>(shard_count);
     _health->prepare(shard_count);
+    _open_listeners.store(0, std::memory_order_relaxed);
     if (auto added = add_operations_routes(); !added) return added;
     if (_config.socket_activation) {
         auto inherited = net::take_inherited_sockets();
@@ -253,6 +287,7 @@ result<void> server::start(shard& s) {
     for (const middleware_factory& make : _middlewares)
         _shards[s.id()]->chain.push_back(make());
     _shards[s.id()]->listener.start();
+    _open_listeners.fetch_add(1, std::memory_order_acq_rel);
     if (!_config.health_path.empty()) _health->start(s);
     return {};
 }
@@ -260,13 +295,13 @@ result<void> server::start(shard& s) {
 void server::stop(shard& s) {
     _health->set_draining();
     shard_state* st = _shards[s.id()].get();
-    if (st == nullptr || st->delaying()) return;
-    st->drain_after(_config.drain_delay_ms);
+    if (st == nullptr) return;
+    st->stop_after(_config.drain_delay_ms);
 }
 
 bool server::drained(shard& s) {
     const shard_state* st = _shards[s.id()].get();
-    return st == nullptr || (!st->delaying() && st->empty());
+    return st == nullptr || (st->stage() == shard_state::stop_stage::draining && st->empty());
 }
 
 void server::finish(shard& s) {

@@ -10,6 +10,7 @@
 //     return rt.run(server);
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -173,6 +174,9 @@ private:
     std::vector<shard_counters> _counters; // one block per shard, written by that shard only
     bool _operations_routes = false;       // metrics, health and ready paths were added to the routes
     std::unique_ptr<detail::health> _health;
+    // Listeners of the shards still open: a stop drains connections only once it is 0 (see
+    // shard_state::close_listener). Written from the shards' const view of the server.
+    mutable std::atomic<unsigned> _open_listeners{0};
 };
 
 } // namespace corio::http
