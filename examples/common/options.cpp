@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include <corio/core/log.hpp>
+
 namespace corio::examples {
 
 namespace {
@@ -51,6 +53,7 @@ std::string usage_text(const program& who, const options& defaults, std::span<co
     add_synopsis("--drain-delay-ms", "MS");
     add_synopsis("--reuse-port", "");
     add_synopsis("--backend", "NAME");
+    add_synopsis("--log-level", "LEVEL");
     for (const extra_flag& flag : extra)
         add_synopsis(flag.name, flag.value_name);
     add_synopsis("--help", "");
@@ -88,6 +91,8 @@ std::string usage_text(const program& who, const options& defaults, std::span<co
     add_line(text, column, "--backend", "NAME",
              "automatic (default: io_uring, or epoll where io_uring is denied, saying why), io_uring or epoll; "
              "CORIO_BACKEND sets it when the flag is absent");
+    add_line(text, column, "--log-level", "LEVEL",
+             "debug, info (default), warning or error: corio's diagnostics below it are not printed");
     for (const extra_flag& flag : extra)
         add_line(text, column, flag.name, flag.value_name, flag.help);
     add_line(text, column, "--help", "", "print this help");
@@ -153,6 +158,7 @@ std::optional<int> parse_command_line(int argc, char** argv, const program& who,
             {"--ready-path", "not a path (it starts with '/')"},
             {"--drain-delay-ms", "not a delay (0-3600000 milliseconds)"},
             {"--backend", "not a backend (automatic, io_uring or epoll)"},
+            {"--log-level", "not a log level (debug, info, warning or error)"},
         };
         const common_flag* known = nullptr;
         for (const common_flag& flag : common) {
@@ -200,6 +206,10 @@ std::optional<int> parse_command_line(int argc, char** argv, const program& who,
             if (taken) out.server.drain_delay_ms = static_cast<std::uint32_t>(n);
         } else if (arg == "--backend") {
             taken = parse_backend(v, out.runtime.ring.backend);
+        } else if (arg == "--log-level") {
+            log_level level = log_level::info;
+            taken = parse_log_level(v, level);
+            if (taken) set_log_level(level);
         }
         if (!taken) return refuse(fmt::format("{} {}: {}", arg, v, known->expected));
     }

@@ -46,7 +46,8 @@ struct program {
 
 /// Parses argv into `out`: --port N, --address ADDR, --threads N (> 0), --recv-buffers N (1-32768),
 /// --recv-buffer-size BYTES (64 B-1 MiB), --metrics PATH, --health-path PATH, --ready-path PATH
-/// (each starting with '/'), --drain-delay-ms MS (0-3600000), --reuse-port,
+/// (each starting with '/'), --drain-delay-ms MS (0-3600000), --reuse-port, --backend NAME,
+/// --log-level LEVEL (applied at once with corio::set_log_level),
 /// --help/-h, and `extra`; `--flag=value` works as `--flag value`. Returns the exit status when
 /// main should return at once (--help: usage on stdout, 0; a bad argument: what is wrong with it
 /// and what would be right on stderr, 2), nothing when it should serve.
