@@ -19,7 +19,7 @@ packages=(
     libpq-dev postgresql-15
     googletest libgtest-dev libgmock-dev libbenchmark-dev
     clang clang-format libclang-rt-14-dev
-    curl wrk procps valgrind python3 apache2-utils nghttp2-client
+    curl wrk procps valgrind python3 python3-yaml apache2-utils nghttp2-client systemd
 )
 bench=0
 arm64=0

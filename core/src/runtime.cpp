@@ -3,6 +3,7 @@
 
 #include <corio/core/log.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <condition_variable>
@@ -22,6 +23,7 @@
 #include <corio/core/buffer_ring.hpp>
 #include <corio/core/heap.hpp>
 #include <corio/core/shard.hpp>
+#include <corio/core/systemd_notify.hpp>
 
 #include "shard_mesh.hpp"
 
@@ -145,6 +147,7 @@ result<void> runtime::start(service& work) {
         _error = std::string("eventfd failed: ") + std::strerror(errno);
         return last_system_error();
     }
+    _work = &work;
     if (auto prepared = work.prepare(count); !prepared) {
         const std::string why = work.failure();
         _error = why.empty() ? "preparing the service failed: " + prepared.error().message() : why;
@@ -281,7 +284,7 @@ void runtime::join() {
 
 int runtime::run(service& work) {
     if (auto started = start(work); !started) {
-        log(_error);
+        log(log_level::error, _error);
         return 1;
     }
     const std::string what = work.describe();
@@ -291,7 +294,27 @@ int runtime::run(service& work) {
     return wait_for_signal();
 }
 
+namespace {
+
+// Tells systemd `state`; a failure is said once per process, not on every watchdog ping.
+void notify_systemd(std::string_view state) {
+    static std::atomic<bool> failed{false};
+    if (auto sent = systemd_notify(state); !sent && !failed.exchange(true)) {
+        log(log_level::warning,
+            "telling systemd " + std::string(state) + " failed (NOTIFY_SOCKET): " + sent.error().message());
+    }
+}
+
+} // namespace
+
 int runtime::wait_for_signal() {
+    notify_systemd("READY=1");
+    // WATCHDOG=1 at half the interval systemd asked for, as sd_watchdog_enabled(3) advises; none
+    // while a shard is stuck, so that systemd restarts the service rather than being told all is well.
+    const std::uint64_t watchdog_ms = systemd_watchdog_ms();
+    const int poll_timeout =
+        watchdog_ms == 0 ? -1 : static_cast<int>(std::min<std::uint64_t>(watchdog_ms / 2, 1 << 30));
+    bool withheld = false;
     sigset_t signals = termination_signals();
     sigset_t previous;
     pthread_sigmask(SIG_BLOCK, &signals, &previous);
@@ -301,7 +324,18 @@ int runtime::wait_for_signal() {
     } else {
         // Wait for a signal, or for the shard threads to end on their own (then stop the rest).
         pollfd fds[2] = {{signal_fd, POLLIN, 0}, {_stopped_fd, POLLIN, 0}};
-        while (poll(fds, 2, -1) < 0 && errno == EINTR) {
+        for (;;) {
+            const int ready = poll(fds, 2, poll_timeout);
+            if (ready < 0 && errno == EINTR) continue;
+            if (ready != 0) break;
+            const bool live = _work == nullptr || _work->live();
+            if (live) notify_systemd("WATCHDOG=1");
+            if (live == withheld) {
+                log(live ? log_level::info : log_level::warning,
+                    live ? "the shards turn again; WATCHDOG=1 resumes"
+                         : "a shard is stuck; WATCHDOG=1 withheld until it turns");
+            }
+            withheld = !live;
         }
         // Consume the signal so that restoring the mask below does not deliver it again.
         if ((fds[0].revents & POLLIN) != 0) {
@@ -310,6 +344,7 @@ int runtime::wait_for_signal() {
         }
         close(signal_fd);
     }
+    notify_systemd("STOPPING=1");
     stop();
     join();
     pthread_sigmask(SIG_SETMASK, &previous, nullptr);

@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include <corio/core/log.hpp>
+
 namespace corio::examples {
 
 namespace {
@@ -46,8 +48,12 @@ std::string usage_text(const program& who, const options& defaults, std::span<co
     add_synopsis("--recv-buffers", "N");
     add_synopsis("--recv-buffer-size", "BYTES");
     add_synopsis("--metrics", "PATH");
+    add_synopsis("--health-path", "PATH");
+    add_synopsis("--ready-path", "PATH");
+    add_synopsis("--drain-delay-ms", "MS");
     add_synopsis("--reuse-port", "");
     add_synopsis("--backend", "NAME");
+    add_synopsis("--log-level", "LEVEL");
     for (const extra_flag& flag : extra)
         add_synopsis(flag.name, flag.value_name);
     add_synopsis("--help", "");
@@ -73,11 +79,20 @@ std::string usage_text(const program& who, const options& defaults, std::span<co
              defaults.server.metrics_path.empty()
                  ? std::string("serve Prometheus counters at PATH, e.g. /metrics (default: off)")
                  : "serve Prometheus counters at PATH (default " + defaults.server.metrics_path + ")");
+    add_line(text, column, "--health-path", "PATH",
+             "answer liveness at PATH, e.g. /healthz: 503 when a shard is stuck (default: off)");
+    add_line(text, column, "--ready-path", "PATH",
+             "answer readiness at PATH, e.g. /readyz: 503 once SIGTERM arrives (default: off)");
+    add_line(text, column, "--drain-delay-ms", "MS",
+             "on SIGTERM serve on this long, readiness 503, before draining (default " +
+                 std::to_string(defaults.server.drain_delay_ms) + ")");
     add_line(text, column, "--reuse-port", "",
              "share the port with another process that allows it (default: a port in use is refused)");
     add_line(text, column, "--backend", "NAME",
              "automatic (default: io_uring, or epoll where io_uring is denied, saying why), io_uring or epoll; "
              "CORIO_BACKEND sets it when the flag is absent");
+    add_line(text, column, "--log-level", "LEVEL",
+             "debug, info (default), warning or error: corio's diagnostics below it are not printed");
     for (const extra_flag& flag : extra)
         add_line(text, column, flag.name, flag.value_name, flag.help);
     add_line(text, column, "--help", "", "print this help");
@@ -139,7 +154,11 @@ std::optional<int> parse_command_line(int argc, char** argv, const program& who,
             {"--recv-buffers", "not a number of buffers (1-32768)"},
             {"--recv-buffer-size", "not a buffer size (64-1048576 bytes)"},
             {"--metrics", "not a path (it starts with '/')"},
+            {"--health-path", "not a path (it starts with '/')"},
+            {"--ready-path", "not a path (it starts with '/')"},
+            {"--drain-delay-ms", "not a delay (0-3600000 milliseconds)"},
             {"--backend", "not a backend (automatic, io_uring or epoll)"},
+            {"--log-level", "not a log level (debug, info, warning or error)"},
         };
         const common_flag* known = nullptr;
         for (const common_flag& flag : common) {
@@ -176,8 +195,21 @@ std::optional<int> parse_command_line(int argc, char** argv, const program& who,
         } else if (arg == "--metrics") {
             taken = v.starts_with('/');
             if (taken) out.server.metrics_path = std::string(v);
+        } else if (arg == "--health-path") {
+            taken = v.starts_with('/');
+            if (taken) out.server.health_path = std::string(v);
+        } else if (arg == "--ready-path") {
+            taken = v.starts_with('/');
+            if (taken) out.server.ready_path = std::string(v);
+        } else if (arg == "--drain-delay-ms") {
+            taken = parse_number(v, 3'600'000, n);
+            if (taken) out.server.drain_delay_ms = static_cast<std::uint32_t>(n);
         } else if (arg == "--backend") {
             taken = parse_backend(v, out.runtime.ring.backend);
+        } else if (arg == "--log-level") {
+            log_level level = log_level::info;
+            taken = parse_log_level(v, level);
+            if (taken) set_log_level(level);
         }
         if (!taken) return refuse(fmt::format("{} {}: {}", arg, v, known->expected));
     }
@@ -186,7 +218,13 @@ std::optional<int> parse_command_line(int argc, char** argv, const program& who,
 
 int serve(std::string_view name, corio::http::server& server, const corio::runtime_config& config) {
     const int name_size = static_cast<int>(name.size());
-    corio::runtime runtime(config);
+    // The runtime's backstop must not cut the drain delay and the drain short (a second to spare).
+    corio::runtime_config backstopped = config;
+    const std::uint64_t drain_ms =
+        std::uint64_t{server.config().drain_delay_ms} + server.config().drain_timeout_ms + 1000;
+    backstopped.stop_timeout_ms =
+        static_cast<std::uint32_t>(std::max<std::uint64_t>(backstopped.stop_timeout_ms, drain_ms));
+    corio::runtime runtime(backstopped);
     if (auto started = runtime.start(server); !started) {
         std::fprintf(stderr, "%.*s: %s\n", name_size, name.data(), runtime.error_message().c_str());
         return 1;

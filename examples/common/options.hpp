@@ -25,7 +25,8 @@ namespace corio::examples {
 
 /// The configuration an example's command line fills; preset fields are the defaults --help shows.
 struct options {
-    corio::http::server_config server; ///< --port, --address, --metrics, --reuse-port
+    corio::http::server_config server; ///< --port, --address, --metrics, --health-path, --ready-path,
+                                       ///< --drain-delay-ms, --reuse-port
     corio::runtime_config runtime;     ///< --threads, --recv-buffers, --recv-buffer-size
 };
 
@@ -44,7 +45,9 @@ struct program {
 };
 
 /// Parses argv into `out`: --port N, --address ADDR, --threads N (> 0), --recv-buffers N (1-32768),
-/// --recv-buffer-size BYTES (64 B-1 MiB), --metrics PATH (starting with '/'), --reuse-port,
+/// --recv-buffer-size BYTES (64 B-1 MiB), --metrics PATH, --health-path PATH, --ready-path PATH
+/// (each starting with '/'), --drain-delay-ms MS (0-3600000), --reuse-port, --backend NAME,
+/// --log-level LEVEL (applied at once with corio::set_log_level),
 /// --help/-h, and `extra`; `--flag=value` works as `--flag value`. Returns the exit status when
 /// main should return at once (--help: usage on stdout, 0; a bad argument: what is wrong with it
 /// and what would be right on stderr, 2), nothing when it should serve.
@@ -55,7 +58,8 @@ std::optional<int> parse_command_line(int argc, char** argv, const program& who,
 bool parse_number(std::string_view text, unsigned long long max, unsigned long long& out);
 
 /// Starts `server` on a runtime made from `config` and prints "NAME: listening on ADDR port N,
-/// S shards, io_uring: FEATURES"; on SIGINT/SIGTERM drains, prints "NAME: stopped after answering N
+/// S shards, io_uring: FEATURES"; on SIGINT/SIGTERM drains (after the server's drain_delay_ms; the
+/// runtime's stop deadline is raised to cover delay and drain), prints "NAME: stopped after answering N
 /// requests" and returns 0. Returns 1 after printing why when start-up fails.
 int serve(std::string_view name, corio::http::server& server, const corio::runtime_config& config);
 

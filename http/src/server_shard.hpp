@@ -59,7 +59,8 @@ struct alignas(128) server::shard_counters {
     }
 };
 
-/// The timer base is the drain deadline: when it fires, connections still busy are cut.
+/// The timer base counts down the stop: the drain delay, the wait for every shard's listener to close, then
+/// the drain deadline, when connections still busy are cut.
 struct server::shard_state : net::connection_set, timer {
     /// Counts into `server_counters` (the server's block for this shard) or, if null (a shard_state
     /// driven without a server start: benchmarks, fuzzing), into a block of its own.
@@ -68,6 +69,14 @@ struct server::shard_state : net::connection_set, timer {
 
     /// Graceful stop: no more accepting, idle connections closed, the others after their response.
     void drain();
+    /// Where a stop has got to (server::stop): serving on through the drain delay, waiting for the
+    /// server's listeners on every shard to close, then draining the connections.
+    enum class stop_stage : std::uint8_t { serving, delaying, closing_listeners, draining };
+    /// Serves on for `delay_ms` (none when 0), closes the listener, and drains once every shard's
+    /// listener is closed.
+    void stop_after(std::uint32_t delay_ms);
+    /// How far the stop has got.
+    stop_stage stage() const noexcept { return _stage; }
     /// A connection went away: accept again if the connection limit paused accepting.
     void connection_closed() noexcept;
 
@@ -90,6 +99,12 @@ struct server::shard_state : net::connection_set, timer {
     std::unordered_map<const server_connection*, chunked_body> chunked_bodies;
 
 private:
+    void on_timer();
+    void close_listener();
+    void wait_for_listeners();
+
+    stop_stage _stage = stop_stage::serving; // what the timer counts down: delay, listeners' wait, deadline
+    std::uint64_t _listeners_deadline_ms = 0;
     // `own` is the block to count into when `server_counters` is null; made before the base class needs it.
     shard_state(corio::shard& s, const server& owner, int listen_fd, shard_counters* server_counters,
                 std::unique_ptr<shard_counters> own);

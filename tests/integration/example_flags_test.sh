@@ -28,6 +28,9 @@ for program in "$@"; do
     expect_refusal "$program" "--threads 0: not a number of shards (1-1024)" --threads 0
     expect_refusal "$program" "--recv-buffer-size 1: not a buffer size (64-1048576 bytes)" --recv-buffer-size 1
     expect_refusal "$program" "--metrics metrics: not a path (it starts with '/')" --metrics metrics
+    expect_refusal "$program" "--health-path healthz: not a path (it starts with '/')" --health-path healthz
+    expect_refusal "$program" "--drain-delay-ms soon: not a delay (0-3600000 milliseconds)" --drain-delay-ms soon
+    expect_refusal "$program" "--log-level loud: not a log level (debug, info, warning or error)" --log-level=loud
     expect_refusal "$program" "unknown flag '--bogus'" --bogus
     expect_refusal "$program" "--reuse-port takes no value" --reuse-port=yes
     "$program" --help | grep -q -- '--reuse-port' || fail "$name --help does not list --reuse-port"

@@ -141,7 +141,7 @@ TEST(port_claim, localhost_resolves_and_a_bad_name_is_named) {
 std::mutex logged_mutex;
 std::vector<std::string> logged;
 
-void capture(std::string_view line) {
+void capture(corio::log_level, std::string_view line) {
     std::lock_guard lock(logged_mutex);
     logged.emplace_back(line);
 }

@@ -51,6 +51,9 @@ public:
     void join();
     /// After start(): waits for SIGINT or SIGTERM (read through a signalfd; shard threads block
     /// both) or for the shards to end, then stops and joins. Returns 0, the process exit status.
+    /// Under systemd (see systemd_notify.hpp) it sends READY=1 first (every shard listens by
+    /// then), WATCHDOG=1 at half of $WATCHDOG_USEC while the service is live(), and STOPPING=1
+    /// when the signal arrives, before the drain starts.
     int wait_for_signal();
     /// start(), one line through the log sink ("listening on 127.0.0.1 port 8080, 4 shards,
     /// io_uring: ..."; see log.hpp to route or silence it), then wait_for_signal(); returns 1 (after
@@ -80,6 +83,7 @@ private:
     std::string _backend_description;
     std::string _error;
     int _stopped_fd = -1;
+    service* _work = nullptr; // what start() runs, asked live() for the systemd watchdog
 };
 
 /// The CPUs in the calling thread's affinity mask, in ascending order.

@@ -38,6 +38,10 @@ public:
         static_cast<void>(s);
         return true;
     }
+    /// Whether the service's shards are making progress, asked from the thread waiting in
+    /// runtime::wait_for_signal() before each systemd watchdog ping (none is sent while it is
+    /// false, so systemd restarts a service stuck on a shard). Any thread; true by default.
+    virtual bool live() const noexcept { return true; }
     /// Runs on shard `s`'s thread after its loop has stopped and before its reactor is destroyed:
     /// free what the service kept on that shard.
     virtual void finish(shard& s) { static_cast<void>(s); }

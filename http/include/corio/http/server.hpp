@@ -10,7 +10,9 @@
 //     return rt.run(server);
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -23,6 +25,10 @@
 
 namespace corio::http {
 
+namespace detail {
+class health;
+}
+
 /// Listening address, limits and timeouts of a server. Defaults suit a public-facing service.
 struct server_config {
     std::string address = "0.0.0.0"; ///< IPv4/IPv6 address or host name ("localhost") to listen on
@@ -34,6 +40,14 @@ struct server_config {
     /// it (one running with reuse_port, or a server claiming it by default) is shared with it, the
     /// kernel splitting new connections between them (a zero-downtime hand-over).
     bool reuse_port = false;
+    /// true (the default): when systemd passed a listening socket to this process (socket activation:
+    /// $LISTEN_FDS with $LISTEN_PID naming this process; see net/socket_activation.hpp), the server
+    /// listens on it instead of binding address and port, and config().address and port() then say
+    /// the socket's own. Shard 0 accepts on it; the others join its SO_REUSEPORT group with sockets
+    /// of their own when it allows that (ReusePort=yes, and the same user), else accept on duplicates
+    /// of it (one accept queue for all, not spread by hash). More than one socket fails the start.
+    /// false: always bind.
+    bool socket_activation = true;
     std::uint32_t idle_timeout_ms = 60'000;   ///< keep-alive: close after this long between requests
     std::uint32_t header_timeout_ms = 10'000; ///< a request head must arrive within this from its first byte (408)
     std::uint32_t body_timeout_ms = 30'000;   ///< longest wait for more of a request body (408); see min_data_rate
@@ -48,6 +62,13 @@ struct server_config {
     std::uint32_t min_data_rate = 240;
     std::uint32_t min_data_rate_window_ms = 5'000; ///< see min_data_rate; the first window is the grace period
     std::uint32_t drain_timeout_ms = 10'000; ///< on stop, in-flight requests get this long before connections are cut
+    /// On stop (SIGTERM), how long to go on serving normally (accepting, keep-alive) before the drain
+    /// begins, while ready_path already answers 503: a load balancer that probes readiness, or
+    /// Kubernetes removing the pod from its Service, stops sending new connections meanwhile, so
+    /// none arrives at a closed port. Set it to about the balancer's deregistration delay (a few
+    /// probe intervals); 0 (the default) drains at once. The runtime's stop deadline
+    /// (runtime_config::stop_timeout_ms) must exceed drain_delay_ms + drain_timeout_ms.
+    std::uint32_t drain_delay_ms = 0;
     /// On stop, a keep-alive connection is still read until it has been silent this long: a request
     /// that arrives meanwhile is answered with `Connection: close` (and the connection then closes),
     /// so requests racing the stop are answered, not dropped. 500 ms: longer than any round trip
@@ -80,6 +101,18 @@ struct server_config {
     /// named on stderr); patterns that would match it (`/:name`, `/*rest`) stay, and the literal path
     /// wins for GET, as the most specific route does. A path with captures fails the start (EINVAL).
     std::string metrics_path{};
+    /// Empty (the default): no liveness endpoint. A literal path such as "/healthz": GET answers 200
+    /// "live" while every shard's loop turns, 503 naming the shard when one has not turned for
+    /// liveness_bound_ms (a handler that spins or blocks); the probe may reach any shard, which
+    /// checks them all. Each shard then stamps a heartbeat from a timer (four per bound), never per
+    /// request. Added like metrics_path (a literal path; a route of the router on it fails the start).
+    std::string health_path{};
+    /// A shard whose loop has not turned for this long fails liveness (see health_path); 0 is taken as 1.
+    std::uint32_t liveness_bound_ms = 5'000;
+    /// Empty (the default): no readiness endpoint. A literal path such as "/readyz": GET answers 200
+    /// "ready" while the server serves, 503 from the moment a drain starts (SIGTERM, runtime::stop)
+    /// and 503 while a check given to server::add_readiness_check() fails. Added like metrics_path.
+    std::string ready_path{};
 };
 
 /// An HTTP/1.1 server; runs on every shard of the runtime that starts it.
@@ -104,6 +137,14 @@ public:
     /// Appends a middleware to the chain (before the runtime starts the server); each shard makes
     /// its own instance with `make`.
     server& use(middleware_factory make);
+    /// Adds a check that server_config::ready_path runs on each probe (before the runtime starts the
+    /// server): while one returns false the endpoint answers 503 (e.g. "the database pool has a live
+    /// connection"). It runs on the shard answering the probe, any of them, so it must be safe to
+    /// call from every shard's thread, quick, and must not block (read a flag or a counter).
+    server& add_readiness_check(std::function<bool()> check);
+    /// Liveness as health_path answers it: false while a shard's loop has not turned for
+    /// liveness_bound_ms. Always true without health_path (no heartbeats run). Any thread.
+    bool live() const noexcept override;
 
     result<void> prepare(unsigned shard_count) override;
     std::string failure() const override { return _failure; }
@@ -118,17 +159,24 @@ public:
     struct shard_counters;
 
 private:
-    result<void> add_metrics_route();
+    result<void> add_operations_routes();
+    result<void> listen_on_inherited(const std::vector<int>& fds);
+    result<void> add_literal_route(std::string_view flag, std::string_view path, handler answer);
 
     router _routes;
     std::vector<middleware_factory> _middlewares;
     server_config _config;
     std::uint16_t _port = 0;
-    std::string _failure; // why prepare() failed, naming address and port
+    bool _inherited = false; // listening on a socket systemd passed (socket_activation)
+    std::string _failure;    // why prepare() failed, naming address and port
     std::vector<int> _listen_fds;
     std::vector<std::unique_ptr<shard_state>> _shards;
     std::vector<shard_counters> _counters; // one block per shard, written by that shard only
-    bool _metrics_route = false;           // metrics_path was added to the routes
+    bool _operations_routes = false;       // metrics, health and ready paths were added to the routes
+    std::unique_ptr<detail::health> _health;
+    // Listeners of the shards still open: a stop drains connections only once it is 0 (see
+    // shard_state::close_listener). Written from the shards' const view of the server.
+    mutable std::atomic<unsigned> _open_listeners{0};
 };
 
 } // namespace corio::http
