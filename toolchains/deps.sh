@@ -20,6 +20,7 @@ packages=(
     googletest libgtest-dev libgmock-dev libbenchmark-dev
     clang clang-format libclang-rt-14-dev
     curl wrk procps valgrind python3 apache2-utils nghttp2-client
+    zlib1g-dev libhdrhistogram-java default-jdk-headless
 )
 bench=0
 arm64=0
@@ -42,7 +43,7 @@ done
 # libgssapi-krb5-2, libldap) is installed and libpq-dev:arm64 is unpacked into the cache too.
 [ $arm64 = 1 ] && packages+=(
     g++-aarch64-linux-gnu pkgconf:arm64
-    liburing-dev:arm64 libmimalloc-dev:arm64 libfmt-dev:arm64 libssl-dev:arm64 libpq5:arm64
+    liburing-dev:arm64 libmimalloc-dev:arm64 libfmt-dev:arm64 libssl-dev:arm64 libpq5:arm64 zlib1g-dev:arm64
     libgtest-dev:arm64 libgmock-dev:arm64 libbenchmark-dev:arm64
     qemu-system-arm qemu-user-static cpio
 )

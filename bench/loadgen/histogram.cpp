@@ -7,16 +7,15 @@
 namespace corio::load {
 
 std::uint64_t histogram::bucket_low(std::size_t index) noexcept {
-    if (index < sub_count) return index;
-    const std::uint64_t group = index / sub_count; // >= 1
-    const std::uint64_t shift = group - 1;
-    return (sub_count + index % sub_count) << shift;
+    const std::size_t group = index >> half_bits;
+    const std::uint64_t sub = index & ((std::size_t{1} << half_bits) - 1);
+    if (group == 0) return sub;
+    return (sub + (sub_count >> 1)) << (group - 1);
 }
 
 std::uint64_t histogram::bucket_high(std::size_t index) noexcept {
-    if (index < sub_count) return index + 1;
-    const std::uint64_t shift = index / sub_count - 1;
-    return bucket_low(index) + (std::uint64_t{1} << shift);
+    const std::size_t group = index >> half_bits;
+    return bucket_low(index) + (std::uint64_t{1} << (group == 0 ? 0 : group - 1));
 }
 
 void histogram::merge(const histogram& other) noexcept {

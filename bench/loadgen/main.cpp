@@ -32,7 +32,8 @@ int main(int argc, char** argv) {
     }
     // Output paths are checked before the load: a test of minutes must not end in "cannot write".
     if ((!config.json_path.empty() && !check_output_path("--json", config.json_path, error)) ||
-        (!config.plot_path.empty() && !check_output_path("--plot", config.plot_path, error))) {
+        (!config.plot_path.empty() && !check_output_path("--plot", config.plot_path, error)) ||
+        (!config.hlog_path.empty() && !check_output_path("--hlog", config.hlog_path, error))) {
         std::fprintf(stderr, "corio-load: %s\n", error.c_str());
         return 1;
     }
@@ -72,6 +73,10 @@ int main(int argc, char** argv) {
     print_summary(human, config, result);
     int status = 0;
     if (!config.json_path.empty() && !write_json(config.json_path, config, result, error)) {
+        std::fprintf(stderr, "corio-load: %s\n", error.c_str());
+        status = 1;
+    }
+    if (!config.hlog_path.empty() && !write_hlog(config.hlog_path, config, result, error)) {
         std::fprintf(stderr, "corio-load: %s\n", error.c_str());
         status = 1;
     }

@@ -14,6 +14,9 @@
 
 #include <fmt/format.h>
 
+#include "interval_log.hpp"
+#include "output_file.hpp"
+
 namespace corio::load {
 
 namespace {
@@ -243,9 +246,10 @@ bool write_json(const std::string& path, const load_config& config, const test_r
     fmt::format_to(out, "  \"latency\": ");
     latency_object(t.latency);
     fmt::format_to(out,
-                   ",\n    \"histogram\": {{\"unit\": \"ns\", \"relative_error\": {}, "
-                   "\"buckets\": [",
-                   1.0 / static_cast<double>(histogram::sub_count));
+                   ",\n    \"histogram\": {{\"unit\": \"ns\", \"relative_error\": {}, \"layout\": \"HdrHistogram\", "
+                   "\"lowest\": {}, \"highest\": {}, \"significant_digits\": {}, \"buckets\": [",
+                   1.0 / static_cast<double>(histogram::sub_count), histogram::lowest, histogram::highest,
+                   histogram::significant_digits);
     bool first = true;
     for (const auto& [index, count] : t.latency.sparse()) {
         fmt::format_to(out, "{}[{}, {}, {}]", first ? "" : ", ", histogram::bucket_low(index),
@@ -315,17 +319,22 @@ bool write_json(const std::string& path, const load_config& config, const test_r
         std::fflush(stdout);
         return true;
     }
-    std::FILE* f = std::fopen(path.c_str(), "w");
-    if (f == nullptr) {
-        error = "cannot write --json file '" + path + "': " + std::strerror(errno);
-        return false;
+    return write_output_file("--json", path, j, error);
+}
+
+bool write_hlog(const std::string& path, const load_config& config, const test_result& r, std::string& error) {
+    interval_log log;
+    log.label = config.label;
+    log.start_unix_s = r.measure_unix_s;
+    for (const timeline_point& p : r.timeline) {
+        log_interval i;
+        i.start_unix_s = r.measure_unix_s + p.second;
+        i.length_s = p.duration_s;
+        i.max_ns = p.max_ns;
+        i.buckets = p.latency;
+        log.intervals.push_back(std::move(i));
     }
-    const bool ok = std::fwrite(j.data(), 1, j.size(), f) == j.size();
-    if (std::fclose(f) != 0 || !ok) {
-        error = "writing --json file '" + path + "' failed: " + std::strerror(errno);
-        return false;
-    }
-    return true;
+    return write_interval_log(path, log, error);
 }
 
 namespace {
