@@ -53,6 +53,12 @@ public:
     void merge(const histogram& other) noexcept;
     /// Adds `count` values in bucket `index` (a sparse copy being merged back).
     void add_bucket(std::size_t index, std::uint64_t count) noexcept;
+    /// Sets the exact smallest and largest values when they are known apart from the buckets (a
+    /// merge of sparse copies, whose add_bucket() can only bound them).
+    void set_extremes(std::uint64_t min, std::uint64_t max) noexcept {
+        _min = min;
+        _max = max;
+    }
     /// Forgets every value.
     void clear() noexcept;
 

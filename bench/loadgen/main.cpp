@@ -10,11 +10,13 @@
 #include <corio/net/tcp_connector.hpp>
 
 #include "load_test.hpp"
+#include "merge.hpp"
 #include "options.hpp"
 #include "report.hpp"
 
 int main(int argc, char** argv) {
     using namespace corio::load;
+    if (argc > 1 && std::string(argv[1]) == "merge") return run_merge(argc - 1, argv + 1);
     load_config config;
     std::string error;
     switch (parse_command_line(argc, argv, config, error)) {

@@ -22,6 +22,7 @@ namespace corio::load {
 
 const char* usage_text() {
     return R"(usage: corio-load [options] URL
+       corio-load merge [--json OUT] [--hlog OUT] FILE...   (see corio-load merge --help)
 An HTTP/1.1 load generator on io_uring (one ring per thread, pinned to a core).
 
   URL                     http://host[:port][/path][?query]  (plain HTTP; IPv4, IPv6 [::1] or a name)

@@ -42,4 +42,19 @@ close(p99, lat["percentiles_us"]["99"], "p99")
 close(p999, lat["percentiles_us"]["99.9"], "p99.9")
 print(f"HdrHistogram read {count} values; max/p50/p99/p99.9 agree with corio-load's JSON")
 PY
+# A log HdrHistogram wrote (3 intervals of known values) is merged with the same figures.
+hdr write "$work/java.hlog" >"$work/java-wrote.txt"
+"$load" merge --json "$work/merged.json" "$work/java.hlog" >/dev/null || fail "merge refused HdrHistogram's log"
+python3 - "$work/merged.json" "$work/java-wrote.txt" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+count, mx, p50, p99, p999 = (int(x) for x in open(sys.argv[2]).read().split())
+lat = m["latency"]["unspecified"]
+assert count == lat["count"] == m["summary"]["requests"] == 30000, (count, lat["count"])
+assert len(m["timeline"]) == 3, m["timeline"]
+for what, java_ns, corio_us in (("p50", p50, lat["percentiles_us"]["50"]), ("p99", p99, lat["percentiles_us"]["99"]),
+                                ("p99.9", p999, lat["percentiles_us"]["99.9"]), ("max", mx, lat["max_us"])):
+    assert abs(java_ns - corio_us * 1e3) <= 0.001 * java_ns + 1, f"{what}: HdrHistogram {java_ns}, merge {corio_us} us"
+print("merge read HdrHistogram's own log: same count and percentiles")
+PY
 echo "loadgen_hdr_interop_test: ok"

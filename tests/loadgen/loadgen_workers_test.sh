@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # corio-load as one of several workers (issue 24), end to end against examples/hello: three workers
-# started with one --start-at each start within 10 ms of it; --warmup leaves its load out; the
-# open-loop --stages 2s:1k,2s:4k delivers each second within 5% of what the profile plans.
+# started with one --start-at each start within 10 ms of it, and `corio-load merge` of their results
+# and logs counts what they counted, which the server's own /metrics confirms; --warmup leaves its
+# load out; the open-loop --stages 2s:1k,2s:4k delivers each second within 5% of what the profile
+# plans; merge refuses what it cannot merge, naming the file, and leaves no output behind.
 #   loadgen_workers_test.sh path/to/corio-load path/to/hello
 set -euo pipefail
 . "$(dirname "$0")/start_hello.sh"
@@ -23,11 +25,16 @@ command -v python3 >/dev/null || { echo "python3 not found: skipped"; exit 77; }
 # The server on CPU 0, the load on CPU 1 where the machine has two.
 server_cpu=() load_cpu=()
 if [ "$(nproc)" -ge 2 ]; then server_cpu=(taskset -c 0) load_cpu=(taskset -c 1); fi
+hello_args=(--metrics /metrics)
 start_hello "${server_cpu[@]}"
 url="http://127.0.0.1:$port/plaintext"
 
-# Three workers, one start time 2 s ahead (RFC 3339 with milliseconds), connections opened early.
-start=$(python3 -c 'import time, datetime; t = time.time() + 2; print(datetime.datetime.fromtimestamp(t, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z")')
+served() { curl -s "http://127.0.0.1:$port/metrics" | sed -n 's/^corio_http_responses_total{.*class="2xx"} //p'; }
+command -v curl >/dev/null || { echo "curl not found: skipped"; exit 77; }
+served_before=$(served)
+
+# Three workers, one start time 1.2 s ahead (RFC 3339 with milliseconds), connections opened early.
+start=$(python3 -c 'import time, datetime; t = time.time() + 1.2; print(datetime.datetime.fromtimestamp(t, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z")')
 for w in 1 2 3; do
     "${load_cpu[@]}" "$load" -t 1 -c 4 -d 2 --start-at "$start" --connect-early --label "w$w" \
         --json "$work/w$w.json" --hlog "$work/w$w.hlog" "$url" >"$work/w$w.out" 2>&1 &
@@ -49,6 +56,52 @@ for i, path in enumerate(sys.argv[2:], 1):
     assert all(set(p["errors_by_kind"]) == {"connect", "read", "write", "timeout", "closed", "parse"} for p in r["timeline"])
 PY
 echo "three workers: each started within 10 ms of --start-at"
+served_after=$(served)
+"$load" merge --json "$work/merged.json" --hlog "$work/merged.hlog" "$work"/w{1,2,3}.json "$work"/w{1,2,3}.hlog \
+    >"$work/merge.out" || fail "merge failed: $(cat "$work/merge.out")"
+python3 - "$work/merged.json" "$served_before" "$served_after" "$work"/w{1,2,3}.json <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+before, after = int(sys.argv[2]), int(sys.argv[3])
+workers = [json.load(open(p)) for p in sys.argv[4:]]
+total = sum(w["summary"]["requests"] for w in workers)
+sent = sum(w["summary"]["sent"] for w in workers)
+assert m["summary"]["requests"] == total, (m["summary"], total)
+assert m["latency"]["uncorrected"]["count"] == total, m["latency"]["uncorrected"]["count"]
+assert sum(s["requests"] for s in m["timeline"]) == total
+assert [w["label"] for w in m["workers"]] == ["w1", "w2", "w3"]
+assert all(w["hlog"] for w in m["workers"]), m["workers"]
+# The server answered every counted request, and at most the requests still in flight at the end
+# (sent but not yet answered when a worker stopped) and the first /metrics request besides.
+served = after - before
+assert total <= served <= sent + 1, (total, served, sent)
+print(f"merged {total} requests = the sum of the workers'; the server served {served}")
+PY
+
+# merge refuses what it cannot merge, naming the file; no output is left behind.
+refuse() {
+    local pattern=$1
+    shift
+    rm -f "$work/out.json"
+    if "$load" merge --json "$work/out.json" "$@" >"$work/refused" 2>&1; then fail "merge accepted $*"; fi
+    grep -qE -- "$pattern" "$work/refused" || fail "merge $*: '$(cat "$work/refused")' lacks /$pattern/"
+    [ ! -e "$work/out.json" ] || fail "merge $* left $work/out.json"
+    ls "$work" | grep -q 'out.json.' && fail "merge $* left a temporary file"
+    return 0
+}
+refuse 'no input files' 
+refuse "$work/missing.json: cannot read" "$work/missing.json"
+echo '{"tool": "wrk"}' >"$work/other.json"
+refuse "$work/other.json: not a corio-load result" "$work/w1.json" "$work/other.json"
+head -c 300 "$work/w2.json" >"$work/cut.json"
+refuse "$work/cut.json: not valid JSON" "$work/cut.json"
+sed 's/"lowest": 1,/"lowest": 1000,/' "$work/w3.json" >"$work/range.json"
+refuse "$work/range.json: a different histogram range" "$work/w1.json" "$work/range.json"
+head -c -40 "$work/w1.hlog" >"$work/cut.hlog"
+refuse "$work/cut.hlog:[0-9]+: .*truncated" "$work/w2.json" "$work/cut.hlog"
+sed '6s/,HISTF/,AAAAA/' "$work/w1.hlog" >"$work/bad.hlog"
+refuse "$work/bad.hlog:6: not a V2 compressed histogram" "$work/bad.hlog"
+echo "merge: bad input refused"
 
 # --warmup: the figures start after it (the timeline has the measured seconds only).
 "${load_cpu[@]}" "$load" -t 1 -c 4 -d 1 --warmup 1s --json "$work/warm.json" "$url" >/dev/null
