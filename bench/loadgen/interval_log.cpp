@@ -114,6 +114,7 @@ bool read_interval_log(const std::string& path, interval_log& out, std::string& 
         std::string why;
         if (!decode_histogram(bytes, h, why)) return bad(why + (complete_last ? "" : " (the file is truncated?)"));
         i.buckets = std::move(h.buckets);
+        i.encoded = std::move(bytes);
         // Relative to BaseTime when there is one; HdrHistogram's readers take a start over a year
         // of seconds as absolute, and anything else as relative to StartTime.
         i.start_unix_s = has_base ? base + start : start > 365.0 * 24 * 3600 ? start : out.start_unix_s + start;

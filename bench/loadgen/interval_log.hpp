@@ -21,6 +21,7 @@ struct log_interval {
     double length_s = 0;
     std::uint64_t max_ns = 0; ///< the line's max column, in ns
     sparse_buckets buckets;
+    std::string encoded; ///< the histogram as read (V2 compressed): a compact copy for a reader to keep
 };
 
 /// A whole log.

@@ -151,7 +151,7 @@ bool read_worker_hlog(const std::string& path, worker_input& w, std::string& err
     const bool from_json = !w.json_path.empty();
     auto sum = std::make_unique<histogram>();
     // With a JSON result, its seconds get the log's latency; alone, the log is the worker.
-    for (const log_interval& i : log.intervals) {
+    for (log_interval& i : log.intervals) {
         worker_second* sec = nullptr;
         if (from_json) {
             for (worker_second& s : w.seconds) {
@@ -166,7 +166,7 @@ bool read_worker_hlog(const std::string& path, worker_input& w, std::string& err
             sec->duration_s = i.length_s;
             sec->max_ns = i.max_ns;
         }
-        sec->latency = i.buckets;
+        sec->encoded_latency = std::move(i.encoded);
         for (const auto& [index, count] : i.buckets) {
             sum->add_bucket(index, count);
             if (!from_json) sec->requests += count;
@@ -254,7 +254,9 @@ merge_result merge_workers(std::vector<worker_input> workers) {
     m.elapsed_s = std::max(0.0, end - m.start_unix_s);
 
     std::map<long, merged_second> seconds;
-    std::map<long, std::unique_ptr<histogram>> second_latency;
+    // Per second, the workers' logged histograms; merged one second at a time into one histogram
+    // (a dense histogram per second would take 270 KB each: 160 MB for a 10-minute run).
+    std::map<long, std::vector<const std::string*>> second_latency;
     for (std::size_t i = 0; i < n; ++i) {
         worker_input& w = m.workers[i];
         m.requests += w.requests;
@@ -300,11 +302,8 @@ merge_result merge_workers(std::vector<worker_input> workers) {
             out.worker_requests[i] += s.requests;
             ++out.workers;
             out.max_ns = std::max(out.max_ns, s.max_ns);
-            if (!s.latency.empty()) {
-                auto& h = second_latency[bin];
-                if (!h) h = std::make_unique<histogram>();
-                for (const auto& [index, count] : s.latency)
-                    h->add_bucket(index, count);
+            if (!s.encoded_latency.empty()) {
+                second_latency[bin].push_back(&s.encoded_latency);
                 out.has_latency = true;
             }
         }
@@ -327,9 +326,18 @@ merge_result merge_workers(std::vector<worker_input> workers) {
         }
         if (!errors.empty()) m.problems.push_back(w.label + ": errors: " + errors);
     }
+    auto h_storage = std::make_unique<histogram>();
     for (auto& [bin, s] : seconds) {
         if (auto it = second_latency.find(bin); it != second_latency.end()) {
-            const histogram& h = *it->second;
+            histogram& h = *h_storage;
+            h.clear();
+            decoded_histogram decoded;
+            std::string ignored; // every log was decoded once already, when it was read
+            for (const std::string* encoded : it->second) {
+                if (!decode_histogram(*encoded, decoded, ignored)) continue;
+                for (const auto& [index, count] : decoded.buckets)
+                    h.add_bucket(index, count);
+            }
             s.p50_ns = std::min(h.percentile(50), s.max_ns);
             s.p90_ns = std::min(h.percentile(90), s.max_ns);
             s.p99_ns = std::min(h.percentile(99), s.max_ns);
@@ -539,7 +547,7 @@ int run_merge(int argc, char** argv) {
         log.start_unix_s = merged.start_unix_s;
         for (const merged_second& s : merged.timeline) {
             if (!s.has_latency) continue;
-            log.intervals.push_back({s.unix_s, 1.0, s.max_ns, s.latency});
+            log.intervals.push_back({s.unix_s, 1.0, s.max_ns, s.latency, {}});
         }
         if (!write_interval_log(hlog_path, log, error)) {
             std::fprintf(stderr, "corio-load merge: %s\n", error.c_str());

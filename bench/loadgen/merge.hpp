@@ -30,7 +30,7 @@ struct worker_second {
     std::uint64_t bytes_written = 0;
     std::array<std::uint64_t, error_kind_count> errors{};
     std::uint64_t max_ns = 0;
-    sparse_buckets latency; ///< from the interval log, empty without one
+    std::string encoded_latency; ///< from the interval log (V2 compressed: 1-2 KB, not 20), "" without one
 };
 
 /// One worker: its JSON result and/or its interval log.
