@@ -20,7 +20,7 @@ packages=(
     googletest libgtest-dev libgmock-dev libbenchmark-dev
     clang clang-format libclang-rt-14-dev
     curl wrk procps valgrind python3 apache2-utils nghttp2-client
-    zlib1g-dev libhdrhistogram-java default-jdk-headless
+    zlib1g-dev libhdrhistogram-java default-jdk-headless python3-yaml gettext-base
 )
 bench=0
 arm64=0

@@ -6,6 +6,7 @@
 # --source, and no progress line when standard output is not a terminal.
 #   loadgen_cli_test.sh path/to/corio-load path/to/hello
 set -euo pipefail
+# shellcheck source=start_hello.sh
 . "$(dirname "$0")/start_hello.sh"
 load=$1
 hello=$2

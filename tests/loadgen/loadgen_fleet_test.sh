@@ -5,6 +5,7 @@
 # orchestration: one start time for both workers, their files fetched back, the merge made.
 #   loadgen_fleet_test.sh path/to/corio-load path/to/hello
 set -euo pipefail
+# shellcheck source=start_hello.sh
 . "$(dirname "$0")/start_hello.sh"
 load=$1
 hello=$2

@@ -8,6 +8,7 @@
 # (toolchains/deps.sh installs both).
 #   loadgen_hdr_interop_test.sh path/to/corio-load path/to/hello
 set -euo pipefail
+# shellcheck source=start_hello.sh
 . "$(dirname "$0")/start_hello.sh"
 load=$1
 hello=$2

@@ -7,6 +7,7 @@
 # plans; merge refuses what it cannot merge, naming the file, and leaves no output behind.
 #   loadgen_workers_test.sh path/to/corio-load path/to/hello
 set -euo pipefail
+# shellcheck source=start_hello.sh
 . "$(dirname "$0")/start_hello.sh"
 load=$1
 hello=$2
@@ -86,7 +87,7 @@ refuse() {
     if "$load" merge --json "$work/out.json" "$@" >"$work/refused" 2>&1; then fail "merge accepted $*"; fi
     grep -qE -- "$pattern" "$work/refused" || fail "merge $*: '$(cat "$work/refused")' lacks /$pattern/"
     [ ! -e "$work/out.json" ] || fail "merge $* left $work/out.json"
-    ls "$work" | grep -q 'out.json.' && fail "merge $* left a temporary file"
+    ! compgen -G "$work/out.json.*" >/dev/null || fail "merge $* left a temporary file"
     return 0
 }
 refuse 'no input files' 

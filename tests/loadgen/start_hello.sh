@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT
+# shellcheck shell=bash disable=SC2154,SC2034 # the sourcing test sets hello, work, hello_args; reads hello_pid, port
 # Sourced by corio-load's shell tests: start_hello [PREFIX...] starts examples/hello ($hello) on
 # 127.0.0.1 with a free port (PREFIX runs it, e.g. taskset -c 0; the array hello_args, if set, adds
 # flags), logging to $work/hello.log, and sets hello_pid and port. Exits 77 (a skip) when hello reports that io_uring is unavailable.
