@@ -5,7 +5,8 @@
 #   toolchains/deps.sh          build, test and load-test tools, and PostgreSQL 15 for the database
 #                               tests (toolchains/pgtest.sh runs throwaway clusters; no system
 #                               cluster is created and no service started)
-#   toolchains/deps.sh --bench  also the servers compared in bench/ (nginx, h2o), never started as services
+#   toolchains/deps.sh --bench  also the servers compared in bench/ (nginx, h2o), never started as services,
+#                               gnuplot for --plot and chromium to render corio-load merge --html in its test
 #   toolchains/deps.sh --arm64  also the aarch64 cross toolchain, the arm64 builds of the libraries,
 #                               qemu, and Debian's arm64 kernel + busybox for the test VM (fetched
 #                               with apt-get download and unpacked into $CORIO_ARM64_VM_CACHE, default
@@ -31,7 +32,7 @@ for arg in "$@"; do
     *) echo "usage: $0 [--bench] [--arm64]" >&2 && exit 2 ;;
     esac
 done
-[ $bench = 1 ] && packages+=(nginx-light h2o gnuplot-nox)
+[ $bench = 1 ] && packages+=(nginx-light h2o gnuplot-nox chromium)
 # The arm64 -dev packages co-install with the amd64 ones (multiarch); both copies of a package
 # must have the same version, so apt may upgrade an amd64 one. libexpected-dev and node-llhttp
 # are Architecture: all and serve both. libssl-dev (OpenSSL's libcrypto, for examples/workload) is

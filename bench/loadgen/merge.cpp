@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "html_report.hpp"
 #include "interval_log.hpp"
 #include "json_reader.hpp"
 #include "output_file.hpp"
@@ -294,6 +295,7 @@ merge_result merge_workers(std::vector<worker_input> workers) {
             merged_second& out = seconds[bin];
             if (out.worker_requests.empty()) out.worker_requests.assign(n, 0);
             out.unix_s = m.start_unix_s + static_cast<double>(bin);
+            out.duration_s = std::max(out.duration_s, s.duration_s);
             out.requests += s.requests;
             out.bytes_read += s.bytes_read;
             out.bytes_written += s.bytes_written;
@@ -430,10 +432,10 @@ std::string merge_json(const merge_result& m) {
     for (std::size_t i = 0; i < m.timeline.size(); ++i) {
         const merged_second& s = m.timeline[i];
         fmt::format_to(out,
-                       "{}\n    {{\"second\": {}, \"unix_s\": {:.3f}, \"workers\": {}, \"requests\": {}, "
-                       "\"bytes_read\": {}, \"bytes_written\": {}, \"errors_by_kind\": {{",
-                       i ? "," : "", std::lround(s.unix_s - m.start_unix_s), s.unix_s, s.workers, s.requests,
-                       s.bytes_read, s.bytes_written);
+                       "{}\n    {{\"second\": {}, \"unix_s\": {:.3f}, \"duration_s\": {:.3f}, \"workers\": {}, "
+                       "\"requests\": {}, \"bytes_read\": {}, \"bytes_written\": {}, \"errors_by_kind\": {{",
+                       i ? "," : "", std::lround(s.unix_s - m.start_unix_s), s.unix_s, s.duration_s, s.workers,
+                       s.requests, s.bytes_read, s.bytes_written);
         for (std::size_t k = 0; k < error_kind_count; ++k)
             fmt::format_to(out, "{}\"{}\": {}", k ? ", " : "", error_kind_names[k], s.errors[k]);
         fmt::format_to(out, "}}, \"worker_requests\": [");
@@ -484,7 +486,7 @@ void print_merge_summary(std::FILE* to, const merge_result& m) {
 namespace {
 
 const char* merge_usage() {
-    return R"(usage: corio-load merge [--json OUT] [--hlog OUT] FILE...
+    return R"(usage: corio-load merge [--json OUT] [--hlog OUT] [--html OUT] FILE...
 Merges the results of corio-load workers that ran together: their --json results and --hlog
 interval logs (HdrHistogram's, from any writer), in any order; a log goes with the JSON of the same
 file stem or label. Totals are summed, the per-second series are aligned on wall-clock time,
@@ -494,6 +496,9 @@ are named. Inputs that cannot be merged are refused (exit 1) and no OUT is writt
 
       --json OUT    write the merged result as JSON
       --hlog OUT    write the merged per-second latency as an HdrHistogram interval log
+      --html OUT    write a self-contained report page (inline SVG charts: throughput per
+                    worker and in total, latency percentiles per second, the percentile
+                    distribution, errors per second; the workers and their problems)
   -h, --help        print this help
 )";
 }
@@ -504,18 +509,19 @@ int run_merge(int argc, char** argv) {
     std::vector<std::string> inputs;
     std::string json_path;
     std::string hlog_path;
+    std::string html_path;
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
         if (arg == "-h" || arg == "--help") {
             std::fputs(merge_usage(), stdout);
             return 0;
         }
-        if (arg == "--json" || arg == "--hlog") {
+        if (arg == "--json" || arg == "--hlog" || arg == "--html") {
             if (i + 1 >= argc) {
                 std::fprintf(stderr, "corio-load merge: option %s needs a value\n", arg.c_str());
                 return 2;
             }
-            (arg == "--json" ? json_path : hlog_path) = argv[++i];
+            (arg == "--json" ? json_path : arg == "--hlog" ? hlog_path : html_path) = argv[++i];
         } else if (arg.size() > 1 && arg[0] == '-') {
             std::fprintf(stderr, "corio-load merge: unknown option '%s'\n(corio-load merge --help lists them)\n",
                          arg.c_str());
@@ -526,7 +532,8 @@ int run_merge(int argc, char** argv) {
     }
     std::string error;
     if ((!json_path.empty() && !check_output_path("--json", json_path, error)) ||
-        (!hlog_path.empty() && !check_output_path("--hlog", hlog_path, error))) {
+        (!hlog_path.empty() && !check_output_path("--hlog", hlog_path, error)) ||
+        (!html_path.empty() && !check_output_path("--html", html_path, error))) {
         std::fprintf(stderr, "corio-load merge: %s\n", error.c_str());
         return 1;
     }
@@ -540,6 +547,14 @@ int run_merge(int argc, char** argv) {
     if (!json_path.empty() && !write_output_file("--json", json_path, merge_json(merged), error)) {
         std::fprintf(stderr, "corio-load merge: %s\n", error.c_str());
         return 1;
+    }
+    if (!html_path.empty()) {
+        const std::string title =
+            fmt::format("corio-load: {} worker{}", merged.workers.size(), merged.workers.size() == 1 ? "" : "s");
+        if (!write_output_file("--html", html_path, html_report(merged, title), error)) {
+            std::fprintf(stderr, "corio-load merge: %s\n", error.c_str());
+            return 1;
+        }
     }
     if (!hlog_path.empty()) {
         interval_log log;

@@ -71,6 +71,7 @@ struct latency_group {
 /// One second of the merged timeline.
 struct merged_second {
     double unix_s = 0;
+    double duration_s = 0; ///< the longest of the workers' (a last, partial second is shorter)
     std::uint64_t requests = 0, bytes_read = 0, bytes_written = 0;
     std::array<std::uint64_t, error_kind_count> errors{};
     std::vector<std::uint64_t> worker_requests; ///< per worker, in input order
