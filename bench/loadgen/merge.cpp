@@ -239,6 +239,45 @@ bool read_worker_inputs(const std::vector<std::string>& paths, std::vector<worke
     return true;
 }
 
+worker_input worker_from_result(const load_config& config, const test_result& r) {
+    worker_input w;
+    const thread_result& t = r.total;
+    w.label = config.label;
+    w.latency_kind = config.rate > 0 ? "corrected" : "uncorrected";
+    w.intended_start_unix_s = r.intended_start_unix_s;
+    w.start_unix_s = r.start_unix_s;
+    w.measure_unix_s = r.measure_unix_s;
+    w.planned_s = static_cast<double>(config.duration_ns) / 1e9;
+    w.elapsed_s = r.elapsed_s;
+    w.stopped_by = r.stopped_by;
+    w.requests = t.requests;
+    w.sent = t.sent;
+    w.lost = t.lost;
+    w.bytes_read = t.bytes_read;
+    w.bytes_written = t.bytes_written;
+    w.non_2xx = t.requests - r.status_class(2);
+    w.errors = t.errors;
+    for (std::size_t s = 0; s < t.statuses.size(); ++s) {
+        if (t.statuses[s] != 0) w.status_codes[std::to_string(s)] = t.statuses[s];
+    }
+    w.latency = t.latency.sparse();
+    w.min_ns = t.latency.min();
+    w.max_ns = t.latency.max();
+    for (const timeline_point& p : r.timeline) {
+        worker_second s;
+        s.unix_s = r.measure_unix_s + p.second;
+        s.duration_s = p.duration_s;
+        s.requests = p.requests;
+        s.bytes_read = p.bytes_read;
+        s.bytes_written = p.bytes_written;
+        s.errors = p.errors_by_kind;
+        s.max_ns = p.max_ns;
+        if (!p.latency.empty()) s.encoded_latency = encode_histogram(p.latency);
+        w.seconds.push_back(std::move(s));
+    }
+    return w;
+}
+
 merge_result merge_workers(std::vector<worker_input> workers) {
     merge_result m;
     m.workers = std::move(workers);

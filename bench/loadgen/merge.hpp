@@ -17,6 +17,7 @@
 
 #include "hdr_encoding.hpp"
 #include "histogram.hpp"
+#include "options.hpp"
 #include "results.hpp"
 
 namespace corio::load {
@@ -93,6 +94,9 @@ struct merge_result {
     std::map<std::string, std::uint64_t> status_codes;
     std::vector<std::string> problems; ///< late starts, short runs, errors, one line each
 };
+
+/// The worker a finished run in this process is (for its --html page).
+worker_input worker_from_result(const load_config& config, const test_result& result);
 
 /// Merges `workers` (consumed).
 merge_result merge_workers(std::vector<worker_input> workers);

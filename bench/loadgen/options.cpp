@@ -78,6 +78,8 @@ Output:
       --hlog FILE         write the latency as an HdrHistogram interval log (V2 format, one interval
                           a second, values in ns; readable by HdrHistogram's tools and by
                           `corio-load merge`)
+      --html FILE         write a self-contained report page (inline SVG charts: requests/s and
+                          latency percentiles per second, the percentile distribution, errors)
       --plot FILE.png     draw the latency percentile curve and the requests/s timeline with
                           gnuplot (FILE.png.gp keeps the script and data)
       --progress          print a progress line every second (default: only on a terminal)
@@ -393,6 +395,8 @@ command parse_command_line(int argc, char** argv, load_config& config, std::stri
             if (!parse_sources(v, config.sources, error)) return command::error;
         } else if (arg == "--json") {
             if (!take(config.json_path)) return command::error;
+        } else if (arg == "--html") {
+            if (!take(config.html_path)) return command::error;
         } else if (arg == "--hlog") {
             if (!take(config.hlog_path)) return command::error;
         } else if (arg == "--start-at") {

@@ -43,6 +43,7 @@ struct load_config {
     std::vector<stage> stages;                  ///< --stages: the load ramped over time (empty: constant)
     double stages_from = 0;                     ///< where the first stage ramps from: -R, or -c (closed loop)
     std::string hlog_path;                      ///< --hlog FILE: HdrHistogram interval log
+    std::string html_path;                      ///< --html FILE: the report page
 };
 
 /// What the command line asked for.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# `corio-load merge --html`: the report of two workers against examples/hello is one self-contained
+# `corio-load merge --html` and `corio-load --html`: the report of two workers against examples/hello is one self-contained
 # page (no script, no external reference) with its four charts as well-formed inline SVG, each with
 # its lines; where Debian's chromium is installed, the page is rendered headless and every chart is
 # found in the rendered DOM (without chromium that part is skipped with a message).
@@ -50,4 +50,9 @@ else
     done
     echo "chromium rendered every chart"
 fi
+# A single run writes the same page itself (--html).
+"$load" -t 1 -c 4 -d 1 --html "$work/single.html" "http://127.0.0.1:$port/plaintext" >/dev/null
+for chart in throughput latency-over-time distribution errors; do
+    grep -q "<figure id=\"$chart\"" "$work/single.html" || fail "chart $chart missing from a single run's page"
+done
 echo "loadgen_html_test: ok"

@@ -128,7 +128,7 @@ TEST(options, every_flag_is_in_the_help) {
          {"--threads",  "--connections",   "--duration", "--rate",     "--pipeline",    "--requests", "--timeout",
           "--method",   "--header",        "--path",     "--paths",    "--body",        "--cpus",     "--no-pin",
           "--source",   "--json",          "--plot",     "--progress", "--no-progress", "--help",     "--version",
-          "--start-at", "--connect-early", "--warmup",   "--stages",   "--label",       "--hlog"}) {
+          "--start-at", "--connect-early", "--warmup",   "--stages",   "--label",       "--hlog",     "--html"}) {
         EXPECT_NE(help.find(flag), std::string::npos) << flag;
     }
 }
@@ -188,6 +188,7 @@ TEST(options, bad_worker_flags_name_the_problem) {
         {{"-d", "5", "--stages", "1s:5", "http://h/"}, "either --duration or --stages"},
         {{"--label", "", "http://h/"}, "--label"},
         {{"--hlog"}, "needs a value"},
+        {{"--html"}, "needs a value"},
     };
     for (const auto& [args, message] : cases) {
         load_config c;
