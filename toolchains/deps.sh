@@ -5,7 +5,8 @@
 #   toolchains/deps.sh          build, test and load-test tools, and PostgreSQL 15 for the database
 #                               tests (toolchains/pgtest.sh runs throwaway clusters; no system
 #                               cluster is created and no service started)
-#   toolchains/deps.sh --bench  also the servers compared in bench/ (nginx, h2o), never started as services
+#   toolchains/deps.sh --bench  also the servers compared in bench/ (nginx, h2o), never started as services,
+#                               gnuplot for --plot and chromium to render corio-load merge --html in its test
 #   toolchains/deps.sh --arm64  also the aarch64 cross toolchain, the arm64 builds of the libraries,
 #                               qemu, and Debian's arm64 kernel + busybox for the test VM (fetched
 #                               with apt-get download and unpacked into $CORIO_ARM64_VM_CACHE, default
@@ -20,6 +21,7 @@ packages=(
     googletest libgtest-dev libgmock-dev libbenchmark-dev
     clang clang-format libclang-rt-14-dev
     curl wrk procps valgrind python3 python3-yaml apache2-utils nghttp2-client systemd
+    zlib1g-dev libhdrhistogram-java default-jdk-headless gettext-base
 )
 bench=0
 arm64=0
@@ -30,7 +32,7 @@ for arg in "$@"; do
     *) echo "usage: $0 [--bench] [--arm64]" >&2 && exit 2 ;;
     esac
 done
-[ $bench = 1 ] && packages+=(nginx-light h2o gnuplot-nox)
+[ $bench = 1 ] && packages+=(nginx-light h2o gnuplot-nox chromium)
 # The arm64 -dev packages co-install with the amd64 ones (multiarch); both copies of a package
 # must have the same version, so apt may upgrade an amd64 one. libexpected-dev and node-llhttp
 # are Architecture: all and serve both. libssl-dev (OpenSSL's libcrypto, for examples/workload) is
@@ -42,7 +44,7 @@ done
 # libgssapi-krb5-2, libldap) is installed and libpq-dev:arm64 is unpacked into the cache too.
 [ $arm64 = 1 ] && packages+=(
     g++-aarch64-linux-gnu pkgconf:arm64
-    liburing-dev:arm64 libmimalloc-dev:arm64 libfmt-dev:arm64 libssl-dev:arm64 libpq5:arm64
+    liburing-dev:arm64 libmimalloc-dev:arm64 libfmt-dev:arm64 libssl-dev:arm64 libpq5:arm64 zlib1g-dev:arm64
     libgtest-dev:arm64 libgmock-dev:arm64 libbenchmark-dev:arm64
     qemu-system-arm qemu-user-static cpio
 )

@@ -7,16 +7,15 @@
 namespace corio::load {
 
 std::uint64_t histogram::bucket_low(std::size_t index) noexcept {
-    if (index < sub_count) return index;
-    const std::uint64_t group = index / sub_count; // >= 1
-    const std::uint64_t shift = group - 1;
-    return (sub_count + index % sub_count) << shift;
+    const std::size_t group = index >> half_bits;
+    const std::uint64_t sub = index & ((std::size_t{1} << half_bits) - 1);
+    if (group == 0) return sub;
+    return (sub + (sub_count >> 1)) << (group - 1);
 }
 
 std::uint64_t histogram::bucket_high(std::size_t index) noexcept {
-    if (index < sub_count) return index + 1;
-    const std::uint64_t shift = index / sub_count - 1;
-    return bucket_low(index) + (std::uint64_t{1} << shift);
+    const std::size_t group = index >> half_bits;
+    return bucket_low(index) + (std::uint64_t{1} << (group == 0 ? 0 : group - 1));
 }
 
 void histogram::merge(const histogram& other) noexcept {
@@ -67,7 +66,10 @@ std::uint64_t histogram::percentile(double percentile) const noexcept {
     if (_total == 0) return 0;
     if (percentile >= 100.0) return _max;
     // The rank of the value asked for, 1-based: the smallest value with at least p% at or below it.
-    auto rank = static_cast<std::uint64_t>(std::ceil(percentile / 100.0 * static_cast<double>(_total)));
+    // 0.999 * 30000 is 29970.000000000004 in binary floating point: without the nudge, ceil() would
+    // ask for one rank too many (HdrHistogram's readers, which round, then disagree in a sparse tail).
+    const double wanted = percentile / 100.0 * static_cast<double>(_total);
+    auto rank = static_cast<std::uint64_t>(std::ceil(wanted - wanted * 1e-12));
     rank = std::clamp<std::uint64_t>(rank, 1, _total);
     std::uint64_t seen = 0;
     for (std::size_t i = 0; i < bucket_count; ++i) {

@@ -3,9 +3,11 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -69,6 +71,38 @@ std::vector<net::socket_address> pick_sources(const load_config& config, std::ve
     return sources;
 }
 
+double realtime_s() {
+    timespec ts{};
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+// Sleeps until the wall clock reads `unix_s` (--start-at). False, with `error`, when that moment is
+// more than a second gone: workers started together must not quietly start late.
+bool wait_for_start(double unix_s, int signal_fd, std::string& error) {
+    const double late = realtime_s() - unix_s;
+    if (late > 1.0) {
+        error = "the set-up ended " + std::to_string(late) + " s after --start-at: give a later time";
+        return false;
+    }
+    for (;;) {
+        const double left = unix_s - realtime_s();
+        if (left <= 0) return true;
+        // In slices, so that SIGINT/SIGTERM (on the signalfd) still end a long wait.
+        const double slice = std::min(left, 0.1);
+        timespec ts{static_cast<time_t>(slice), static_cast<long>((slice - std::floor(slice)) * 1e9)};
+        while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+        }
+        if (signal_fd >= 0) {
+            signalfd_siginfo info{};
+            if (read(signal_fd, &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
+                error = "stopped by a signal before --start-at";
+                return false;
+            }
+        }
+    }
+}
+
 sigset_t termination_signals() {
     sigset_t s;
     sigemptyset(&s);
@@ -128,6 +162,14 @@ bool run_load_test(const load_config& config_in, test_result& out, std::string& 
         signal_fd = signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK);
     }
 
+    // Without --connect-early the connections open at --start-at, and the load follows at once.
+    if (config.start_at_s != 0 && !config.connect_early && !wait_for_start(config.start_at_s, signal_fd, error)) {
+        if (config.handle_signals) {
+            if (signal_fd >= 0) close(signal_fd);
+            pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+        }
+        return false;
+    }
     coordinator board(threads);
     std::vector<thread_result> results(threads);
     std::vector<std::string> errors(threads);
@@ -151,8 +193,17 @@ bool run_load_test(const load_config& config_in, test_result& out, std::string& 
         error = failed;
         return false;
     }
+    if (config.start_at_s != 0 && config.connect_early && !wait_for_start(config.start_at_s, signal_fd, error)) {
+        board.abort();
+        finish();
+        return false;
+    }
     const std::uint64_t start = monotonic_ns();
+    out.start_unix_s = realtime_s();
+    out.intended_start_unix_s = config.start_at_s;
+    out.measure_unix_s = out.start_unix_s + static_cast<double>(config.warmup_ns) / 1e9;
     board.start(start);
+    const std::uint64_t measure = start + config.warmup_ns;
 
     auto cumulative = std::make_unique<histogram>();
     std::vector<second_sample> samples;
@@ -170,10 +221,10 @@ bool run_load_test(const load_config& config_in, test_result& out, std::string& 
     std::uint64_t shown_errors = 0;
     std::uint32_t next_shown = 0;
     // Ticks a little after each whole second, when the threads have usually published it.
-    std::uint64_t next_tick = start + 1'050'000'000;
+    std::uint64_t next_tick = measure + 1'050'000'000;
     // A backstop far past the planned end, in case a thread cannot stop by itself.
     const std::uint64_t backstop =
-        config.duration_ns != 0 ? start + config.duration_ns + config.timeout_ns * 2 + 5'000'000'000 : 0;
+        config.duration_ns != 0 ? measure + config.duration_ns + config.timeout_ns * 2 + 5'000'000'000 : 0;
     bool signalled = false;
     bool stopped = false;
     while (!board.wait_finished_until(std::min(next_tick, monotonic_ns() + 100'000'000))) {
@@ -241,8 +292,8 @@ bool run_load_test(const load_config& config_in, test_result& out, std::string& 
         out.total.merge(results[i]);
     }
     out.threads = std::move(results);
-    out.total.start_ns = start;
-    out.elapsed_s = out.total.end_ns > start ? static_cast<double>(out.total.end_ns - start) / 1e9 : 0.0;
+    out.total.start_ns = measure;
+    out.elapsed_s = out.total.end_ns > measure ? static_cast<double>(out.total.end_ns - measure) / 1e9 : 0.0;
     out.timeline = merge_timeline(samples);
     if (!out.timeline.empty()) {
         timeline_point& last = out.timeline.back();

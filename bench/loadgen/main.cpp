@@ -9,12 +9,16 @@
 
 #include <corio/net/tcp_connector.hpp>
 
+#include "html_report.hpp"
 #include "load_test.hpp"
+#include "merge.hpp"
 #include "options.hpp"
+#include "output_file.hpp"
 #include "report.hpp"
 
 int main(int argc, char** argv) {
     using namespace corio::load;
+    if (argc > 1 && std::string(argv[1]) == "merge") return run_merge(argc - 1, argv + 1);
     load_config config;
     std::string error;
     switch (parse_command_line(argc, argv, config, error)) {
@@ -32,7 +36,9 @@ int main(int argc, char** argv) {
     }
     // Output paths are checked before the load: a test of minutes must not end in "cannot write".
     if ((!config.json_path.empty() && !check_output_path("--json", config.json_path, error)) ||
-        (!config.plot_path.empty() && !check_output_path("--plot", config.plot_path, error))) {
+        (!config.plot_path.empty() && !check_output_path("--plot", config.plot_path, error)) ||
+        (!config.hlog_path.empty() && !check_output_path("--hlog", config.hlog_path, error)) ||
+        (!config.html_path.empty() && !check_output_path("--html", config.html_path, error))) {
         std::fprintf(stderr, "corio-load: %s\n", error.c_str());
         return 1;
     }
@@ -74,6 +80,21 @@ int main(int argc, char** argv) {
     if (!config.json_path.empty() && !write_json(config.json_path, config, result, error)) {
         std::fprintf(stderr, "corio-load: %s\n", error.c_str());
         status = 1;
+    }
+    if (!config.hlog_path.empty() && !write_hlog(config.hlog_path, config, result, error)) {
+        std::fprintf(stderr, "corio-load: %s\n", error.c_str());
+        status = 1;
+    }
+    if (!config.html_path.empty()) {
+        std::vector<worker_input> self;
+        self.push_back(worker_from_result(config, result));
+        const merge_result merged = merge_workers(std::move(self));
+        const std::string title =
+            "corio-load " + config.spec.method + " " + config.url_text + " [" + config.label + "]";
+        if (!write_output_file("--html", config.html_path, html_report(merged, title), error)) {
+            std::fprintf(stderr, "corio-load: %s\n", error.c_str());
+            status = 1;
+        }
     }
     if (!config.plot_path.empty()) {
         if (write_plot(config.plot_path, config, result, error)) {

@@ -1,15 +1,20 @@
 // SPDX-License-Identifier: MIT
 #include "options.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <sstream>
 #include <string_view>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
 
 #include <corio/core/runtime.hpp>
 
@@ -17,6 +22,7 @@ namespace corio::load {
 
 const char* usage_text() {
     return R"(usage: corio-load [options] URL
+       corio-load merge [--json OUT] [--hlog OUT] FILE...   (see corio-load merge --help)
 An HTTP/1.1 load generator on io_uring (one ring per thread, pinned to a core).
 
   URL                     http://host[:port][/path][?query]  (plain HTTP; IPv4, IPv6 [::1] or a name)
@@ -43,6 +49,19 @@ Requests:
                           '3 /plaintext' sends /plaintext 3 times as often as a weight-1 path
       --body FILE         request body read from FILE (sent with Content-Length)
 
+Timing and profile (several workers on several machines start together with one --start-at):
+      --start-at TIME     set up, then start every thread's load at TIME: Unix seconds
+                          (1765000000) or RFC 3339 in UTC (2026-12-06T15:30:00Z); a time more than
+                          1 s in the past is an error. The JSON records the intended and actual start
+      --connect-early     with --start-at: open the connections before TIME (default: at TIME)
+      --warmup D          run the load for D first and leave it out of every figure (10s, 500ms)
+      --stages LIST       a load profile, e.g. 30s:10k,60s:50k,30s:50k,10s:0: each stage ramps
+                          linearly from the value before it to its target. Open loop (with -R):
+                          requests/s, ramping from -R's rate; closed loop: open connections,
+                          ramping from -c (as many connections as the largest target are opened).
+                          The stages set the duration
+      --label NAME        this worker's name in every output (default: the host name)
+
 Placement:
       --cpus LIST         CPUs for the threads, e.g. 1 or 0-3,6: thread i runs on the i-th
                           (default: the CPUs of the affinity mask, e.g. as set by taskset)
@@ -56,6 +75,11 @@ Output:
       --json FILE         write every result as JSON: configuration, summary, latency percentiles
                           and histogram, errors by kind, status codes, per-second timeline ('-' for
                           standard output)
+      --hlog FILE         write the latency as an HdrHistogram interval log (V2 format, one interval
+                          a second, values in ns; readable by HdrHistogram's tools and by
+                          `corio-load merge`)
+      --html FILE         write a self-contained report page (inline SVG charts: requests/s and
+                          latency percentiles per second, the percentile distribution, errors)
       --plot FILE.png     draw the latency percentile curve and the requests/s timeline with
                           gnuplot (FILE.png.gp keeps the script and data)
       --progress          print a progress line every second (default: only on a terminal)
@@ -92,20 +116,7 @@ bool parse_count(std::string_view text, std::uint64_t max, std::uint64_t& out) {
 }
 
 bool parse_rate(std::string_view text, double& out) {
-    double scale = 1;
-    if (!text.empty() && (text.back() == 'k' || text.back() == 'K')) {
-        scale = 1e3;
-        text.remove_suffix(1);
-    } else if (!text.empty() && (text.back() == 'm' || text.back() == 'M')) {
-        scale = 1e6;
-        text.remove_suffix(1);
-    }
-    const std::string copy(text);
-    char* end = nullptr;
-    const double v = std::strtod(copy.c_str(), &end);
-    if (copy.empty() || end != copy.c_str() + copy.size() || !(v > 0) || !std::isfinite(v)) return false;
-    out = v * scale;
-    return out <= 1e9;
+    return parse_amount(std::string(text), out) && out > 0;
 }
 
 bool read_file(const std::string& path, std::string& out) {
@@ -218,6 +229,51 @@ bool parse_duration(const std::string& text, std::uint64_t& ns) {
     const double v = std::strtod(copy.c_str(), &end);
     if (copy.empty() || end != copy.c_str() + copy.size() || !(v >= 0) || v * scale > 1e18) return false;
     ns = static_cast<std::uint64_t>(std::llround(v * scale));
+    return true;
+}
+
+bool parse_amount(const std::string& text, double& out) {
+    std::string_view t = text;
+    double scale = 1;
+    if (!t.empty() && (t.back() == 'k' || t.back() == 'K')) {
+        scale = 1e3;
+        t.remove_suffix(1);
+    } else if (!t.empty() && (t.back() == 'm' || t.back() == 'M')) {
+        scale = 1e6;
+        t.remove_suffix(1);
+    }
+    const std::string copy(t);
+    char* end = nullptr;
+    const double v = std::strtod(copy.c_str(), &end);
+    if (copy.empty() || end != copy.c_str() + copy.size() || !(v >= 0) || !std::isfinite(v)) return false;
+    out = v * scale;
+    return out <= 1e9;
+}
+
+bool parse_start_time(const std::string& text, double& unix_s) {
+    if (text.empty()) return false;
+    if (text.find_first_not_of("0123456789.") == std::string::npos) {
+        char* end = nullptr;
+        unix_s = std::strtod(text.c_str(), &end);
+        return end == text.c_str() + text.size() && unix_s > 0 && std::isfinite(unix_s);
+    }
+    // RFC 3339: YYYY-MM-DDTHH:MM:SS[.fraction](Z|+00:00|-00:00), in UTC only (a worker's clock
+    // and the time given must not depend on its time zone).
+    std::tm tm{};
+    const char* rest = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+    if (rest == nullptr) rest = strptime(text.c_str(), "%Y-%m-%d %H:%M:%S", &tm);
+    if (rest == nullptr) return false;
+    double fraction = 0;
+    if (*rest == '.') {
+        char* end = nullptr;
+        fraction = std::strtod(rest, &end);
+        rest = end;
+    }
+    const std::string_view zone(rest);
+    if (zone != "Z" && zone != "z" && zone != "+00:00" && zone != "-00:00") return false;
+    const time_t seconds = timegm(&tm);
+    if (seconds <= 0) return false;
+    unix_s = static_cast<double>(seconds) + fraction;
     return true;
 }
 
@@ -339,6 +395,35 @@ command parse_command_line(int argc, char** argv, load_config& config, std::stri
             if (!parse_sources(v, config.sources, error)) return command::error;
         } else if (arg == "--json") {
             if (!take(config.json_path)) return command::error;
+        } else if (arg == "--html") {
+            if (!take(config.html_path)) return command::error;
+        } else if (arg == "--hlog") {
+            if (!take(config.hlog_path)) return command::error;
+        } else if (arg == "--start-at") {
+            if (!take(v)) return command::error;
+            if (!parse_start_time(v, config.start_at_s)) {
+                return bad(v, "Unix seconds or an RFC 3339 time in UTC, e.g. 2026-12-06T15:30:00Z");
+            }
+            timespec now{};
+            clock_gettime(CLOCK_REALTIME, &now);
+            const double now_s = static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) / 1e9;
+            if (config.start_at_s < now_s - 1.0) {
+                error = fmt::format("--start-at {} is {:.1f} s in the past (give a time ahead of every worker's "
+                                    "set-up)",
+                                    v, now_s - config.start_at_s);
+                return command::error;
+            }
+        } else if (arg == "--connect-early") {
+            config.connect_early = true;
+        } else if (arg == "--warmup") {
+            if (!take(v)) return command::error;
+            if (!parse_duration(v, config.warmup_ns)) return bad(v, "a duration such as 10s or 500ms");
+        } else if (arg == "--stages") {
+            if (!take(v)) return command::error;
+            if (!parse_stages(v, config.stages, error)) return command::error;
+        } else if (arg == "--label") {
+            if (!take(config.label)) return command::error;
+            if (config.label.empty()) return bad(v, "a non-empty name");
         } else if (arg == "--plot") {
             if (!take(config.plot_path)) return command::error;
         } else if (arg == "--progress") {
@@ -360,6 +445,42 @@ command parse_command_line(int argc, char** argv, load_config& config, std::stri
         return command::error;
     }
     if (config.requests != 0 && !duration_given) config.duration_ns = 0;
+    if (config.requests != 0 && (config.warmup_ns != 0 || !config.stages.empty())) {
+        error = "--requests cannot be combined with --warmup or --stages (they bound the test by time)";
+        return command::error;
+    }
+    if (config.connect_early && config.start_at_s == 0) {
+        error = "--connect-early needs --start-at";
+        return command::error;
+    }
+    if (!config.stages.empty()) {
+        if (duration_given) {
+            error = "give either --duration or --stages (the stages set the duration)";
+            return command::error;
+        }
+        std::uint64_t total = 0;
+        double peak = 0;
+        for (const stage& s : config.stages) {
+            total += s.duration_ns;
+            peak = std::max(peak, s.target);
+        }
+        config.duration_ns = total;
+        config.stages_from = config.rate > 0 ? config.rate : config.connections;
+        if (config.rate == 0) {
+            // Closed loop: the targets are connections; open as many as the largest one asks for.
+            for (const stage& s : config.stages) {
+                if (s.target != std::floor(s.target)) {
+                    error = "--stages: a closed-loop target is a whole number of connections";
+                    return command::error;
+                }
+            }
+            config.connections = std::max(config.connections, static_cast<unsigned>(peak));
+        }
+    }
+    if (config.label.empty()) {
+        char host[256] = {};
+        config.label = gethostname(host, sizeof host - 1) == 0 && host[0] != 0 ? host : "worker";
+    }
     if (config.connections < config.threads) {
         error = "fewer connections (" + std::to_string(config.connections) + ") than threads (" +
                 std::to_string(config.threads) + ")";

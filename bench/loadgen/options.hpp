@@ -9,6 +9,7 @@
 
 #include <corio/net/socket_address.hpp>
 
+#include "load_profile.hpp"
 #include "request_set.hpp"
 #include "url.hpp"
 
@@ -35,6 +36,14 @@ struct load_config {
     int progress = -1;                          ///< live progress line: 1 on, 0 off, -1 when stdout is a terminal
     bool handle_signals = true;                 ///< SIGINT/SIGTERM end the test early (the results are printed)
     std::uint32_t recv_buffer_size = 4096;      ///< bytes per provided receive buffer
+    double start_at_s = 0;                      ///< --start-at: Unix time every thread starts at; 0: when set up
+    bool connect_early = false;                 ///< --connect-early: connect before --start-at, not at it
+    std::uint64_t warmup_ns = 0;                ///< --warmup: load run first and left out of every figure
+    std::string label;                          ///< --label: names this worker in every output (default: host name)
+    std::vector<stage> stages;                  ///< --stages: the load ramped over time (empty: constant)
+    double stages_from = 0;                     ///< where the first stage ramps from: -R, or -c (closed loop)
+    std::string hlog_path;                      ///< --hlog FILE: HdrHistogram interval log
+    std::string html_path;                      ///< --html FILE: the report page
 };
 
 /// What the command line asked for.
@@ -51,5 +60,10 @@ const char* usage_text();
 bool parse_duration(const std::string& text, std::uint64_t& ns);
 /// Parses "0-3,6" into CPU numbers; false when malformed.
 bool parse_cpu_list(const std::string& text, std::vector<int>& cpus);
+/// Parses a non-negative amount such as "0", "1.5k", "2M"; false when malformed.
+bool parse_amount(const std::string& text, double& out);
+/// Parses a start time, Unix seconds ("1765000000.5") or RFC 3339 in UTC ("2026-12-06T15:30:00Z",
+/// "2026-12-06T15:30:00.250+00:00"), into Unix seconds; false when malformed or not UTC.
+bool parse_start_time(const std::string& text, double& unix_s);
 
 } // namespace corio::load

@@ -14,6 +14,9 @@
 
 #include <fmt/format.h>
 
+#include "interval_log.hpp"
+#include "output_file.hpp"
+
 namespace corio::load {
 
 namespace {
@@ -90,8 +93,8 @@ void print_summary(std::FILE* to, const load_config& config, const test_result& 
     const thread_result& t = r.total;
     std::string out;
     auto line = [&](const std::string& s) { out += s + "\n"; };
-    line(fmt::format("corio-load {} {}: {} threads, {} connections, {}{}", config.spec.method, config.url_text,
-                     r.threads.size(), t.connections, mode_text(config),
+    line(fmt::format("corio-load [{}] {} {}: {} threads, {} connections, {}{}", config.label, config.spec.method,
+                     config.url_text, r.threads.size(), t.connections, mode_text(config),
                      config.pipeline > 1 ? fmt::format(", pipeline {}", config.pipeline) : ""));
     for (const std::string& n : r.notes)
         line("  note: " + n);
@@ -185,7 +188,15 @@ bool write_json(const std::string& path, const load_config& config, const test_r
     const thread_result& t = r.total;
     std::string j;
     auto out = std::back_inserter(j);
-    fmt::format_to(out, "{{\n  \"tool\": \"corio-load\",\n");
+    fmt::format_to(out, "{{\n  \"tool\": \"corio-load\",\n  \"format\": 2,\n  \"label\": {},\n",
+                   json_string(config.label));
+    // Wall-clock times, so that workers' results line up (corio-load merge) and their skew shows.
+    fmt::format_to(out,
+                   "  \"start\": {{\"intended_unix_s\": {:.6f}, \"actual_unix_s\": {:.6f}, \"skew_ms\": {:.3f}, "
+                   "\"warmup_s\": {:.3f}, \"measure_unix_s\": {:.6f}}},\n",
+                   r.intended_start_unix_s, r.start_unix_s,
+                   r.intended_start_unix_s != 0 ? (r.start_unix_s - r.intended_start_unix_s) * 1e3 : 0.0,
+                   static_cast<double>(config.warmup_ns) / 1e9, r.measure_unix_s);
     fmt::format_to(out, "  \"config\": {{\"url\": {}, \"method\": {}, \"threads\": {}, \"connections\": {}, ",
                    json_string(config.url_text), json_string(config.spec.method), r.threads.size(), config.connections);
     fmt::format_to(out, "\"mode\": \"{}\", \"rate\": {}, \"pipeline\": {}, \"duration_s\": {}, \"requests\": {}, ",
@@ -202,6 +213,10 @@ bool write_json(const std::string& path, const load_config& config, const test_r
     fmt::format_to(out, "], \"body_bytes\": {}, \"sources\": [", config.spec.body.size());
     for (std::size_t i = 0; i < r.sources.size(); ++i)
         fmt::format_to(out, "{}{}", i ? ", " : "", json_string(r.sources[i]));
+    fmt::format_to(out, "], \"stages\": [");
+    for (std::size_t i = 0; i < config.stages.size(); ++i)
+        fmt::format_to(out, "{}{{\"duration_s\": {}, \"target\": {}}}", i ? ", " : "",
+                       static_cast<double>(config.stages[i].duration_ns) / 1e9, config.stages[i].target);
     fmt::format_to(out, "], \"cpus\": [");
     for (std::size_t i = 0; i < r.threads.size(); ++i)
         fmt::format_to(out, "{}{}", i ? ", " : "", r.threads[i].cpu);
@@ -231,9 +246,10 @@ bool write_json(const std::string& path, const load_config& config, const test_r
     fmt::format_to(out, "  \"latency\": ");
     latency_object(t.latency);
     fmt::format_to(out,
-                   ",\n    \"histogram\": {{\"unit\": \"ns\", \"relative_error\": {}, "
-                   "\"buckets\": [",
-                   1.0 / static_cast<double>(histogram::sub_count));
+                   ",\n    \"histogram\": {{\"unit\": \"ns\", \"relative_error\": {}, \"layout\": \"HdrHistogram\", "
+                   "\"lowest\": {}, \"highest\": {}, \"significant_digits\": {}, \"buckets\": [",
+                   1.0 / static_cast<double>(histogram::sub_count), histogram::lowest, histogram::highest,
+                   histogram::significant_digits);
     bool first = true;
     for (const auto& [index, count] : t.latency.sparse()) {
         fmt::format_to(out, "{}[{}, {}, {}]", first ? "" : ", ", histogram::bucket_low(index),
@@ -281,14 +297,17 @@ bool write_json(const std::string& path, const load_config& config, const test_r
     fmt::format_to(out, "\n  ],\n  \"timeline\": [");
     for (std::size_t i = 0; i < r.timeline.size(); ++i) {
         const timeline_point& p = r.timeline[i];
-        fmt::format_to(
-            out,
-            "{}\n    {{\"second\": {}, \"duration_s\": {:.3f}, \"requests\": {}, \"requests_per_s\": {:.1f}, "
-            "\"errors\": {}, \"bytes_read\": {}, \"p50_us\": {:.3f}, \"p90_us\": {:.3f}, "
-            "\"p99_us\": {:.3f}, \"max_us\": {:.3f}}}",
-            i ? "," : "", p.second, p.duration_s, p.requests,
-            p.duration_s > 0 ? static_cast<double>(p.requests) / p.duration_s : 0.0, p.errors, p.bytes_read,
-            us(p.p50_ns), us(p.p90_ns), us(p.p99_ns), us(p.max_ns));
+        fmt::format_to(out,
+                       "{}\n    {{\"second\": {}, \"unix_s\": {:.3f}, \"duration_s\": {:.3f}, \"requests\": {}, "
+                       "\"requests_per_s\": {:.1f}, \"errors\": {}, \"errors_by_kind\": {{",
+                       i ? "," : "", p.second, r.measure_unix_s + p.second, p.duration_s, p.requests,
+                       p.duration_s > 0 ? static_cast<double>(p.requests) / p.duration_s : 0.0, p.errors);
+        for (std::size_t k = 0; k < error_kind_count; ++k)
+            fmt::format_to(out, "{}\"{}\": {}", k ? ", " : "", error_kind_names[k], p.errors_by_kind[k]);
+        fmt::format_to(out,
+                       "}}, \"bytes_read\": {}, \"bytes_written\": {}, \"p50_us\": {:.3f}, \"p90_us\": {:.3f}, "
+                       "\"p99_us\": {:.3f}, \"max_us\": {:.3f}}}",
+                       p.bytes_read, p.bytes_written, us(p.p50_ns), us(p.p90_ns), us(p.p99_ns), us(p.max_ns));
     }
     fmt::format_to(out, "\n  ],\n  \"notes\": [");
     for (std::size_t i = 0; i < r.notes.size(); ++i)
@@ -300,17 +319,22 @@ bool write_json(const std::string& path, const load_config& config, const test_r
         std::fflush(stdout);
         return true;
     }
-    std::FILE* f = std::fopen(path.c_str(), "w");
-    if (f == nullptr) {
-        error = "cannot write --json file '" + path + "': " + std::strerror(errno);
-        return false;
+    return write_output_file("--json", path, j, error);
+}
+
+bool write_hlog(const std::string& path, const load_config& config, const test_result& r, std::string& error) {
+    interval_log log;
+    log.label = config.label;
+    log.start_unix_s = r.measure_unix_s;
+    for (const timeline_point& p : r.timeline) {
+        log_interval i;
+        i.start_unix_s = r.measure_unix_s + p.second;
+        i.length_s = p.duration_s;
+        i.max_ns = p.max_ns;
+        i.buckets = p.latency;
+        log.intervals.push_back(std::move(i));
     }
-    const bool ok = std::fwrite(j.data(), 1, j.size(), f) == j.size();
-    if (std::fclose(f) != 0 || !ok) {
-        error = "writing --json file '" + path + "' failed: " + std::strerror(errno);
-        return false;
-    }
-    return true;
+    return write_interval_log(path, log, error);
 }
 
 namespace {

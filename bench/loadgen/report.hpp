@@ -33,6 +33,10 @@ bool check_output_path(std::string_view flag, const std::string& path, std::stri
 /// Writes the JSON document; "-" is standard output. False (with `error`) if the file cannot be written.
 bool write_json(const std::string& path, const load_config& config, const test_result& result, std::string& error);
 
+/// Writes the latency as an HdrHistogram interval log (interval_log.hpp), one interval per second of
+/// the timeline. False (with `error`) if the file cannot be written.
+bool write_hlog(const std::string& path, const load_config& config, const test_result& result, std::string& error);
+
 /// Writes `path`.gp (gnuplot script with its data inline) and runs gnuplot to draw `path` (PNG).
 /// When gnuplot is missing, returns false with `error` saying so and how to install it (the script
 /// is still written).

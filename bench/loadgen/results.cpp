@@ -60,7 +60,10 @@ std::vector<timeline_point> merge_timeline(const std::vector<second_sample>& sam
         for (const second_sample* s : by_second[sec]) {
             p.requests += s->requests;
             p.errors += s->errors;
+            for (std::size_t k = 0; k < error_kind_count; ++k)
+                p.errors_by_kind[k] += s->errors_by_kind[k];
             p.bytes_read += s->bytes_read;
+            p.bytes_written += s->bytes_written;
             p.max_ns = std::max(p.max_ns, s->max_ns);
             for (const auto& [index, count] : s->latency)
                 h->add_bucket(index, count);
@@ -68,6 +71,7 @@ std::vector<timeline_point> merge_timeline(const std::vector<second_sample>& sam
         p.p50_ns = std::min(h->percentile(50), p.max_ns);
         p.p90_ns = std::min(h->percentile(90), p.max_ns);
         p.p99_ns = std::min(h->percentile(99), p.max_ns);
+        p.latency = h->sparse();
     }
     return points;
 }

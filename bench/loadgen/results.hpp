@@ -34,7 +34,9 @@ struct second_sample {
     std::uint32_t second = 0;   ///< seconds since the start
     std::uint64_t requests = 0; ///< responses completed in that second
     std::uint64_t errors = 0;
+    std::array<std::uint64_t, error_kind_count> errors_by_kind{};
     std::uint64_t bytes_read = 0;
+    std::uint64_t bytes_written = 0;
     std::uint64_t max_ns = 0;                                     ///< largest latency (exact)
     std::vector<std::pair<std::uint32_t, std::uint64_t>> latency; ///< sparse histogram buckets
 };
@@ -70,12 +72,15 @@ struct timeline_point {
     std::uint32_t second = 0;
     std::uint64_t requests = 0;
     std::uint64_t errors = 0;
+    std::array<std::uint64_t, error_kind_count> errors_by_kind{};
     std::uint64_t bytes_read = 0;
+    std::uint64_t bytes_written = 0;
     std::uint64_t p50_ns = 0;
     std::uint64_t p90_ns = 0;
     std::uint64_t p99_ns = 0;
     std::uint64_t max_ns = 0;
-    double duration_s = 1.0; ///< shorter for the last, partial second
+    double duration_s = 1.0;                                      ///< shorter for the last, partial second
+    std::vector<std::pair<std::uint32_t, std::uint64_t>> latency; ///< the second's histogram, sparse
 };
 
 /// Everything a load test measured.
@@ -87,6 +92,9 @@ struct test_result {
     std::string stopped_by;           ///< "duration", "requests", "signal" or "no connection"
     std::vector<std::string> notes;   ///< what the test adjusted by itself (source addresses...)
     std::vector<std::string> sources; ///< local source addresses used ("" : the kernel's choice)
+    double intended_start_unix_s = 0; ///< --start-at, 0 without it
+    double start_unix_s = 0;          ///< when the load actually started (wall clock)
+    double measure_unix_s = 0;        ///< when the figures start: the start plus the warm-up
 
     /// Complete responses per second over the elapsed time.
     double requests_per_second() const noexcept {

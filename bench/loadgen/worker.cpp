@@ -3,9 +3,11 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <map>
 #include <memory>
 #include <span>
 
@@ -168,6 +170,13 @@ public:
         _result.connections = plan.connections;
         _result.cpu = plan.cpu;
         if (_open_loop) _interval_ns = 1e9 / plan.rate;
+        _active = plan.connections;
+        if (!config.stages.empty()) {
+            // This thread's share of the whole: its connections' part of all of them.
+            const double share = static_cast<double>(plan.connections) / static_cast<double>(config.connections);
+            _profile = load_profile(config.stages_from, config.warmup_ns, config.stages, share);
+            _staged = true;
+        }
     }
 
     ~driver() {
@@ -427,6 +436,7 @@ private:
     }
 
     void answered(connection& c, const response_info& r, std::uint64_t t) {
+        if (_warming && t >= _measure_ns && _phase == phase::running) end_warmup();
         std::uint64_t since;
         if (_open_loop) {
             since = scheduled_ns(c, c.answered);
@@ -438,7 +448,7 @@ private:
         ++_result.requests;
         ++_result.statuses[r.status < _result.statuses.size() ? r.status : 0];
         if (r.close) c.flags |= close_expected;
-        if (_phase != phase::running) return;
+        if (_phase != phase::running || _warming) return;
         if (t >= _next_second_ns) roll_seconds(t);
         _result.latency.record(latency);
         _second.record(latency);
@@ -448,7 +458,7 @@ private:
     void kick(connection& c) {
         if (_open_loop) {
             try_send(c);
-        } else if (c.outstanding() == 0 && c.state == conn_state::open &&
+        } else if (c.outstanding() == 0 && c.state == conn_state::open && c.index < _active &&
                    (c.flags & (send_inflight | close_expected)) == 0) {
             std::uint64_t k = _config.pipeline;
             if (_plan.quota != 0) k = std::min(k, _plan.quota - _result.sent);
@@ -489,6 +499,7 @@ private:
     }
     std::uint64_t scheduled_ns(const connection& c, std::uint64_t k) const noexcept {
         const double n = static_cast<double>(k * _conns.size() + c.index);
+        if (_staged) return _start_ns + _profile.time_of(n);
         return _start_ns + static_cast<std::uint64_t>(n * _interval_ns);
     }
     // Open loop, a connection that cannot connect: what came due is lost, not sent late.
@@ -506,8 +517,11 @@ private:
     // next one (an io_uring timeout: the timer wheel's 10 ms ticks would delay sends).
     void schedule() {
         const std::uint64_t t = now();
-        std::uint64_t due =
-            t >= _start_ns ? static_cast<std::uint64_t>(static_cast<double>(t - _start_ns) / _interval_ns) + 1 : 0;
+        std::uint64_t due = 0;
+        if (t >= _start_ns) {
+            due = _staged ? static_cast<std::uint64_t>(_profile.integral(t - _start_ns)) + 1
+                          : static_cast<std::uint64_t>(static_cast<double>(t - _start_ns) / _interval_ns) + 1;
+        }
         if (_plan.quota != 0) due = std::min(due, _plan.quota);
         if (due > _next_n) {
             const std::uint64_t count = due - _next_n;
@@ -525,8 +539,13 @@ private:
             }
         }
         if (!_wake_armed && (_plan.quota == 0 || _next_n < _plan.quota)) {
-            const std::uint64_t at =
-                _start_ns + static_cast<std::uint64_t>(static_cast<double>(_next_n) * _interval_ns);
+            std::uint64_t at = _start_ns + static_cast<std::uint64_t>(static_cast<double>(_next_n) * _interval_ns);
+            if (_staged) {
+                // A stage ramping to 0 schedules nothing more: wake with the housekeeping timer.
+                const std::uint64_t when = _profile.time_of(static_cast<double>(_next_n));
+                if (when == UINT64_MAX) return;
+                at = _start_ns + when;
+            }
             _wake.tv_sec = static_cast<std::int64_t>(at / second_ns);
             _wake.tv_nsec = static_cast<long long>(at % second_ns);
             _loop->timeout_at(_wake, make_user_data(this));
@@ -554,16 +573,55 @@ private:
         }
         _phase = phase::running;
         _start_ns = start;
-        _result.start_ns = start;
-        _next_second_ns = start + second_ns;
+        _measure_ns = start + _config.warmup_ns;
+        _warming = _config.warmup_ns != 0;
+        _result.start_ns = _measure_ns;
+        _next_second_ns = _measure_ns + second_ns;
         _seconds_base = _result;
+        if (_staged && !_open_loop) _active = active_at(start);
         if (_config.duration_ns != 0) {
-            _loop->timers().schedule(_deadline, _loop->now_ms() + (_config.duration_ns + 999'999) / 1'000'000);
+            const std::uint64_t run_ns = _config.warmup_ns + _config.duration_ns;
+            // From the start, not from the loop's clock: that was last read before the wait for the
+            // start line, which --start-at can make long.
+            _loop->timers().schedule(_deadline, start / 1'000'000 + (run_ns + 999'999) / 1'000'000);
         }
         if (!_open_loop) {
             for (connection& c : _conns)
                 kick(c);
         }
+    }
+
+    // The end of the warm-up: what it counted is forgotten, so no figure includes it.
+    void end_warmup() {
+        _warming = false;
+        const std::uint64_t connects = _result.connects;
+        auto connect_time = std::make_unique<histogram>(_result.connect_time);
+        const std::map<int, std::uint64_t> connect_errnos = _result.connect_errnos;
+        _result.latency.clear();
+        _result.requests = 0;
+        _result.sent = 0;
+        _result.lost = 0;
+        _result.bytes_read = 0;
+        _result.bytes_written = 0;
+        _result.reconnects = 0;
+        _result.errors.fill(0);
+        _result.statuses.fill(0);
+        _result.io_errnos.clear();
+        // Connections are set up before the warm-up: their figures stay.
+        _result.connects = connects;
+        _result.connect_time = *connect_time;
+        _result.connect_errnos = connect_errnos;
+        _seconds_base.requests = 0;
+        _seconds_base.errors.fill(0);
+        _seconds_base.bytes_read = 0;
+        _seconds_base.bytes_written = 0;
+        _second.clear();
+    }
+
+    // Closed loop with --stages: this thread's connections that may send at `t`.
+    std::size_t active_at(std::uint64_t t) const noexcept {
+        const double v = std::round(_profile.value_at(t > _start_ns ? t - _start_ns : 0));
+        return std::min(_conns.size(), static_cast<std::size_t>(std::max(0.0, v)));
     }
 
     void begin_stop() {
@@ -572,6 +630,7 @@ private:
         if (_phase == phase::connecting) _board.ready_and_wait(_plan.index, nullptr, "stopped while connecting");
         const std::uint64_t t = monotonic_ns();
         if (_phase == phase::running) {
+            if (_warming) end_warmup(); // stopped during the warm-up: nothing of it counts
             if (t >= _next_second_ns) roll_seconds(t);
             publish_second(); // the last, partial second
             _result.end_ns = t;
@@ -594,12 +653,16 @@ private:
         s.second = _current_second;
         s.requests = _result.requests - _seconds_base.requests;
         s.errors = _result.error_total() - _seconds_base.error_total();
+        for (std::size_t k = 0; k < error_kind_count; ++k)
+            s.errors_by_kind[k] = _result.errors[k] - _seconds_base.errors[k];
         s.bytes_read = _result.bytes_read - _seconds_base.bytes_read;
+        s.bytes_written = _result.bytes_written - _seconds_base.bytes_written;
         s.max_ns = _second.max();
         s.latency = _second.sparse();
         _seconds_base.requests = _result.requests;
         _seconds_base.errors = _result.errors;
         _seconds_base.bytes_read = _result.bytes_read;
+        _seconds_base.bytes_written = _result.bytes_written;
         _second.clear();
         _board.publish(std::move(s));
     }
@@ -621,7 +684,17 @@ private:
             d->begin_stop();
             return;
         }
-        if (d->_open_loop) d->schedule();
+        if (d->_warming && d->now() >= d->_measure_ns) d->end_warmup();
+        if (d->_open_loop) {
+            d->schedule();
+        } else if (d->_staged) {
+            // Closed loop: connections join as the profile ramps up (and leave, after their answer,
+            // as it ramps down).
+            const std::size_t was = d->_active;
+            d->_active = d->active_at(d->now());
+            for (std::size_t i = was; i < d->_active; ++i)
+                d->kick(d->_conns[i]);
+        }
         // Closed loop: the batches queued this turn leave with the submission that follows.
         if (!d->_stamp.empty()) {
             const std::uint64_t t = monotonic_ns();
@@ -641,7 +714,8 @@ private:
 
     void housekeeping() {
         const std::uint64_t t = now();
-        if (_phase == phase::running && t >= _next_second_ns) roll_seconds(t);
+        if (_phase == phase::running && _warming && t >= _measure_ns) end_warmup();
+        if (_phase == phase::running && !_warming && t >= _next_second_ns) roll_seconds(t);
         std::size_t open_now = 0;
         for (connection& c : _conns) {
             if (c.state == conn_state::open) ++open_now;
@@ -709,6 +783,11 @@ private:
     bool _now_valid = false;
 
     std::uint64_t _start_ns = 0;
+    std::uint64_t _measure_ns = 0; // the end of the warm-up: figures count from here
+    bool _warming = false;
+    bool _staged = false;              // --stages: the rate or the active connections follow _profile
+    load_profile _profile;             // this thread's share of the load over time
+    std::size_t _active = 0;           // closed loop: connections [0, _active) may send
     std::uint64_t _all_down_since = 0; // when the last open connection went away (0: some are open)
     std::uint64_t _next_n = 0;         // open loop: requests of this thread scheduled so far
     uring_timespec _wake{};

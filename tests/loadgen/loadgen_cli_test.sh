@@ -6,6 +6,8 @@
 # --source, and no progress line when standard output is not a terminal.
 #   loadgen_cli_test.sh path/to/corio-load path/to/hello
 set -euo pipefail
+# shellcheck source=start_hello.sh
+. "$(dirname "$0")/start_hello.sh"
 load=$1
 hello=$2
 work=$(mktemp -d /tmp/corio-load-test.XXXXXX)
@@ -43,15 +45,7 @@ expect 1 '--plot /nonexistent/p.png: cannot write into /nonexistent' "$load" -d 
     http://127.0.0.1:1/
 expect 1 "--json $work: cannot write it \\(a directory\\)" "$load" -d 60 --json "$work" http://127.0.0.1:1/
 
-"$hello" --address 127.0.0.1 --port 0 --threads 1 >"$work/hello.log" 2>&1 &
-hello_pid=$!
-for _ in $(seq 100); do grep -q 'port' "$work/hello.log" 2>/dev/null && break; sleep 0.1; done
-port=$(sed -n 's/.* port \([0-9]*\),.*/\1/p' "$work/hello.log")
-if [ -z "$port" ]; then
-    cat "$work/hello.log" >&2
-    grep -qi 'io_uring' "$work/hello.log" && exit 77
-    fail "hello did not start"
-fi
+start_hello
 
 # A refused connection: a port nothing listens on (hello's port once it is gone is not reliable;
 # port 1 on loopback is closed on any sane machine).

@@ -125,11 +125,96 @@ TEST(options, source_ranges) {
 TEST(options, every_flag_is_in_the_help) {
     const std::string help = usage_text();
     for (const char* flag :
-         {"--threads", "--connections", "--duration", "--rate",     "--pipeline",    "--requests", "--timeout",
-          "--method",  "--header",      "--path",     "--paths",    "--body",        "--cpus",     "--no-pin",
-          "--source",  "--json",        "--plot",     "--progress", "--no-progress", "--help",     "--version"}) {
+         {"--threads",  "--connections",   "--duration", "--rate",     "--pipeline",    "--requests", "--timeout",
+          "--method",   "--header",        "--path",     "--paths",    "--body",        "--cpus",     "--no-pin",
+          "--source",   "--json",          "--plot",     "--progress", "--no-progress", "--help",     "--version",
+          "--start-at", "--connect-early", "--warmup",   "--stages",   "--label",       "--hlog",     "--html"}) {
         EXPECT_NE(help.find(flag), std::string::npos) << flag;
     }
+}
+
+TEST(options, start_times_in_unix_seconds_and_rfc3339_utc) {
+    double t = 0;
+    ASSERT_TRUE(parse_start_time("1765000000", t));
+    EXPECT_EQ(t, 1765000000.0);
+    ASSERT_TRUE(parse_start_time("1765000000.25", t));
+    EXPECT_EQ(t, 1765000000.25);
+    ASSERT_TRUE(parse_start_time("2025-12-06T05:46:40Z", t));
+    EXPECT_EQ(t, 1765000000.0);
+    ASSERT_TRUE(parse_start_time("2025-12-06T05:46:40.5+00:00", t));
+    EXPECT_EQ(t, 1765000000.5);
+    for (const char* bad : {"", "soon", "2025-12-06T05:46:40", "2025-12-06T05:46:40+01:00", "2025-13-06T05:46:40Z",
+                            "1765000000x", "-5"}) {
+        EXPECT_FALSE(parse_start_time(bad, t)) << bad;
+    }
+}
+
+TEST(options, new_worker_flags) {
+    load_config c;
+    std::string error;
+    ASSERT_EQ(parse({"--start-at", "4102444800", "--connect-early", "--warmup", "2s", "--label", "w7", "--hlog",
+                     "x.hlog", "-R", "100", "--stages", "2s:1k,3s:4k", "http://h/"},
+                    c, error),
+              command::run)
+        << error;
+    EXPECT_EQ(c.start_at_s, 4102444800.0);
+    EXPECT_TRUE(c.connect_early);
+    EXPECT_EQ(c.warmup_ns, 2'000'000'000U);
+    EXPECT_EQ(c.label, "w7");
+    EXPECT_EQ(c.hlog_path, "x.hlog");
+    ASSERT_EQ(c.stages.size(), 2U);
+    EXPECT_EQ(c.stages[1].target, 4000.0);
+    EXPECT_EQ(c.duration_ns, 5'000'000'000U); // the stages set the duration
+    EXPECT_EQ(c.stages_from, 100.0);
+    // Closed loop: the targets are connections, and as many as the largest are opened.
+    load_config closed;
+    ASSERT_EQ(parse({"-c", "4", "--stages", "1s:16,1s:0", "http://h/"}, closed, error), command::run) << error;
+    EXPECT_EQ(closed.connections, 16U);
+    EXPECT_EQ(closed.stages_from, 4.0);
+    EXPECT_FALSE(closed.label.empty()); // the host name by default
+}
+
+TEST(options, bad_worker_flags_name_the_problem) {
+    const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+        {{"--start-at", "1000000000", "http://h/"}, "in the past"},
+        {{"--start-at", "tomorrow", "http://h/"}, "--start-at"},
+        {{"--connect-early", "http://h/"}, "needs --start-at"},
+        {{"--warmup", "x", "http://h/"}, "--warmup"},
+        {{"--warmup", "1s", "-n", "100", "http://h/"}, "--requests cannot"},
+        {{"--stages", "10s", "http://h/"}, "bad stage '10s'"},
+        {{"--stages", "0s:5", "http://h/"}, "bad stage"},
+        {{"--stages", "1s:-5", "http://h/"}, "bad stage"},
+        {{"--stages", "1s:1.5", "http://h/"}, "whole number"},
+        {{"-d", "5", "--stages", "1s:5", "http://h/"}, "either --duration or --stages"},
+        {{"--label", "", "http://h/"}, "--label"},
+        {{"--hlog"}, "needs a value"},
+        {{"--html"}, "needs a value"},
+    };
+    for (const auto& [args, message] : cases) {
+        load_config c;
+        std::string error;
+        EXPECT_EQ(parse(args, c, error), command::error) << args[0];
+        EXPECT_NE(error.find(message), std::string::npos) << args[0] << ": " << error;
+    }
+}
+
+TEST(load_profile, open_loop_ramps_integrate_to_the_planned_requests) {
+    std::vector<stage> stages;
+    std::string error;
+    ASSERT_TRUE(parse_stages("2s:1k,2s:4k", stages, error)) << error;
+    const load_profile p(0, 1'000'000'000, stages, 0.5); // half of the load, after a 1 s warm-up at 0
+    EXPECT_EQ(p.duration_ns(), 5'000'000'000U);
+    EXPECT_DOUBLE_EQ(p.value_at(2'000'000'000), 250.0);
+    EXPECT_DOUBLE_EQ(p.integral(1'000'000'000), 0.0);
+    EXPECT_NEAR(p.integral(3'000'000'000), 500.0, 1e-9);  // 0 -> 500/s over 2 s
+    EXPECT_NEAR(p.integral(5'000'000'000), 3000.0, 1e-9); // + 500 -> 2000/s over 2 s
+    for (const double n : {1.0, 10.0, 499.0, 500.0, 1234.5, 2999.0}) {
+        const std::uint64_t t = p.time_of(n);
+        EXPECT_NEAR(p.integral(t), n, 1e-3) << n;
+    }
+    EXPECT_EQ(p.peak(), 2000.0);
+    const load_profile down(10, 0, {{1'000'000'000, 0}}, 1.0);
+    EXPECT_EQ(down.time_of(6), UINT64_MAX); // ramping to 0 schedules only 5 more
 }
 
 TEST(durations_and_cpus, parse) {
