@@ -20,6 +20,7 @@
 #include <gtest/gtest.h>
 
 #include <corio/core/runtime.hpp>
+#include <corio/core/timeout.hpp>
 #include <corio/core/when_all.hpp>
 #include <corio/http/client.hpp>
 
@@ -410,6 +411,24 @@ TEST(ClientErrors, SilenceTimesOutTheHead) {
         return false;
     });
     expect_error_then_ok(server, client_errc::head_timed_out);
+}
+
+TEST(ClientErrors, ACallDestroyedByWithTimeoutLeavesThePoolHealthy) {
+    hostile_server server([](int fd, int n) {
+        if (n > 1) return ok(fd);
+        std::this_thread::sleep_for(500ms);
+        return false;
+    });
+    client_config config = short_config();
+    config.connections_per_origin = 1;
+    client c(config);
+    on_shard([&]() -> corio::task<void> {
+        // Cut while its request is on the wire: the connection closes, the next call makes another.
+        auto cut = co_await corio::with_timeout(50ms, c.get(server.url()));
+        EXPECT_FALSE(cut.has_value());
+        auto next = co_await c.get(server.url());
+        EXPECT_TRUE(next.has_value()) << why(next);
+    });
 }
 
 TEST(ClientErrors, SlowBodyTimesOutTheExchange) {
