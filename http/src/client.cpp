@@ -99,7 +99,7 @@ task<result<client_response>> client::request(method m, std::string url, header_
         part.home().reactor().now_ms() + static_cast<std::uint64_t>(_config.exchange_timeout.count());
     for (int attempt = 0;; ++attempt) {
         detail::client_exchange ex(**pool, deadline);
-        ex.acquire();
+        ex.acquire(attempt > 0);
         co_await ex;
         if (ex.error) co_return tl::unexpected(ex.error);
         ex.connection()->send(ex, m, *target, headers, body);

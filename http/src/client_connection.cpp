@@ -61,10 +61,10 @@ void client_connection::send(client_exchange& ex, method m, const client_url& ur
 
 void client_connection::drop_exchange() noexcept {
     _ex = nullptr;
-    leave_and_close();
+    close_now();
 }
 
-void client_connection::leave_and_close() noexcept {
+void client_connection::close_now() noexcept {
     if (_pool != nullptr) std::exchange(_pool, nullptr)->detach(*this);
     abort();
 }
@@ -72,7 +72,7 @@ void client_connection::leave_and_close() noexcept {
 void client_connection::complete(std::error_code e, bool reusable) {
     client_exchange* ex = std::exchange(_ex, nullptr);
     if (!reusable) {
-        leave_and_close();
+        close_now();
     } else if (_pool != nullptr) {
         _pool->give_back(*this); // may start the next waiter's exchange on this connection at once
     }
@@ -82,7 +82,7 @@ void client_connection::complete(std::error_code e, bool reusable) {
 std::size_t client_connection::on_data(std::span<char> data) {
     if (_ex == nullptr) {
         // Nothing was asked: a server's 408 before it closes, or junk. Not a connection to reuse.
-        leave_and_close();
+        close_now();
         return data.size();
     }
     _ex->any_byte = true;

@@ -37,6 +37,8 @@ public:
     void drop_exchange() noexcept;
     /// The pool let go of the connection (it is closing, or the pool is going away).
     void leave_pool() noexcept { _pool = nullptr; }
+    /// Leaves the pool and closes at once.
+    void close_now() noexcept;
     /// Exchanges this connection has carried.
     unsigned exchanges() const noexcept { return _exchanges; }
 
@@ -49,7 +51,6 @@ private:
     // The exchange ended: `e` empty for a complete response; the connection goes back to the pool
     // when `reusable`, else it leaves the pool and closes.
     void complete(std::error_code e, bool reusable);
-    void leave_and_close() noexcept;
 
     origin_pool* _pool;
     client_exchange* _ex = nullptr;

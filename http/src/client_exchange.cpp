@@ -32,11 +32,11 @@ client_exchange::~client_exchange() {
     }
 }
 
-void client_exchange::acquire() {
+void client_exchange::acquire(bool fresh) {
     _phase = phase::waiting;
     _frame = nullptr;
     wheel_of(_pool).schedule(*this, _deadline);
-    _pool.acquire(*this);
+    _pool.acquire(*this, fresh);
 }
 
 void client_exchange::connected(client_connection& c, bool was_reused) noexcept {

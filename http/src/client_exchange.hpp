@@ -35,8 +35,9 @@ public:
     void await_suspend(std::coroutine_handle<> frame) noexcept { _frame = frame; }
     void await_resume() const noexcept {}
 
-    /// Asks the pool for a connection: connected() or finish() follows, maybe at once.
-    void acquire();
+    /// Asks the pool for a connection: connected() or finish() follows, maybe at once. `fresh`: not
+    /// one that sat idle (a retry: the idle one that failed may have company).
+    void acquire(bool fresh = false);
     /// The request has been written on the connection: waits for the response (head deadline armed).
     void sent();
 

@@ -59,8 +59,10 @@ origin_pool::~origin_pool() {
         ex->pprev = nullptr;
 }
 
-void origin_pool::acquire(client_exchange& ex) {
-    while (!_idle.empty()) {
+void origin_pool::acquire(client_exchange& ex, bool fresh) {
+    if (fresh && !_idle.empty() && _open + _attempts.size() >= _part.config().connections_per_origin)
+        _idle.front()->close_now(); // leaves the pool: room for a new one
+    while (!fresh && !_idle.empty()) {
         client_connection* c = _idle.back();
         _idle.pop_back();
         if (c->closing()) { // closed since it went idle, not yet told

@@ -52,8 +52,10 @@ public:
     origin_pool(const origin_pool&) = delete;
     origin_pool& operator=(const origin_pool&) = delete;
 
-    /// Gives `ex` an idle connection, or queues it (making a connection if the pool may grow).
-    void acquire(client_exchange& ex);
+    /// Gives `ex` an idle connection, or queues it (making a connection if the pool may grow). With
+    /// `fresh`, idle connections are passed over (the oldest is closed if the pool is full): `ex`
+    /// gets a new connection, or one that has just ended an exchange.
+    void acquire(client_exchange& ex, bool fresh = false);
     /// A queued exchange leaves the queue (its deadline passed or its frame is gone).
     void forget(client_exchange& ex) noexcept;
     /// `c` ended an exchange cleanly and may carry another: to the next waiter, or idle.

@@ -352,6 +352,25 @@ TEST(ClientErrors, EarlyCloseOfAGetIsRetriedOnce) {
     EXPECT_EQ(server.requests.load(), 2);
 }
 
+TEST(ClientErrors, TheRetryTakesANewConnectionNotAnotherIdleOne) {
+    // Every connection answers its first request and drops its second: both idle connections are bad.
+    hostile_server server([](int fd, int) {
+        thread_local int on_this_connection = 0; // a thread per connection
+        return ++on_this_connection == 1 ? ok(fd) : false;
+    });
+    client c(short_config());
+    on_shard([&]() -> corio::task<void> {
+        std::vector<corio::task<corio::result<client_response>>> calls;
+        calls.push_back(c.get(server.url()));
+        calls.push_back(c.get(server.url()));
+        for (auto& r : co_await corio::when_all(std::move(calls)))
+            EXPECT_TRUE(r.has_value()) << why(r);
+        auto r = co_await c.get(server.url());
+        EXPECT_TRUE(r.has_value()) << why(r);
+    });
+    EXPECT_EQ(server.connections.load(), 3);
+}
+
 TEST(ClientErrors, EarlyCloseOfAPostIsClosedNotRetried) {
     hostile_server server([](int fd, int n) { return n == 1 ? false : ok(fd); });
     expect_error_then_ok(server, client_errc::closed, short_config(), corio::http::method::post);
