@@ -4,7 +4,7 @@
 # answers through the proxy (GET, HEAD, 404, 405), 502 while the upstream is down, and answers
 # again once it is back on the same port; a missing --upstream is refused with exit status 2.
 # Usage: gateway_process_test.sh PATH/TO/gateway PATH/TO/hello
-set -euo pipefail
+set -Eeuo pipefail
 gateway=$1
 hello=$2
 hello_log=$(mktemp)
@@ -12,9 +12,10 @@ gateway_log=$(mktemp)
 hello_pid=
 gateway_pid=
 trap 'kill $hello_pid $gateway_pid 2>/dev/null || true; rm -f "$hello_log" "$gateway_log"' EXIT
+trap 'echo "gateway_process_test: failed at line $LINENO"; echo "--- hello:"; cat "$hello_log"; echo "--- gateway:"; cat "$gateway_log"' ERR
 
 port_of() { # the port in a "listening on ... port N," line of log $1, waiting up to 5 s
-    for _ in $(seq 50); do grep -q 'listening' "$1" && break; sleep 0.1; done
+    for _ in $(seq 100); do grep -q 'listening' "$1" && break; sleep 0.1; done
     if grep -q 'io_uring_setup is not available' "$1"; then echo "skip: no io_uring" >&2; exit 77; fi
     sed -n 's/.* port \([0-9]*\),.*/\1/p' "$1"
 }
@@ -48,6 +49,24 @@ curl -sf "$url/plaintext" -D - -o /dev/null | grep -qi '^content-type: text/plai
 [ "$(curl -s -o /dev/null -w '%{http_code}' "$url/missing")" = 404 ]
 [ "$(curl -s -o /dev/null -w '%{http_code}' -X POST --data-binary hello "$url/plaintext")" = 405 ]
 for _ in $(seq 100); do curl -sf "$url/plaintext" >/dev/null; done
+# Other clients: Python's http.client on one keep-alive connection, and ab with keep-alive.
+if command -v python3 >/dev/null; then
+    python3 - "$port" <<'PY'
+import http.client, sys
+c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=5)
+for _ in range(20):
+    c.request("GET", "/json")
+    r = c.getresponse()
+    assert r.status == 200 and r.read() == b'{"message":"Hello, World!"}', r.status
+    assert r.getheader("Content-Type") == "application/json"
+PY
+fi
+if command -v ab >/dev/null; then
+    ab -q -k -n 2000 -c 16 "$url/plaintext" >"$gateway_log.ab" 2>&1 || { cat "$gateway_log.ab"; exit 1; }
+    grep -q '^Failed requests: *0$' "$gateway_log.ab" || { cat "$gateway_log.ab"; exit 1; }
+    grep -q '^Non-2xx responses' "$gateway_log.ab" && { cat "$gateway_log.ab"; exit 1; }
+    rm -f "$gateway_log.ab"
+fi
 
 stop_hello
 [ "$(curl -s -o /dev/null -w '%{http_code}' "$url/plaintext")" = 502 ]
