@@ -9,15 +9,18 @@
 #include <corio/http/client_error.hpp>
 
 #include "client_exchange.hpp"
+#include "client_shard.hpp"
 #include "origin_pool.hpp"
 
 namespace corio::http::detail {
 
 client_connection::client_connection(net::connection_set& set, int fd, origin_pool& pool, response_parser& parser,
                                      std::uint64_t max_body_bytes) noexcept
-    : tcp_connection(set, fd), _pool(&pool), _reader(parser, max_body_bytes) {}
+    : tcp_connection(set, fd), timer(&client_connection::on_idle_timeout), _pool(&pool),
+      _reader(parser, max_body_bytes) {}
 
 client_connection::~client_connection() {
+    wheel().cancel(*this);
     // Only when the shard ends with an exchange in flight: its frame is never resumed.
     if (_ex != nullptr) std::exchange(_ex, nullptr)->abandon();
     if (_pool != nullptr) _pool->detach(*this);
@@ -62,6 +65,19 @@ void client_connection::send(client_exchange& ex, method m, const client_url& ur
 void client_connection::drop_exchange() noexcept {
     _ex = nullptr;
     close_now();
+}
+
+void client_connection::went_idle() noexcept {
+    wheel().schedule(*this, owner().shard().reactor().now_ms() +
+                                static_cast<std::uint64_t>(_pool->part().config().idle_timeout.count()));
+}
+
+void client_connection::left_idle() noexcept {
+    wheel().cancel(*this);
+}
+
+void client_connection::on_idle_timeout(timer& t) {
+    static_cast<client_connection&>(t).close_now();
 }
 
 void client_connection::close_now() noexcept {

@@ -23,7 +23,7 @@ class client_exchange;
 class origin_pool;
 
 /// A pooled client connection; owned (and deleted) by the shard's connection_set.
-class client_connection final : public net::tcp_connection {
+class client_connection final : public net::tcp_connection, private timer {
 public:
     /// Wraps connected socket `fd` (owned from now on) for `pool`, reading heads with `parser`.
     client_connection(net::connection_set& set, int fd, origin_pool& pool, response_parser& parser,
@@ -39,6 +39,10 @@ public:
     void leave_pool() noexcept { _pool = nullptr; }
     /// Leaves the pool and closes at once.
     void close_now() noexcept;
+    /// The connection went idle in its pool: it closes after client_config::idle_timeout.
+    void went_idle() noexcept;
+    /// The pool takes it out of the idle list.
+    void left_idle() noexcept;
     /// Exchanges this connection has carried.
     unsigned exchanges() const noexcept { return _exchanges; }
 
@@ -51,6 +55,8 @@ private:
     // The exchange ended: `e` empty for a complete response; the connection goes back to the pool
     // when `reusable`, else it leaves the pool and closes.
     void complete(std::error_code e, bool reusable);
+    static void on_idle_timeout(timer& t);
+    timer_wheel& wheel() noexcept { return owner().shard().reactor().timers(); }
 
     origin_pool* _pool;
     client_exchange* _ex = nullptr;

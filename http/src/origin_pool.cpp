@@ -65,6 +65,7 @@ void origin_pool::acquire(client_exchange& ex, bool fresh) {
     while (!fresh && !_idle.empty()) {
         client_connection* c = _idle.back();
         _idle.pop_back();
+        c->left_idle();
         if (c->closing()) { // closed since it went idle, not yet told
             c->leave_pool();
             --_open;
@@ -123,11 +124,15 @@ void origin_pool::erase(connect_attempt& a) noexcept {
 void origin_pool::give_back(client_connection& c) {
     if (client_exchange* ex = pop_waiter()) return ex->connected(c, true);
     _idle.push_back(&c);
+    c.went_idle();
 }
 
 void origin_pool::detach(client_connection& c) noexcept {
     c.leave_pool();
-    if (const auto it = std::find(_idle.begin(), _idle.end(), &c); it != _idle.end()) _idle.erase(it);
+    if (const auto it = std::find(_idle.begin(), _idle.end(), &c); it != _idle.end()) {
+        _idle.erase(it);
+        c.left_idle();
+    }
     --_open;
     grow_if_waiting();
 }
@@ -139,6 +144,7 @@ void origin_pool::on_connected(connect_attempt& a, int fd) {
     c->start();
     if (client_exchange* ex = pop_waiter()) return ex->connected(*c, false);
     _idle.push_back(c); // its waiter left meanwhile
+    c->went_idle();
 }
 
 void origin_pool::on_connect_failed(connect_attempt& a, int error) {

@@ -20,6 +20,7 @@
 #include <gtest/gtest.h>
 
 #include <corio/core/runtime.hpp>
+#include <corio/core/sleep.hpp>
 #include <corio/core/timeout.hpp>
 #include <corio/core/when_all.hpp>
 #include <corio/http/client.hpp>
@@ -286,6 +287,23 @@ TEST(ClientAgainstCorio, ConcurrentCallsShareASmallPool) {
     });
     EXPECT_EQ(server.srv.stats(0).connections_opened, 4U) << "at most connections_per_origin, kept alive";
     corio::test::stop_and_join(server.rt);
+}
+
+TEST(ClientPool, IdleConnectionsCloseAfterTheIdleTimeout) {
+    hostile_server server([](int fd, int) { return ok(fd); });
+    client_config config = short_config();
+    config.idle_timeout = 100ms;
+    client c(config);
+    on_shard([&]() -> corio::task<void> {
+        for (int i = 0; i < 3; ++i) {
+            auto r = co_await c.get(server.url());
+            EXPECT_TRUE(r.has_value()) << why(r);
+        }
+        co_await corio::sleep(300ms);
+        auto r = co_await c.get(server.url());
+        EXPECT_TRUE(r.has_value()) << why(r);
+    });
+    EXPECT_EQ(server.connections.load(), 2) << "three calls on one connection, one after it was closed";
 }
 
 TEST(ClientErrors, BadUrlsAndNamesNotResolved) {

@@ -50,9 +50,12 @@ struct client_config {
     std::chrono::milliseconds connect_timeout{2000};   ///< from the start of a connect to its end
     std::chrono::milliseconds head_timeout{10000};     ///< from the request written to the response head parsed
     std::chrono::milliseconds exchange_timeout{30000}; ///< from the call to the whole response received
-    std::uint32_t max_head_bytes = 16384;              ///< response head, interim responses included
-    std::uint32_t max_headers = 64;                    ///< header fields of a response
-    std::uint64_t max_body_bytes = 8 << 20;            ///< decoded response body
+    /// An idle keep-alive connection is closed after this long: keep it below the servers' own
+    /// keep-alive timeout, so that a request rarely meets a connection the server is closing.
+    std::chrono::milliseconds idle_timeout{30000};
+    std::uint32_t max_head_bytes = 16384;   ///< response head, interim responses included
+    std::uint32_t max_headers = 64;         ///< header fields of a response
+    std::uint64_t max_body_bytes = 8 << 20; ///< decoded response body
 };
 
 /// Header fields to send: name and value, owned.
