@@ -204,6 +204,7 @@ void tcp_connection::on_recv(int result, std::uint32_t flags) {
         // resume_reading() saw the receive still armed and left it: arm it now.
         if ((_flags & (flag_recv_armed | flag_paused)) == 0) start();
     } else if (result != -ECANCELED || !closing()) {
+        if (!closing()) on_failed(result);
         abort(); // ECONNRESET and friends
     }
     // A lingering close reads until the peer closes (or its timeout aborts it).
@@ -316,6 +317,7 @@ void tcp_connection::on_send(int result) {
     if ((_flags & flag_closed) != 0) {
         release_output();
     } else if (result < 0) {
+        if (!closing()) on_failed(result);
         abort(); // EPIPE, ECONNRESET: the peer is gone
     } else {
         _owner->_stats->bytes_out.add(static_cast<std::uint64_t>(result));

@@ -97,6 +97,8 @@ protected:
     virtual void on_input(std::size_t bytes) { static_cast<void>(bytes); }
     /// The peer closed its side: no more input will come.
     virtual void on_peer_closed() {}
+    /// A receive or send failed with `error` (-ECONNRESET, -EPIPE...): the connection aborts right after.
+    virtual void on_failed(int error) { static_cast<void>(error); }
     /// The close began to linger (see close_after_flush()); abort() ends it.
     virtual void on_lingering() {}
     /// The set began to drain (connection_set::drain()). By default an idle connection closes (with

@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: MIT
+// gateway: a reverse proxy in front of one HTTP/1.1 upstream.
+//   gateway --upstream http://HOST:PORT [--port 8080] [--upstream-timeout MS]
+// Every request (GET, HEAD, POST, PUT, DELETE, PATCH on any path) goes to the upstream over a
+// keep-alive pool per shard (corio::http::client); 502 when the upstream fails, 504 when it is slow.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <string_view>
+
+#include <corio/http/server.hpp>
+#include <corio/net/socket_address.hpp>
+
+#include "options.hpp"
+#include "proxy.hpp"
+
+int main(int argc, char** argv) {
+    std::string base;
+    corio::http::client_config config;
+    const corio::examples::extra_flag flags[] = {
+        {"--upstream", "URL", "where to forward: http://HOST:PORT (required; a host name is resolved at start-up)",
+         [&](std::string_view v) {
+             if (!v.starts_with("http://") || v.size() == 7) return false;
+             while (v.ends_with('/'))
+                 v.remove_suffix(1);
+             if (v.find('/', 7) != std::string_view::npos) return false; // an origin, not a path
+             base = std::string(v);
+             return true;
+         }},
+        {"--upstream-timeout", "MS",
+         "longest wait for the upstream's whole answer before 504 (default " +
+             std::to_string(config.exchange_timeout.count()) + ")",
+         [&](std::string_view v) {
+             unsigned long long ms = 0;
+             if (!corio::examples::parse_number(v, 3'600'000, ms) || ms == 0) return false;
+             config.exchange_timeout = std::chrono::milliseconds(ms);
+             config.head_timeout = std::min(config.head_timeout, config.exchange_timeout);
+             return true;
+         }},
+    };
+    corio::examples::options options;
+    if (auto exit_status = corio::examples::parse_command_line(
+            argc, argv, {"gateway", "Forwards every request to --upstream"}, options, flags))
+        return *exit_status;
+    if (base.empty()) {
+        std::fputs("gateway: --upstream http://HOST:PORT is required (the server to forward to)\n", stderr);
+        return 2;
+    }
+    corio::http::client upstream_calls(config);
+    // A host name is resolved once, here, before the shards run (they never block on a resolver).
+    std::string_view host = std::string_view(base).substr(7);
+    if (host.starts_with('[')) {
+        host = host.substr(1, host.find(']') - 1);
+    } else {
+        host = host.substr(0, host.find(':'));
+    }
+    if (!corio::net::socket_address::parse(host, 80) && host != "localhost") {
+        if (auto resolved = upstream_calls.add_host(host); !resolved) {
+            std::fprintf(stderr, "gateway: cannot resolve the upstream host '%.*s': %s\n",
+                         static_cast<int>(host.size()), host.data(), resolved.error().message().c_str());
+            return 2;
+        }
+    }
+    const gateway::upstream to{base, &upstream_calls};
+    corio::http::server server(gateway::routes(to), options.server);
+    return corio::examples::serve("gateway", server, options.runtime);
+}

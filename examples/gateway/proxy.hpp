@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: MIT
+// proxy: the gateway's one route, every method on every path, forwarded to one upstream over
+// corio::http::client's keep-alive pool: method, target, header fields without the hop-by-hop ones
+// (RFC 9110 7.6.1: Connection, the fields it names, Keep-Alive, Proxy-*, TE, Trailer,
+// Transfer-Encoding, Upgrade) and the body. The upstream's answer comes back the same way; 502 when
+// the upstream cannot be reached or answers badly, 504 when it does not answer in time.
+#pragma once
+
+#include <string>
+
+#include <corio/http/client.hpp>
+#include <corio/http/router.hpp>
+
+namespace gateway {
+
+/// What the proxy forwards to.
+struct upstream {
+    std::string base;           ///< "http://127.0.0.1:8081" (no trailing slash): the request target is appended
+    corio::http::client* calls; ///< the pool; outlives the server
+};
+
+/// The route table: GET (and so HEAD), POST, PUT, DELETE, PATCH on `/*rest` forwarded to `to`.
+corio::http::router routes(const upstream& to);
+
+} // namespace gateway

@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: MIT
+// client: HTTP/1.1 calls out of a shard, on the shard's own reactor. One client object is made once
+// (before or outside the runtime) and shared by every shard; each shard keeps its own keep-alive
+// connections per origin (host:port), at most client_config::connections_per_origin of them, made
+// lazily on the shard's first call and closed when the shard ends (shard::at_exit). No lock, no
+// blocking call on a shard. Typical use, in a handler coroutine:
+//
+//     static corio::http::client upstream;
+//     auto answer = co_await upstream.get("http://127.0.0.1:8081/users/7");
+//     if (!answer) co_return corio::http::is_timeout(answer.error()) ? gateway_timeout() : bad_gateway();
+//     std::string_view body = answer->body();
+//
+// Host names: numeric addresses and `localhost` work as they are; any other name must be resolved
+// before the runtime starts, with add_host() (a blocking getaddrinfo on the calling thread). The
+// address is kept for the client's life, not refreshed.
+//
+// Errors are values (client_error.hpp): refused, reset, closed, timeouts (connect, response head,
+// whole exchange), malformed and too large answers each have a code; after any of them the pool
+// goes on (a connection whose exchange failed is closed, never reused). A request whose method is
+// idempotent (GET, HEAD, PUT, DELETE, OPTIONS, TRACE) is sent once more, on another connection, when
+// its connection broke before any byte of the answer came (a keep-alive connection the server closed
+// while the request was on its way); nothing else is retried.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <corio/core/result.hpp>
+#include <corio/core/task.hpp>
+#include <corio/http/client_error.hpp>
+#include <corio/http/client_response.hpp>
+#include <corio/http/request.hpp>
+
+namespace corio::http {
+
+namespace detail {
+class client_shard;
+struct resolved_host;
+} // namespace detail
+
+/// Limits and timeouts of a client; the same for every shard and origin.
+struct client_config {
+    unsigned connections_per_origin = 16; ///< connections one shard keeps to one origin at most
+    unsigned max_waiting = 1024;          ///< calls a shard queues per origin for a connection; past it: pool_full
+    std::chrono::milliseconds connect_timeout{2000};   ///< from the start of a connect to its end
+    std::chrono::milliseconds head_timeout{10000};     ///< from the request written to the response head parsed
+    std::chrono::milliseconds exchange_timeout{30000}; ///< from the call to the whole response received
+    /// An idle keep-alive connection is closed after this long: keep it below the servers' own
+    /// keep-alive timeout, so that a request rarely meets a connection the server is closing.
+    std::chrono::milliseconds idle_timeout{30000};
+    std::uint32_t max_head_bytes = 16384;   ///< response head, interim responses included
+    std::uint32_t max_headers = 64;         ///< header fields of a response
+    std::uint64_t max_body_bytes = 8 << 20; ///< decoded response body
+};
+
+/// Header fields to send: name and value, owned.
+using header_list = std::vector<std::pair<std::string, std::string>>;
+
+/// A pool of HTTP/1.1 connections per shard and origin. Must outlive the runtime whose shards use it.
+class client {
+public:
+    /// Keeps `config`; opens nothing yet.
+    explicit client(client_config config = {});
+    ~client();
+    client(const client&) = delete;
+    client& operator=(const client&) = delete;
+
+    /// Resolves `host` now (blocking getaddrinfo: call it before the runtime starts, never on a
+    /// shard); URLs naming it then connect to that address. A name that does not resolve is an
+    /// error of net::resolver_category() naming why.
+    result<void> add_host(std::string_view host);
+
+    /// `GET url` (http://host[:port][/target]) with no extra fields: the whole response, or why
+    /// not. Call on a shard thread; the task runs there. `url` is copied into the task.
+    task<result<client_response>> get(std::string url) { return request(method::get, std::move(url), {}, {}); }
+    /// `m url` with `headers` (after Host, which the client adds unless `headers` has one) and
+    /// `body` (sent with Content-Length; Content-Length, Transfer-Encoding and Connection fields in
+    /// `headers` are refused as bad_request). Everything is moved into the task. Call on a shard.
+    task<result<client_response>> request(method m, std::string url, header_list headers = {}, std::string body = {});
+
+    /// The configuration.
+    const client_config& config() const noexcept { return _config; }
+
+    /// The calling shard's part, made on first use (the client's own code; a shard thread only).
+    detail::client_shard& local();
+
+private:
+    client_config _config;
+    std::vector<detail::resolved_host> _hosts; // filled by add_host() before the shards run, read-only after
+};
+
+} // namespace corio::http

@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: MIT
+#include <corio/http/client.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+
+#include <corio/core/shard.hpp>
+
+#include "client_connection.hpp"
+#include "client_exchange.hpp"
+#include "client_shard.hpp"
+#include "client_url.hpp"
+
+namespace corio::http {
+
+namespace {
+
+// The shard parts this thread made, by client (as pg::pool keeps its parts).
+struct local_part {
+    const client* owner;
+    detail::client_shard* part;
+};
+thread_local std::vector<local_part> local_parts;
+
+void destroy_part(void* context) {
+    auto* part = static_cast<detail::client_shard*>(context);
+    std::erase_if(local_parts, [part](const local_part& p) { return p.part == part; });
+    delete part;
+}
+
+bool same_name(std::string_view a, std::string_view b) noexcept {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
+               return lower(x) == lower(y);
+           });
+}
+
+// A field the client can send: a token for a name, no CR, LF or NUL in the value (they would let a
+// caller's data add fields or a second request), and none of the fields that frame the message,
+// which the client writes itself.
+bool sendable(const std::pair<std::string, std::string>& field) noexcept {
+    const auto& [name, value] = field;
+    if (name.empty()) return false;
+    for (const char c : name) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u <= 0x20 || u >= 0x7f || c == ':' || c == '"' || c == '(' || c == ')' || c == ',' || c == '/' ||
+            c == ';' || c == '<' || c == '=' || c == '>' || c == '?' || c == '@' || c == '[' || c == '\\' || c == ']' ||
+            c == '{' || c == '}')
+            return false;
+    }
+    for (const char c : value)
+        if (c == '\r' || c == '\n' || c == '\0') return false;
+    return !same_name(name, "content-length") && !same_name(name, "transfer-encoding") &&
+           !same_name(name, "connection");
+}
+
+bool idempotent(method m) noexcept {
+    return m == method::get || m == method::head || m == method::put || m == method::delete_ || m == method::options ||
+           m == method::trace;
+}
+
+} // namespace
+
+client::client(client_config config) : _config(config) {}
+
+client::~client() = default;
+
+result<void> client::add_host(std::string_view host) {
+    result<net::socket_address> address = net::socket_address::resolve(host, 80);
+    if (!address) return tl::unexpected(address.error());
+    _hosts.push_back({std::string(host), *address});
+    return {};
+}
+
+detail::client_shard& client::local() {
+    for (const local_part& p : local_parts)
+        if (p.owner == this) return *p.part;
+    shard* s = shard::current();
+    if (s == nullptr) {
+        std::fputs("corio: http::client used outside a shard thread; call it from code the runtime runs\n", stderr);
+        std::abort();
+    }
+    auto* part = new detail::client_shard(_config, *s, _hosts);
+    local_parts.push_back({this, part});
+    s->at_exit(&destroy_part, part);
+    return *part;
+}
+
+task<result<client_response>> client::request(method m, std::string url, header_list headers, std::string body) {
+    const result<detail::client_url> target = detail::parse_client_url(url);
+    if (!target) co_return tl::unexpected(target.error());
+    if (m == method::connect || m == method::other || !std::all_of(headers.begin(), headers.end(), sendable))
+        co_return tl::unexpected(make_error_code(client_errc::bad_request));
+    detail::client_shard& part = local();
+    const result<detail::origin_pool*> pool = part.origin(target->host, target->port);
+    if (!pool) co_return tl::unexpected(pool.error());
+    const std::uint64_t deadline =
+        part.home().reactor().now_ms() + static_cast<std::uint64_t>(_config.exchange_timeout.count());
+    for (int attempt = 0;; ++attempt) {
+        detail::client_exchange ex(**pool, deadline);
+        ex.acquire(attempt > 0);
+        co_await ex;
+        if (ex.error) co_return tl::unexpected(ex.error);
+        ex.connection()->send(ex, m, *target, headers, body);
+        co_await ex;
+        if (!ex.error) co_return std::move(ex.response);
+        // Only a request the server cannot have answered, and may safely get twice, goes again.
+        const bool broke = ex.error == client_errc::reset || ex.error == client_errc::closed;
+        if (attempt > 0 || !broke || ex.any_byte || !idempotent(m)) co_return tl::unexpected(ex.error);
+    }
+}
+
+} // namespace corio::http

@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: MIT
+// client_exchange: one request and its response as a client call sees them, living in the call's
+// coroutine frame. It waits in its origin's pool for a connection, then for the response that
+// connection reads into it; it owns the deadlines of the exchange (the response head, the whole
+// exchange) on the shard's timer wheel. `co_await` resumes once the current wait ends. If the frame
+// goes away while it waits (with_timeout, a cancelled handler), it leaves the queue or closes the
+// connection whose response is half read: nothing resumes a frame that is gone.
+#pragma once
+
+#include <coroutine>
+#include <cstdint>
+#include <system_error>
+
+#include <corio/core/timer_wheel.hpp>
+#include <corio/http/client_response.hpp>
+
+namespace corio::http::detail {
+
+class origin_pool;
+class client_connection;
+
+/// One request/response of a client call.
+class client_exchange : private timer {
+public:
+    /// Where the exchange is.
+    enum class phase : std::uint8_t { created, waiting, connected, sent, done };
+
+    /// An exchange with `pool`'s origin that must be over at loop time `deadline_ms`.
+    client_exchange(origin_pool& pool, std::uint64_t deadline_ms) noexcept;
+    ~client_exchange();
+    client_exchange(const client_exchange&) = delete;
+    client_exchange& operator=(const client_exchange&) = delete;
+
+    bool await_ready() const noexcept { return _phase == phase::connected || _phase == phase::done; }
+    void await_suspend(std::coroutine_handle<> frame) noexcept { _frame = frame; }
+    void await_resume() const noexcept {}
+
+    /// Asks the pool for a connection: connected() or finish() follows, maybe at once. `fresh`: not
+    /// one that sat idle (a retry: the idle one that failed may have company).
+    void acquire(bool fresh = false);
+    /// The request has been written on the connection: waits for the response (head deadline armed).
+    void sent();
+
+    // From the pool and the connection.
+    /// `c` is this exchange's (reused: it carried an exchange before).
+    void connected(client_connection& c, bool reused) noexcept;
+    /// The response head has been parsed: only the exchange deadline is left.
+    void head_received() noexcept;
+    /// The exchange ended (`e` empty: the response is complete); the connection is no longer its.
+    void finish(std::error_code e) noexcept;
+    /// The connection went away with the shard: forget it, resume nothing.
+    void abandon() noexcept { _conn = nullptr; }
+
+    /// The connection, between connected() and finish().
+    client_connection* connection() const noexcept { return _conn; }
+    phase where() const noexcept { return _phase; }
+
+    std::error_code error;           ///< why it failed, once done
+    client_response response;        ///< the response, once done without error
+    bool any_byte = false;           ///< some byte of the answer arrived (no retry then)
+    bool reused = false;             ///< the connection had carried an exchange before
+    client_exchange* next = nullptr; ///< the pool's queue of waiting exchanges
+    client_exchange** pprev = nullptr;
+
+private:
+    static void on_timer(timer& t);
+
+    origin_pool& _pool;
+    client_connection* _conn = nullptr;
+    std::coroutine_handle<> _frame;
+    std::uint64_t _deadline;
+    phase _phase = phase::created;
+    bool _head_pending = false; // the timer is the head deadline (earlier than the exchange's)
+};
+
+} // namespace corio::http::detail

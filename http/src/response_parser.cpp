@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: MIT
+// The second file that includes llhttp.h (request_parser.cpp is the first): llhttp in HTTP_RESPONSE mode.
+#include "response_parser.hpp"
+
+#include <vector>
+
+#include <llhttp.h>
+
+namespace corio::http {
+
+struct response_parser::state {
+    llhttp_t parser{};
+    llhttp_t initial{}; // as llhttp_init() left it: copied back before each parse (see request_parser)
+    llhttp_settings_t settings{};
+    response_limits limits;
+    const char* begin = nullptr;
+    std::vector<header_field> headers;
+    std::size_t header_count = 0;
+    const char* field_at = nullptr;
+    std::size_t field_length = 0;
+    const char* value_at = nullptr;
+    std::size_t value_length = 0;
+    const char* reason_at = nullptr;
+    std::size_t reason_length = 0;
+    bool to_head_request = false;
+    bool head_done = false;
+    bool too_large = false;
+    response_head* out = nullptr;
+
+    static state& of(llhttp_t* p) { return *static_cast<state*>(p->data); }
+
+    static void extend(const char*& start, std::size_t& length, const char* at, std::size_t n) {
+        if (start == nullptr) start = at;
+        length = static_cast<std::size_t>(at + n - start);
+    }
+
+    // Every head byte seen so far is within max_head_bytes (checked at each span: a head without
+    // line ends grows a span, not the count of spans).
+    bool within_limit(const char* at, std::size_t n) {
+        if (static_cast<std::size_t>(at + n - begin) <= limits.max_head_bytes) return true;
+        too_large = true;
+        return false;
+    }
+
+    int finish_header() {
+        if (field_at == nullptr) return 0;
+        // llhttp 8 accepts "Name : value"; RFC 9112 5.1 forbids the space (a smuggling vector).
+        if (field_length != 0 && field_at[field_length - 1] == ' ') return -1;
+        if (header_count == limits.max_headers) {
+            too_large = true;
+            return -1;
+        }
+        std::string_view value(value_at == nullptr ? "" : value_at, value_length);
+        while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
+            value.remove_suffix(1);
+        headers[header_count++] = {{field_at, field_length}, value};
+        field_at = value_at = nullptr;
+        field_length = value_length = 0;
+        return 0;
+    }
+
+    static int on_status(llhttp_t* p, const char* at, std::size_t n) {
+        state& s = of(p);
+        extend(s.reason_at, s.reason_length, at, n);
+        return s.within_limit(at, n) ? 0 : -1;
+    }
+    static int on_header_field(llhttp_t* p, const char* at, std::size_t n) {
+        state& s = of(p);
+        extend(s.field_at, s.field_length, at, n);
+        return s.within_limit(at, n) ? 0 : -1;
+    }
+    static int on_header_value(llhttp_t* p, const char* at, std::size_t n) {
+        state& s = of(p);
+        if (n == 0) return 0;
+        // A line break before this piece is an obs-fold (llhttp 8 accepts it): refused, as the
+        // server refuses it in requests, rather than merged into a value with CRLF inside.
+        const char* gap = s.value_at != nullptr   ? s.value_at + s.value_length
+                          : s.field_at != nullptr ? s.field_at + s.field_length
+                                                  : at;
+        for (const char* c = gap; c < at; ++c) {
+            if (*c == '\n') return -1;
+        }
+        extend(s.value_at, s.value_length, at, n);
+        return s.within_limit(at, n) ? 0 : -1;
+    }
+    static int on_header_value_complete(llhttp_t* p) {
+        state& s = of(p);
+        if (s.value_at == nullptr) s.value_at = "";
+        return s.finish_header();
+    }
+    static int on_headers_complete(llhttp_t* p) {
+        state& s = of(p);
+        if (s.finish_header() != 0 || p->http_major != 1) return -1;
+        if (p->status_code < 200) {
+            // 101 would switch protocols, which this client never asks for.
+            if (p->status_code == 101) return -1;
+            return 1; // interim: no body whatever its fields say; on_message_complete skips it
+        }
+        // Both framings at once is how responses are smuggled (RFC 9112 6.3: a server must not send it).
+        if ((p->flags & F_TRANSFER_ENCODING) != 0 && (p->flags & F_CONTENT_LENGTH) != 0) return -1;
+        response_head& h = *s.out;
+        h.status = p->status_code;
+        h.version_minor = p->http_minor;
+        h.reason = {s.reason_at == nullptr ? "" : s.reason_at, s.reason_length};
+        h.headers = {s.headers.data(), s.header_count};
+        h.content_length = 0;
+        if (s.to_head_request || p->status_code == 204 || p->status_code == 304) {
+            h.framing = response_framing::none;
+        } else if ((p->flags & F_CHUNKED) != 0) {
+            h.framing = response_framing::chunked;
+        } else if ((p->flags & F_TRANSFER_ENCODING) != 0) {
+            h.framing = response_framing::until_close; // chunked is not the final coding (RFC 9112 6.3)
+        } else if ((p->flags & F_CONTENT_LENGTH) != 0) {
+            h.framing = p->content_length == 0 ? response_framing::none : response_framing::length;
+            h.content_length = p->content_length;
+        } else {
+            h.framing = response_framing::until_close;
+        }
+        h.keep_alive = llhttp_should_keep_alive(p) != 0 && h.framing != response_framing::until_close;
+        s.head_done = true;
+        return HPE_PAUSED;
+    }
+    static int on_message_complete(llhttp_t* p) {
+        // Only interim responses get here (the final head pauses first): forget their fields.
+        state& s = of(p);
+        s.header_count = 0;
+        s.reason_at = nullptr;
+        s.reason_length = 0;
+        return 0;
+    }
+};
+
+response_parser::response_parser(const response_limits& limits) : _state(std::make_unique<state>()) {
+    state& s = *_state;
+    s.limits = limits;
+    s.headers.resize(limits.max_headers);
+    llhttp_settings_init(&s.settings);
+    s.settings.on_status = &state::on_status;
+    s.settings.on_header_field = &state::on_header_field;
+    s.settings.on_header_value = &state::on_header_value;
+    s.settings.on_header_value_complete = &state::on_header_value_complete;
+    s.settings.on_headers_complete = &state::on_headers_complete;
+    s.settings.on_message_complete = &state::on_message_complete;
+    llhttp_init(&s.parser, HTTP_RESPONSE, &s.settings);
+    s.parser.data = &s;
+    s.initial = s.parser;
+}
+
+response_parser::~response_parser() = default;
+
+response_outcome response_parser::parse(std::span<const char> data, bool to_head_request, response_head& out) {
+    state& s = *_state;
+    s.parser = s.initial;
+    s.begin = data.data();
+    s.header_count = 0;
+    s.field_at = s.value_at = s.reason_at = nullptr;
+    s.field_length = s.value_length = s.reason_length = 0;
+    s.to_head_request = to_head_request;
+    s.head_done = s.too_large = false;
+    s.out = &out;
+
+    response_outcome result;
+    const llhttp_errno_t err = llhttp_execute(&s.parser, data.data(), data.size());
+    if (s.head_done && err == HPE_PAUSED) {
+        result.what = response_outcome::kind::complete;
+        result.consumed = static_cast<std::size_t>(llhttp_get_error_pos(&s.parser) - data.data());
+        return result;
+    }
+    if (s.too_large) {
+        result.what = response_outcome::kind::too_large;
+    } else if (err != HPE_OK) {
+        result.what = response_outcome::kind::malformed;
+    } else if (data.size() > s.limits.max_head_bytes) {
+        result.what = response_outcome::kind::too_large; // not ended within the limit
+    }
+    return result;
+}
+
+} // namespace corio::http

@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: MIT
+#include "response_reader.hpp"
+
+#include <algorithm>
+
+namespace corio::http::detail {
+
+void response_reader::reset(client_response& out, bool to_head_request) noexcept {
+    _out = &out;
+    _to_head = to_head_request;
+    _state = state::head;
+    _failure = failure::none;
+    _keep_alive = false;
+}
+
+std::size_t response_reader::feed(std::span<const char> data) {
+    std::size_t used = 0;
+    if (_state == state::head) {
+        used = read_head(data);
+        if (_state == state::head || _state == state::failed) return used;
+    }
+    if (_state == state::body || _state == state::until_close) used += read_body(data.subspan(used));
+    return used;
+}
+
+std::size_t response_reader::read_head(std::span<const char> data) {
+    response_head head;
+    const response_outcome outcome = _parser->parse(data, _to_head, head);
+    switch (outcome.what) {
+    case response_outcome::kind::incomplete:
+        return 0;
+    case response_outcome::kind::malformed:
+        fail(failure::malformed);
+        return 0;
+    case response_outcome::kind::too_large:
+        fail(failure::too_large);
+        return 0;
+    case response_outcome::kind::complete:
+        break;
+    }
+    // Copy what the head says: the receive buffers go back to the ring once this returns.
+    client_response& out = *_out;
+    out._status = head.status;
+    out._version_minor = head.version_minor;
+    out._text.clear();
+    out._fields.clear();
+    out._body.clear();
+    const auto append = [&out](std::string_view s) {
+        const client_response::span at{static_cast<std::uint32_t>(out._text.size()),
+                                       static_cast<std::uint32_t>(s.size())};
+        out._text.append(s);
+        return at;
+    };
+    out._reason = append(head.reason);
+    out._fields.reserve(head.headers.size());
+    for (const header_field& f : head.headers)
+        out._fields.push_back({append(f.name), append(f.value)});
+    _keep_alive = head.keep_alive;
+    switch (head.framing) {
+    case response_framing::none:
+        _state = state::done;
+        break;
+    case response_framing::length:
+        if (head.content_length > _max_body) {
+            fail(failure::too_large);
+            break;
+        }
+        out._body.reserve(head.content_length);
+        _decoder.reset(body_decoder::framing::length, head.content_length);
+        _state = state::body;
+        break;
+    case response_framing::chunked:
+        _decoder.reset(body_decoder::framing::chunked);
+        _state = state::body;
+        break;
+    case response_framing::until_close:
+        _state = state::until_close;
+        break;
+    }
+    return outcome.consumed;
+}
+
+std::size_t response_reader::read_body(std::span<const char> data) {
+    std::string& body = _out->_body;
+    if (_state == state::until_close) {
+        if (body.size() + data.size() > _max_body) {
+            fail(failure::too_large);
+            return 0;
+        }
+        body.append(data.data(), data.size());
+        return data.size();
+    }
+    std::size_t used = 0;
+    while (true) {
+        // Payload never outgrows the input it comes from: room for all of it, or for one byte past
+        // the limit, which tells that the limit was passed.
+        const std::size_t old = body.size();
+        const std::size_t room = static_cast<std::size_t>(
+            std::min<std::uint64_t>(std::max<std::size_t>(data.size() - used, 1), _max_body + 1 - old));
+        body.resize(old + room);
+        const body_decoder::step step = _decoder.decode(data.subspan(used), {body.data() + old, room});
+        body.resize(old + step.produced);
+        if (step.what == body_decoder::state::error) {
+            fail(failure::malformed);
+            return used;
+        }
+        used += step.consumed;
+        if (body.size() > _max_body) {
+            fail(failure::too_large);
+            return used;
+        }
+        if (step.what == body_decoder::state::done) {
+            _state = state::done;
+            return used;
+        }
+        if (used == data.size() || (step.consumed == 0 && step.produced == 0)) return used;
+    }
+}
+
+void response_reader::end_of_input() noexcept {
+    if (_state == state::until_close) {
+        _state = state::done;
+        _keep_alive = false;
+    } else if (_state == state::head || _state == state::body) {
+        fail(failure::truncated);
+    }
+}
+
+} // namespace corio::http::detail

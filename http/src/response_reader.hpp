@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: MIT
+// response_reader: one whole response read from a byte stream that arrives in any pieces: the head
+// through response_parser, then the body through body_decoder (Content-Length, chunked) or until the
+// connection ends, into a client_response. The client connection feeds it what it receives and
+// offers the unconsumed rest again with more bytes (tcp_connection's spill block), so the reader
+// itself holds no input. It never consumes bytes past the end of the response.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include <corio/http/client_response.hpp>
+
+#include "body_decoder.hpp"
+#include "response_parser.hpp"
+
+namespace corio::http::detail {
+
+/// Reads one response at a time into a client_response.
+class response_reader {
+public:
+    /// Where the response is.
+    enum class state : std::uint8_t { head, body, until_close, done, failed };
+    /// Why it failed.
+    enum class failure : std::uint8_t {
+        none,
+        malformed, ///< not a valid response (head or body framing)
+        too_large, ///< the head or the body exceeds its limit
+        truncated  ///< the connection ended before the response did
+    };
+
+    /// Parses heads with `parser` (shared by the shard's connections); bodies larger than
+    /// `max_body_bytes` fail as too_large.
+    response_reader(response_parser& parser, std::uint64_t max_body_bytes) noexcept
+        : _parser(&parser), _max_body(max_body_bytes) {}
+
+    /// Starts a new response, to be written into `out`; `to_head_request`: it answers a HEAD.
+    void reset(client_response& out, bool to_head_request) noexcept;
+    /// Reads from `data`; returns how many leading bytes it used. Bytes not used are offered again
+    /// with what follows them, except after done or failed, which take nothing more.
+    std::size_t feed(std::span<const char> data);
+    /// The connection ended: a body delimited by the close is done, anything else is truncated.
+    void end_of_input() noexcept;
+
+    /// Where the response is.
+    state where() const noexcept { return _state; }
+    /// Why it failed (state::failed).
+    failure why() const noexcept { return _failure; }
+    /// True once the head has been parsed (a 1xx does not count).
+    bool head_received() const noexcept { return _state != state::head; }
+    /// After done: the connection may carry another exchange.
+    bool keep_alive() const noexcept { return _keep_alive; }
+
+private:
+    std::size_t read_head(std::span<const char> data);
+    std::size_t read_body(std::span<const char> data);
+    void fail(failure f) noexcept {
+        _state = state::failed;
+        _failure = f;
+    }
+
+    response_parser* _parser;
+    client_response* _out = nullptr;
+    body_decoder _decoder;
+    std::uint64_t _max_body;
+    state _state = state::done;
+    failure _failure = failure::none;
+    bool _to_head = false;
+    bool _keep_alive = false;
+};
+
+} // namespace corio::http::detail
