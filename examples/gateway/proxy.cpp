@@ -63,8 +63,8 @@ corio::task<response> forward(const upstream& to, request& req) {
         co_await to.calls->request(m, to.base + std::string(req.target()), std::move(fields), std::string(req.body()));
     if (!answer) {
         if (corio::http::is_timeout(answer.error()))
-            co_return failure(static_cast<status>(504), "the upstream did not answer in time\n");
-        co_return failure(static_cast<status>(502), "the upstream failed: " + answer.error().message() + "\n");
+            co_return failure(status::gateway_timeout, "the upstream did not answer in time\n");
+        co_return failure(status::bad_gateway, "the upstream failed: " + answer.error().message() + "\n");
     }
     response res(static_cast<status>(answer->status()));
     const std::string_view upstream_connection = answer->header("connection").value_or("");

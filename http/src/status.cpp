@@ -53,8 +53,12 @@ std::string_view reason_phrase(status code) noexcept {
         return "Internal Server Error";
     case status::not_implemented:
         return "Not Implemented";
+    case status::bad_gateway:
+        return "Bad Gateway";
     case status::service_unavailable:
         return "Service Unavailable";
+    case status::gateway_timeout:
+        return "Gateway Timeout";
     case status::http_version_not_supported:
         return "HTTP Version Not Supported";
     }

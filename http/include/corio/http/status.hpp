@@ -33,7 +33,9 @@ enum class status : std::uint16_t {
     request_header_fields_too_large = 431,
     internal_server_error = 500,
     not_implemented = 501,
+    bad_gateway = 502,
     service_unavailable = 503,
+    gateway_timeout = 504,
     http_version_not_supported = 505,
 };
 
