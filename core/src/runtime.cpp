@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstring>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include <poll.h>
@@ -23,6 +24,7 @@
 #include <corio/core/heap.hpp>
 #include <corio/core/shard.hpp>
 
+#include "memory_give_back.hpp"
 #include "shard_mesh.hpp"
 
 namespace corio {
@@ -233,7 +235,11 @@ result<void> runtime::start(service& work) {
                 // A stop() that raced with start-up saw no reactor to notify: notice it here.
                 if (st->stop_requested.load(std::memory_order_acquire)) st->stop_here();
                 rendezvous.report({});
-                (*loop)->run();
+                {
+                    std::optional<detail::memory_give_back> give_back;
+                    if (_config.give_back_ms != 0) give_back.emplace(self, _config.give_back_ms);
+                    (*loop)->run();
+                }
                 st->stop_here();
             }
             _mesh->detach(st->id);
