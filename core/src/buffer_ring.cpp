@@ -92,6 +92,7 @@ std::uint32_t buffer_ring::trim() noexcept {
     // there is none of the last kind, this is the head.
     const auto head = static_cast<std::uint16_t>(_tail - (_provided - _in_use));
     const bool idle = head == _head_at_trim && _in_use == 0;
+    if (head != _head_at_trim) _touched = true;
     _head_at_trim = head;
     if (dry) {
         // The load ran the ring dry this period: it needs what grow() made of it. If the last trim
@@ -100,7 +101,11 @@ std::uint32_t buffer_ring::trim() noexcept {
         return 0;
     }
     if (idle) _floor = std::min(_count, first_provided);
-    if (_in_use != 0 || _provided <= _floor) return 0;
+    const bool shrink = _in_use == 0 && _provided > _floor;
+    // After a period without a receive, the buffers kept are released too: they sit in the ring
+    // and a later receive faults a fresh page in, so an idle shard keeps none of them resident.
+    const bool release_kept = idle && _touched;
+    if (!shrink && !release_kept) return 0;
     // Rewriting the ring is safe only while the kernel cannot take a buffer: with DEFER_TASKRUN it
     // fills buffers only inside the loop's io_uring_enter, the epoll backend only in its own
     // dispatch. A buffer the kernel took for a completion still in the queue (an overflowed
@@ -108,21 +113,26 @@ std::uint32_t buffer_ring::trim() noexcept {
     // Linux 6.8) must agree with the one counted here.
     const auto kernel_head = _owner.buffer_ring_head(_group);
     if (kernel_head ? *kernel_head != head : !_owner.features().defer_taskrun) return 0;
-    const std::uint32_t keep = idle ? _floor : std::max(_floor, _provided / 2);
-    // Buffers 0..keep-1 fill the slots from the head on; the tail moves back to their end, so the
-    // rest are in no slot the kernel reads. Which buffer sits in which slot does not matter.
-    _tail = head;
-    for (std::uint32_t id = 0; id < keep; ++id)
-        provide(static_cast<std::uint16_t>(id));
-    io_uring_smp_store_release(&static_cast<io_uring_buf_ring*>(_ring)->tail, _tail);
-    const std::uint32_t released = _provided - keep;
-    _provided = keep;
-    _tail_at_growth = _tail;
-    _shrank = true;
-    // The pages read as zeros if the ring grows into them again. A failure leaves them resident
-    // and the ring consistent.
-    if (madvise(_buffers + std::size_t{keep} * _size, std::size_t{released} * _size, MADV_DONTNEED) != 0) return 0;
-    return released;
+    const std::uint32_t keep = !shrink ? _provided : idle ? _floor : std::max(_floor, _provided / 2);
+    const std::uint32_t provided = _provided;
+    if (shrink) {
+        // Buffers 0..keep-1 fill the slots from the head on; the tail moves back to their end, so
+        // the rest are in no slot the kernel reads. Which buffer sits in which slot does not matter.
+        _tail = head;
+        for (std::uint32_t id = 0; id < keep; ++id)
+            provide(static_cast<std::uint16_t>(id));
+        io_uring_smp_store_release(&static_cast<io_uring_buf_ring*>(_ring)->tail, _tail);
+        _provided = keep;
+        _tail_at_growth = _tail;
+        _shrank = true;
+    }
+    // The pages read as zeros when the kernel next writes into them. A failure leaves them
+    // resident and the ring consistent.
+    const std::uint32_t from = release_kept ? 0 : keep;
+    if (madvise(_buffers + std::size_t{from} * _size, std::size_t{provided - from} * _size, MADV_DONTNEED) != 0)
+        return 0;
+    if (release_kept) _touched = false;
+    return provided - keep;
 }
 
 } // namespace corio

@@ -351,7 +351,7 @@ TEST_F(buffer_ring_test, trim_gives_a_burst_back_and_later_bytes_arrive_intact) 
         trimmed_dry = _ring->trim();
         trimmed_idle = _ring->trim();
         trimmed_again = _ring->trim();
-        resident_after = resident_pages(surplus, page_count * page);
+        resident_after = resident_pages(state.lowest_buffer, std::size_t{page_buffers} * page);
         state.grow_every_dry_spell = false;
         state.recycle_at_once = true;
         state.fd = _fds[0];

@@ -53,9 +53,10 @@ public:
     /// count(). The other -ENOBUFS completions of the same dry spell do not grow it again.
     void grow() noexcept;
     /// Gives back what the last period (the time since the previous call) showed the load does not
-    /// need: after a period without a receive, every buffer beyond the first first_provided; after a
-    /// busy period that never ran dry, half of them, never below a size whose removal made the ring
-    /// run dry before. Returns how many buffers left the ring; their pages go back to the kernel.
+    /// need: after a period without a receive, every buffer beyond the first first_provided (and the
+    /// pages of those too, which stay in the ring); after a busy period that never ran dry, half of
+    /// them, never below a size whose removal made the ring run dry before. Returns how many buffers
+    /// left the ring; their pages go back to the kernel.
     /// Call it from a timer (not from a completion handler that holds a buffer): it shrinks only
     /// when the application holds no buffer and the ring's head, as the reactor reports it, shows
     /// that every buffer the kernel took has been handed over (see reactor::buffer_ring_head).
@@ -78,8 +79,9 @@ private:
     std::uint16_t _head_at_trim = 0;   // the ring's head at the last trim()
     std::uint32_t _dry_spells = 0;     // grow() calls (one per -ENOBUFS completion)
     std::uint32_t _dry_spells_at_trim = 0;
-    std::uint32_t _floor; // trim() keeps at least this many buffers
-    bool _shrank = false; // the last trim() gave buffers back
+    std::uint32_t _floor;  // trim() keeps at least this many buffers
+    bool _shrank = false;  // the last trim() gave buffers back
+    bool _touched = false; // buffers were taken since trim() last released them all
     bool _registered = false;
 };
 
