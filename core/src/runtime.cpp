@@ -206,6 +206,9 @@ result<void> runtime::start(service& work) {
             }
             shard self(st->id, count, st->cpu, **loop, **buffers);
             shard::set_current(&self);
+            // Armed before the service starts, so the timers a service finds armed include it.
+            std::optional<detail::memory_give_back> give_back;
+            if (_config.give_back_ms != 0) give_back.emplace(self, _config.give_back_ms);
             st->self = &self;
             _mesh->attach(st->id, **loop);
             if (auto started = st->work->start(self); !started) {
@@ -235,11 +238,7 @@ result<void> runtime::start(service& work) {
                 // A stop() that raced with start-up saw no reactor to notify: notice it here.
                 if (st->stop_requested.load(std::memory_order_acquire)) st->stop_here();
                 rendezvous.report({});
-                {
-                    std::optional<detail::memory_give_back> give_back;
-                    if (_config.give_back_ms != 0) give_back.emplace(self, _config.give_back_ms);
-                    (*loop)->run();
-                }
+                (*loop)->run();
                 st->stop_here();
             }
             _mesh->detach(st->id);
@@ -249,6 +248,7 @@ result<void> runtime::start(service& work) {
             }
             st->work->finish(self);
             self.run_exit_hooks();
+            give_back.reset();
             shard::set_current(nullptr);
             buffers->reset();
             loop->reset();
