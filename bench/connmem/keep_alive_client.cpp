@@ -36,12 +36,15 @@ bool keep_alive_client::fail(const std::string& what, int fd) {
     return false;
 }
 
-bool keep_alive_client::open_one(unsigned requests) {
+int keep_alive_client::connect_one() {
     if (_request.empty())
         _request = "GET " + _target.path + " HTTP/1.1\r\nHost: " + _target.address + ":" +
                    std::to_string(_target.port) + "\r\nConnection: keep-alive\r\n\r\n";
     const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return fail(std::string("socket: ") + std::strerror(errno), -1);
+    if (fd < 0) {
+        fail(std::string("socket: ") + std::strerror(errno), -1);
+        return -1;
+    }
     const timeval tv{static_cast<time_t>(_target.timeout.count() / 1000),
                      static_cast<suseconds_t>(_target.timeout.count() % 1000 * 1000)};
     ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
@@ -51,16 +54,43 @@ bool keep_alive_client::open_one(unsigned requests) {
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(_target.port);
-    if (::inet_pton(AF_INET, _target.address.c_str(), &addr.sin_addr) != 1)
-        return fail("not a numeric IPv4 address: " + _target.address, fd);
-    if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0)
-        return fail(std::string("connect: ") + std::strerror(errno), fd);
+    if (::inet_pton(AF_INET, _target.address.c_str(), &addr.sin_addr) != 1) {
+        fail("not a numeric IPv4 address: " + _target.address, fd);
+        return -1;
+    }
+    if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
+        fail(std::string("connect: ") + std::strerror(errno), fd);
+        return -1;
+    }
+    return fd;
+}
+
+bool keep_alive_client::open_one(unsigned requests) {
+    const int fd = connect_one();
+    if (fd < 0) return false;
     for (unsigned i = 0; i < requests; ++i) {
         if (::send(fd, _request.data(), _request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(_request.size()))
             return fail(std::string("send: ") + std::strerror(errno), fd);
         if (!read_response(fd)) return fail(_error, fd);
     }
     _fds.push_back(fd);
+    _answered = _fds.size();
+    return true;
+}
+
+bool keep_alive_client::open_unanswered() {
+    const int fd = connect_one();
+    if (fd < 0) return false;
+    if (::send(fd, _request.data(), _request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(_request.size()))
+        return fail(std::string("send: ") + std::strerror(errno), fd);
+    _fds.push_back(fd);
+    return true;
+}
+
+bool keep_alive_client::read_unanswered() {
+    for (; _answered < _fds.size(); ++_answered) {
+        if (!read_response(_fds[_answered])) return false;
+    }
     return true;
 }
 
@@ -107,6 +137,7 @@ void keep_alive_client::close_all() noexcept {
     for (const int fd : _fds)
         ::close(fd);
     _fds.clear();
+    _answered = 0;
 }
 
 } // namespace corio::bench

@@ -30,6 +30,11 @@ public:
     /// Opens one connection, sends the request `requests` times (each after the previous answer) and
     /// reads the responses; false (with error()) on failure.
     bool open_one(unsigned requests = 1);
+    /// Opens one connection and sends one request without waiting for the answer (a burst);
+    /// read_unanswered() reads the answers later. False (with error()) on failure.
+    bool open_unanswered();
+    /// Reads the answer of every connection opened with open_unanswered() since the last call.
+    bool read_unanswered();
     /// Closes every connection.
     void close_all() noexcept;
     /// Connections currently open.
@@ -40,10 +45,12 @@ public:
 private:
     bool fail(const std::string& what, int fd);
     bool read_response(int fd);
+    int connect_one();
 
     client_target _target;
     std::string _request;
     std::vector<int> _fds;
+    std::size_t _answered = 0; // _fds[0, _answered) have read their answers
     std::string _error;
 };
 

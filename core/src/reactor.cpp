@@ -13,6 +13,7 @@
 
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -446,6 +447,21 @@ void reactor::unregister_buffer_ring(std::uint16_t group) noexcept {
     if (_epoll) [[unlikely]]
         return _epoll->unregister_buffer_ring(group);
     io_uring_unregister_buf_ring(&_ring->ring, group);
+}
+
+result<std::uint16_t> reactor::buffer_ring_head(std::uint16_t group) noexcept {
+    if (_epoll) [[unlikely]]
+        return _epoll->buffer_ring_head(group);
+    // liburing 2.3 predates io_uring_buf_ring_head(): the register call by its ABI number and layout.
+    struct {
+        std::uint32_t buf_group;
+        std::uint32_t head;
+        std::uint32_t resv[8];
+    } status{group, 0, {}};
+    constexpr unsigned register_pbuf_status = 26; // IORING_REGISTER_PBUF_STATUS
+    const long ret = syscall(__NR_io_uring_register, _ring->ring.ring_fd, register_pbuf_status, &status, 1);
+    if (ret < 0) return system_error(errno);
+    return static_cast<std::uint16_t>(status.head);
 }
 
 result<void> reactor::register_files(unsigned count) {

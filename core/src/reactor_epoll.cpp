@@ -432,6 +432,12 @@ void reactor::epoll_state::unregister_buffer_ring(std::uint16_t group) noexcept 
     std::erase_if(_groups, [&](const group_ring& g) { return g.group == group; });
 }
 
+result<std::uint16_t> reactor::epoll_state::buffer_ring_head(std::uint16_t group) noexcept {
+    const group_ring* g = find_group(group);
+    if (g == nullptr) return system_error(ENOENT);
+    return g->head;
+}
+
 reactor::epoll_state::group_ring* reactor::epoll_state::find_group(std::uint16_t group) noexcept {
     for (group_ring& g : _groups) {
         if (g.group == group) return &g;

@@ -79,6 +79,7 @@ struct reactor::epoll_state {
 
     result<void> register_buffer_ring(void* ring, unsigned entries, std::uint16_t group);
     void unregister_buffer_ring(std::uint16_t group) noexcept;
+    result<std::uint16_t> buffer_ring_head(std::uint16_t group) noexcept;
     /// The fixed-file table is emulated: each slot holds a duplicate descriptor of its own.
     result<void> register_files(unsigned count);
     result<void> update_files(unsigned first, const int* fds, unsigned count);

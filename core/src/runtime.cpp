@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstring>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include <poll.h>
@@ -25,6 +26,7 @@
 #include <corio/core/shard.hpp>
 #include <corio/core/systemd_notify.hpp>
 
+#include "memory_give_back.hpp"
 #include "shard_mesh.hpp"
 
 namespace corio {
@@ -207,6 +209,9 @@ result<void> runtime::start(service& work) {
             }
             shard self(st->id, count, st->cpu, **loop, **buffers);
             shard::set_current(&self);
+            // Armed before the service starts, so the timers a service finds armed include it.
+            std::optional<detail::memory_give_back> give_back;
+            if (_config.give_back_ms != 0) give_back.emplace(self, _config.give_back_ms);
             st->self = &self;
             _mesh->attach(st->id, **loop);
             if (auto started = st->work->start(self); !started) {
@@ -246,6 +251,7 @@ result<void> runtime::start(service& work) {
             }
             st->work->finish(self);
             self.run_exit_hooks();
+            give_back.reset();
             shard::set_current(nullptr);
             buffers->reset();
             loop->reset();

@@ -22,4 +22,9 @@ void shard::run_exit_hooks() noexcept {
     }
 }
 
+void shard::run_give_back_hooks() noexcept {
+    for (const auto& [fn, context] : _give_back_hooks)
+        fn(context);
+}
+
 } // namespace corio

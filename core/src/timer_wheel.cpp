@@ -80,7 +80,7 @@ std::size_t timer_wheel::advance(std::uint64_t now_ms) {
 }
 
 int timer_wheel::next_timeout_ms(std::uint64_t now_ms) const noexcept {
-    if (_count == 0) return -1;
+    if (_count == 0 || (_count == 1 && _background != nullptr && _background->armed())) return -1;
     const std::uint64_t next_boundary = (now_ms / _tick_ms + 1) * _tick_ms;
     return static_cast<int>(next_boundary - now_ms);
 }

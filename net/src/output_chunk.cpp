@@ -4,6 +4,7 @@
 #include <new>
 
 #include <corio/core/heap.hpp>
+#include <corio/core/shard.hpp>
 
 namespace corio::net {
 
@@ -13,9 +14,25 @@ namespace {
 // heap so that an idle shard gives its memory back.
 constexpr std::size_t pool_limit = 1024;
 
+// The shard's give-back frees the chunks that stayed in the pool for a whole period (the lowest
+// count since the last give-back): a burst's chunks go back to the heap once it is over, while a
+// steady load keeps the ones it takes, so it allocates nothing.
 struct chunk_pool {
     output_chunk* free = nullptr;
     std::size_t count = 0;
+    std::size_t lowest = 0; // fewest chunks in the pool since the last give-back
+    bool hooked = false;    // trim() is among the shard's give-back hooks
+
+    static void trim(void* context) noexcept {
+        auto& self = *static_cast<chunk_pool*>(context);
+        for (; self.lowest > 0 && self.free != nullptr; --self.lowest, --self.count) {
+            output_chunk* next = self.free->next;
+            shard_free(self.free);
+            self.free = next;
+        }
+        self.lowest = self.count;
+    }
+
     ~chunk_pool() {
         while (free != nullptr) {
             output_chunk* next = free->next;
@@ -36,6 +53,7 @@ output_chunk* output_chunk::acquire(std::size_t bytes) {
             c = pool.free;
             pool.free = c->next;
             --pool.count;
+            if (pool.count < pool.lowest) pool.lowest = pool.count;
         } else {
             c = static_cast<output_chunk*>(shard_alloc(pooled_size));
         }
@@ -55,6 +73,13 @@ void output_chunk::release(output_chunk* chunk) noexcept {
         chunk->next = pool.free;
         pool.free = chunk;
         ++pool.count;
+        if (!pool.hooked) [[unlikely]] {
+            // Once per shard thread; a thread without a shard (tests, clients) keeps its pool.
+            if (shard* s = shard::current(); s != nullptr) {
+                s->at_give_back(&chunk_pool::trim, &pool);
+                pool.hooked = true;
+            }
+        }
         return;
     }
     shard_free(chunk);

@@ -3,7 +3,8 @@
 // takes its buffers from a ring of 4 x 64 bytes while more than the ring holds is written into the other end.
 // Checks byte order, that recycle() hands buffers back, and that running out of buffers ends the
 // receive with -ENOBUFS without losing a byte once the owner recycles and re-arms, and that a larger
-// ring provides its buffers on demand (grow()).
+// ring provides its buffers on demand (grow()), and that trim() gives a burst's buffers back (their
+// pages leave memory) without disturbing the bytes received afterwards.
 // Skips (GTEST_SKIP) when the kernel has no usable io_uring.
 #include <corio/core/buffer_ring.hpp>
 #include <corio/core/reactor.hpp>
@@ -11,12 +12,15 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -36,9 +40,12 @@ struct receive_state final : corio::completion_target {
     corio::reactor* loop = nullptr;
     corio::buffer_ring* ring = nullptr;
     int fd = -1;
-    bool recycle_at_once = true; // false: hold buffers until the receive runs out of them
-    bool grow_when_dry = false;  // call grow() (twice: one dry spell) on -ENOBUFS, as servers do
-    bool once = false;           // recv_once instead of recv_multishot
+    bool recycle_at_once = true;            // false: hold buffers until the receive runs out of them
+    bool grow_when_dry = false;             // call grow() (twice: one dry spell) on -ENOBUFS, as servers do
+    bool grow_every_dry_spell = false;      // hold buffers throughout; recycle, grow() and re-arm on each -ENOBUFS
+    bool once = false;                      // recv_once instead of recv_multishot
+    char* lowest_buffer = nullptr;          // the buffer memory's start, from the ids and addresses seen
+    std::function<void()> at_end_of_stream; // run (once) instead of stopping the loop at end of stream
     std::uint32_t provided_after_first_growth = 0;
     std::string received;
     std::vector<std::uint16_t> held; // buffers taken and not yet recycled
@@ -76,6 +83,8 @@ void receive_state::on_completion(unsigned, int result, std::uint32_t flags) {
         const std::uint16_t id = corio::cqe_flags::buffer_id(flags);
         const std::span<char> bytes = ring->take(id, static_cast<std::size_t>(result));
         received.append(bytes.data(), bytes.size());
+        char* base = bytes.data() - std::size_t{id} * ring->buffer_size();
+        if (lowest_buffer == nullptr || base < lowest_buffer) lowest_buffer = base;
         most_in_use = std::max(most_in_use, ring->in_use());
         if (once && (flags & corio::cqe_flags::more) != 0) saw_unexpected_flags = true;
         if (recycle_at_once) {
@@ -86,6 +95,15 @@ void receive_state::on_completion(unsigned, int result, std::uint32_t flags) {
     }
     if ((flags & corio::cqe_flags::more) != 0) return;
     // The multishot receive has ended: out of buffers, end of stream, or an error.
+    if (result == -ENOBUFS && arms < max_arms && grow_every_dry_spell) {
+        ++enobufs;
+        for (std::uint16_t id : held)
+            ring->recycle(id);
+        held.clear();
+        ring->grow();
+        arm();
+        return;
+    }
     if (result == -ENOBUFS && arms < max_arms) {
         if (enobufs++ == 0) {
             received_at_first_enobufs = received.size();
@@ -109,6 +127,12 @@ void receive_state::on_completion(unsigned, int result, std::uint32_t flags) {
         return;
     }
     final_result = result;
+    if (result == 0 && at_end_of_stream) {
+        auto next = std::move(at_end_of_stream);
+        at_end_of_stream = nullptr;
+        next(); // may switch to another socket and arm again
+        return;
+    }
     loop->stop();
 }
 
@@ -293,6 +317,89 @@ TEST_F(buffer_ring_test, a_large_ring_provides_its_buffers_on_demand) {
     EXPECT_EQ(state.final_result, 0);
     EXPECT_EQ(state.received, sent) << "bytes lost or reordered across the growth";
     EXPECT_EQ(_ring->in_use(), 0U);
+}
+
+// Pages of [begin, begin + bytes) that are resident.
+std::size_t resident_pages(const char* begin, std::size_t bytes) {
+    const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+    std::vector<unsigned char> vec((bytes + page - 1) / page);
+    if (::mincore(const_cast<char*>(begin), bytes, vec.data()) != 0) return SIZE_MAX;
+    return static_cast<std::size_t>(std::count_if(vec.begin(), vec.end(), [](unsigned char v) { return v & 1; }));
+}
+
+TEST_F(buffer_ring_test, trim_gives_a_burst_back_and_later_bytes_arrive_intact) {
+    constexpr std::uint32_t page_buffers = 4 * corio::buffer_ring::first_provided;
+    constexpr std::uint32_t page = 4096;
+    _ring.reset();
+    auto created = corio::buffer_ring::create(*_loop, group, page_buffers, page);
+    ASSERT_TRUE(created) << created.error().message();
+    _ring = std::move(*created);
+    state.ring = _ring.get();
+
+    // The burst: the receiver holds every buffer until the ring runs dry, so each dry spell fills
+    // every buffer provided and grows the ring, up to all of it. A thread writes: the socket holds
+    // less than the burst.
+    const std::size_t burst = std::size_t{page_buffers} * 2 * page;
+    std::string sent(burst, '\0');
+    for (std::size_t i = 0; i < burst; ++i)
+        sent[i] = static_cast<char>('a' + (i * 7 + i / 26) % 26);
+    std::thread writer([fd = _fds[1], &sent] {
+        for (std::size_t at = 0; at < sent.size();) {
+            const ssize_t n = ::write(fd, sent.data() + at, sent.size() - at);
+            if (n <= 0) break;
+            at += static_cast<std::size_t>(n);
+        }
+        ::shutdown(fd, SHUT_WR);
+    });
+    // The second stream, received after the trim from the buffers left in the ring.
+    const int burst_fd = _fds[0], writer_fd = _fds[1];
+    _fds[0] = _fds[1] = -1;
+    connect_over_loopback();
+    const std::string after = send_pattern(64 * 1024, 40);
+    const std::size_t page_count = std::size_t{page_buffers - corio::buffer_ring::first_provided};
+    std::size_t resident_before = 0, resident_after = 0;
+    std::uint32_t provided_before = 0, trimmed_dry = 1, trimmed_idle = 0, trimmed_again = 1;
+    std::string burst_received;
+    state.at_end_of_stream = [&] {
+        for (std::uint16_t id : state.held)
+            _ring->recycle(id);
+        state.held.clear();
+        burst_received = std::move(state.received);
+        state.received.clear();
+        provided_before = _ring->provided();
+        const char* surplus = state.lowest_buffer + std::size_t{corio::buffer_ring::first_provided} * page;
+        resident_before = resident_pages(surplus, page_count * page);
+        // The period that saw the dry spells keeps the ring; a period without a receive gives back
+        // every buffer beyond the first ones, and their pages.
+        trimmed_dry = _ring->trim();
+        trimmed_idle = _ring->trim();
+        trimmed_again = _ring->trim();
+        resident_after = resident_pages(state.lowest_buffer, std::size_t{page_buffers} * page);
+        state.grow_every_dry_spell = false;
+        state.recycle_at_once = true;
+        state.fd = _fds[0];
+        state.arm();
+    };
+    state.recycle_at_once = false;
+    state.grow_every_dry_spell = true;
+    state.arm();
+    _loop->run();
+    writer.join();
+    ::close(burst_fd);
+    ::close(writer_fd);
+
+    ASSERT_TRUE(burst_received == sent) << "burst: " << burst_received.size() << " of " << sent.size() << " bytes";
+    EXPECT_EQ(provided_before, page_buffers) << "the burst should have grown the ring to its end";
+    EXPECT_GT(resident_before, 0U);
+    EXPECT_EQ(trimmed_dry, 0U);
+    EXPECT_EQ(trimmed_idle, page_buffers - corio::buffer_ring::first_provided);
+    EXPECT_EQ(trimmed_again, 0U) << "nothing more to give back";
+    EXPECT_EQ(resident_after, 0U);
+    // Bytes received after the trim arrive whole and in order.
+    EXPECT_EQ(state.final_result, 0);
+    EXPECT_TRUE(state.received == after) << "after: " << state.received.size() << " of " << after.size() << " bytes";
+    EXPECT_EQ(_ring->in_use(), 0U);
+    EXPECT_LE(_ring->provided(), corio::buffer_ring::first_provided) << "recycling at once needs no more buffers";
 }
 
 } // namespace

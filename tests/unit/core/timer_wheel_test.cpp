@@ -421,4 +421,23 @@ TEST(timer_wheel, zero_tick_and_tiny_slot_counts_are_usable) {
     EXPECT_EQ(wheel.advance(5), 1U);
 }
 
+TEST(timer_wheel, a_background_timer_alone_does_not_wake_the_loop_and_fires_when_it_wakes) {
+    clock_ms = 0;
+    timer_wheel wheel(0, tick);
+    probe background, connection;
+    wheel.set_background(&background);
+    wheel.schedule(background, 250);
+    EXPECT_EQ(wheel.next_timeout_ms(0), -1) << "alone, the background timer lets the loop sleep";
+    wheel.schedule(connection, 5000);
+    EXPECT_EQ(wheel.next_timeout_ms(0), static_cast<int>(tick)) << "with another timer, the loop ticks";
+    wheel.cancel(connection);
+    EXPECT_EQ(wheel.next_timeout_ms(0), -1);
+    clock_ms = 900; // the loop woke late, for something else
+    EXPECT_EQ(wheel.advance(clock_ms), 1U);
+    EXPECT_EQ(background.fired, 1);
+    wheel.set_background(nullptr);
+    wheel.schedule(background, 1150);
+    EXPECT_EQ(wheel.next_timeout_ms(clock_ms), static_cast<int>(tick)) << "a foreground timer again";
+}
+
 } // namespace

@@ -5,8 +5,10 @@
 // connection holds no receive memory. The ring starts with a few buffers and provides more only
 // when the kernel runs out (grow()): the kernel hands buffers out in ring order, so every buffer
 // ever provided becomes resident, and a ring provided in full costs its whole size in RSS whatever
-// the load. Set up against the kernel ABI: liburing 2.3 predates io_uring_setup_buf_ring. Owned by
-// one shard; not thread-safe.
+// the load. After a burst, trim() (run every few hundred milliseconds, never per request) takes the
+// buffers the load no longer needs out of the ring and gives their pages back to the kernel
+// (MADV_DONTNEED), so the ring shrinks as it grew. Set up against the kernel ABI: liburing 2.3 predates
+// io_uring_setup_buf_ring. Owned by one shard; not thread-safe.
 #pragma once
 
 #include <cstddef>
@@ -50,6 +52,15 @@ public:
     /// Called when a receive found the ring empty (-ENOBUFS): doubles the buffers provided, up to
     /// count(). The other -ENOBUFS completions of the same dry spell do not grow it again.
     void grow() noexcept;
+    /// Gives back what the last period (the time since the previous call) showed the load does not
+    /// need: after a period without a receive, every buffer beyond the first first_provided (and the
+    /// pages of those too, which stay in the ring); after a busy period that never ran dry, half of
+    /// them, never below a size whose removal made the ring run dry before. Returns how many buffers
+    /// left the ring; their pages go back to the kernel.
+    /// Call it from a timer (not from a completion handler that holds a buffer): it shrinks only
+    /// when the application holds no buffer and the ring's head, as the reactor reports it, shows
+    /// that every buffer the kernel took has been handed over (see reactor::buffer_ring_head).
+    std::uint32_t trim() noexcept;
 
 private:
     buffer_ring(reactor& owner, std::uint16_t group, std::uint32_t count, std::uint32_t size);
@@ -65,6 +76,12 @@ private:
     std::uint32_t _in_use = 0;
     std::uint16_t _tail = 0;
     std::uint16_t _tail_at_growth = 0; // _tail when grow() last provided buffers
+    std::uint16_t _head_at_trim = 0;   // the ring's head at the last trim()
+    std::uint32_t _dry_spells = 0;     // grow() calls (one per -ENOBUFS completion)
+    std::uint32_t _dry_spells_at_trim = 0;
+    std::uint32_t _floor;  // trim() keeps at least this many buffers
+    bool _shrank = false;  // the last trim() gave buffers back
+    bool _touched = false; // buffers were taken since trim() last released them all
     bool _registered = false;
 };
 

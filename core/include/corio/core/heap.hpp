@@ -23,6 +23,11 @@ std::uint64_t shard_alloc_count() noexcept;
 /// A std::pmr resource over the calling thread's shard heap (valid while that heap lives).
 std::pmr::memory_resource* shard_memory_resource() noexcept;
 
+/// Gives the calling thread's shard heap's free pages back to the kernel (mimalloc's forced
+/// collection: empty pages are freed and their memory decommitted). Runs on a timer after bursts
+/// (memory_give_back), never per request; outside a shard it collects the process heap.
+void shard_heap_give_back() noexcept;
+
 /// Base class giving a type class-level new/delete on the shard heap.
 struct shard_allocated {
     static void* operator new(std::size_t size) { return shard_alloc(size); }

@@ -201,6 +201,10 @@ public:
     result<void> register_buffer_ring(void* ring, unsigned entries, std::uint16_t group);
     /// Unregisters a provided-buffer ring.
     void unregister_buffer_ring(std::uint16_t group) noexcept;
+    /// The head of provided-buffer ring `group`: the count (modulo 2^16) of buffers taken from it.
+    /// io_uring asks the kernel (IORING_REGISTER_PBUF_STATUS, Linux 6.8; EINVAL before), a system
+    /// call: for occasional checks, never per request. epoll gives its own count.
+    result<std::uint16_t> buffer_ring_head(std::uint16_t group) noexcept;
 
     /// Creates an empty table of `count` registered-descriptor slots (at most RLIMIT_NOFILE; once).
     result<void> register_files(unsigned count);

@@ -24,6 +24,9 @@ struct runtime_config {
     reactor_config ring{};                 ///< backend (ring.backend, or CORIO_BACKEND) and io_uring sizes per shard
     std::uint32_t recv_buffers = 1024;     ///< most provided receive buffers per shard (16 at first, doubled on demand)
     std::uint32_t recv_buffer_size = 4096; ///< bytes per receive buffer
+    /// How often a shard gives back the memory a burst took (surplus receive buffers, the heap's
+    /// free pages); 0: never. A shard with nothing to give back spends a few hundred instructions.
+    std::uint32_t give_back_ms = 250;
     std::uint32_t stop_timeout_ms = 30000; ///< backstop: longest a shard waits for its services to drain on stop
     unsigned cross_shard_queue = 128;      ///< slots per shard pair for submit_to messages (more spill, never drop)
     bool cross_shard_eventfd = false;      ///< wake shards with eventfd writes even where MSG_RING exists (tests)

@@ -39,6 +39,13 @@ public:
     /// Runs and forgets the at_exit() functions (the runtime calls it; tests that make shards too).
     void run_exit_hooks() noexcept;
 
+    /// Adds `fn(context)` to the shard's periodic give-back of memory (runtime_config::give_back_ms),
+    /// run before the heap is collected: a per-shard cache (a pool of free blocks) frees what the
+    /// last period did not use. Never per request. Only on this shard's thread.
+    void at_give_back(void (*fn)(void* context), void* context) { _give_back_hooks.emplace_back(fn, context); }
+    /// Runs the at_give_back() functions (the give-back timer calls it; tests too).
+    void run_give_back_hooks() noexcept;
+
     /// The shard running on the calling thread, or nullptr outside shard threads.
     static shard* current() noexcept;
     /// Makes `s` the calling thread's current shard (runtime internals and tests).
@@ -51,6 +58,7 @@ private:
     corio::reactor& _reactor;
     buffer_ring& _buffers;
     std::vector<std::pair<void (*)(void*), void*>> _exit_hooks;
+    std::vector<std::pair<void (*)(void*), void*>> _give_back_hooks;
 };
 
 } // namespace corio

@@ -49,8 +49,13 @@ public:
     std::size_t advance(std::uint64_t now_ms);
 
     /// Milliseconds until the next tick boundary that may hold a due timer (at most one tick), or
-    /// -1 if no timer is armed.
+    /// -1 if no timer is armed but the background one.
     int next_timeout_ms(std::uint64_t now_ms) const noexcept;
+
+    /// Makes `t` (or none, with nullptr) the wheel's background timer: armed alone, it does not keep
+    /// the loop waking every tick, and fires at the first tick the loop wakes for anything else
+    /// after its deadline (housekeeping that an idle shard can leave for later).
+    void set_background(const timer* t) noexcept { _background = t; }
 
     /// Number of armed timers.
     std::size_t size() const noexcept { return _count; }
@@ -67,6 +72,7 @@ private:
     std::uint64_t _mask;
     std::uint64_t _current_tick; // every slot up to and including this tick has been processed
     std::size_t _count = 0;
+    const timer* _background = nullptr;
 };
 
 } // namespace corio
