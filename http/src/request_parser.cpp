@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "request_parser.hpp"
 
+#include "head_fields.hpp"
+
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include <llhttp.h>
 
@@ -46,13 +47,8 @@ struct request_parser::state {
     llhttp_settings_t settings{};
     parse_limits limits;
     const char* begin = nullptr;
-    std::vector<header_field> headers;
-    std::size_t header_count = 0;
+    head_fields fields;
     std::size_t host_count = 0; // Host fields in the head
-    const char* field_at = nullptr;
-    std::size_t field_length = 0;
-    const char* value_at = nullptr;
-    std::size_t value_length = 0;
     const char* url_at = nullptr;
     std::size_t url_length = 0;
     const char* method_at = nullptr;
@@ -75,6 +71,8 @@ struct request_parser::state {
     request* out = nullptr;
     parse_outcome* result = nullptr;
     std::uint64_t body_limit = 0;
+
+    explicit state(const parse_limits& l) : limits(l), fields(l.max_headers) {}
 
     static state& of(llhttp_t* p) { return *static_cast<state*>(p->data); }
 
@@ -100,7 +98,7 @@ struct request_parser::state {
         out->_target = target;
         out->_path = path;
         out->_query = question == std::string_view::npos ? std::string_view() : target.substr(question + 1);
-        out->_headers = {headers.data(), header_count};
+        out->_headers = fields.list();
         result->expect_continue = expect_continue;
         out->_params.count = 0;
         result->route = routes == nullptr ? route_match{} : routes->find(out->_method, out->_path, &out->_params);
@@ -122,79 +120,60 @@ struct request_parser::state {
         return true;
     }
 
-    // Span callbacks can be called more than once for one span when it crosses the end of the
-    // input; consecutive pieces are contiguous, so extending the length is enough.
-    static void extend(const char*& start, std::size_t& length, const char* at, std::size_t n) {
-        if (start == nullptr) start = at;
-        length = static_cast<std::size_t>(at + n - start);
-    }
-
     void end_of_head(const char* at, std::size_t n) {
         if (at + n > head_end) head_end = at + n;
     }
 
     int finish_header() {
-        if (field_at == nullptr) return 0;
         if (headers_done) { // a chunked body's trailer field: parsed, then ignored
-            field_at = value_at = nullptr;
-            field_length = value_length = 0;
+            fields.drop();
             return 0;
         }
-        // llhttp 8 accepts "Name : value"; RFC 9112 5.1 requires a 400 (a smuggling vector).
-        if (field_length != 0 && field_at[field_length - 1] == ' ') return fail(status::bad_request);
-        if (header_count == limits.max_headers) return fail(status::request_header_fields_too_large);
-        std::string_view value(value_at == nullptr ? "" : value_at, value_length);
-        while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
-            value.remove_suffix(1);
-        headers[header_count++] = {{field_at, field_length}, value};
-        if (field_length == 4 && is_named(field_at, "host")) ++host_count;
-        if (field_length == 6 && !expect_seen && is_named(field_at, "expect")) {
-            expect_seen = true;
-            expect_continue = value.size() == 12 && value.starts_with("100-");
+        switch (fields.finish()) {
+        case head_fields::outcome::none:
+            return 0;
+        case head_fields::outcome::malformed:
+            return fail(status::bad_request);
+        case head_fields::outcome::too_many:
+            return fail(status::request_header_fields_too_large);
+        case head_fields::outcome::added:
+            break;
         }
-        field_at = value_at = nullptr;
-        field_length = value_length = 0;
+        const header_field& f = fields.last();
+        if (f.name.size() == 4 && is_named(f.name.data(), "host")) ++host_count;
+        if (f.name.size() == 6 && !expect_seen && is_named(f.name.data(), "expect")) {
+            expect_seen = true;
+            expect_continue = f.value.size() == 12 && f.value.starts_with("100-");
+        }
         return 0;
     }
 
     static int on_method(llhttp_t* p, const char* at, std::size_t n) {
         state& s = of(p);
-        extend(s.method_at, s.method_length, at, n);
+        extend_span(s.method_at, s.method_length, at, n);
         return 0;
     }
     static int on_url(llhttp_t* p, const char* at, std::size_t n) {
         state& s = of(p);
-        extend(s.url_at, s.url_length, at, n);
+        extend_span(s.url_at, s.url_length, at, n);
         s.end_of_head(at, n);
         return s.url_length > s.limits.max_url_bytes ? s.fail(status::uri_too_long) : 0;
     }
     static int on_header_field(llhttp_t* p, const char* at, std::size_t n) {
         state& s = of(p);
-        extend(s.field_at, s.field_length, at, n);
+        s.fields.name_piece(at, n);
         s.end_of_head(at, n);
         return 0;
     }
     static int on_header_value(llhttp_t* p, const char* at, std::size_t n) {
         state& s = of(p);
-        if (n == 0) return 0; // llhttp reports an empty value as an empty piece after its line break
-        // A line break between the name (or the value's previous piece) and this piece is an obs-fold,
-        // which llhttp 8 accepts; RFC 9112 5.2 lets a server reject it with 400 (merging the pieces
-        // would put CRLF into the value).
-        const char* gap = s.value_at != nullptr   ? s.value_at + s.value_length
-                          : s.field_at != nullptr ? s.field_at + s.field_length
-                                                  : at;
-        // The gap is normally ": " (or nothing between two pieces of one value): a loop of a byte or
-        // two, not a memchr call per header.
-        for (const char* c = gap; c < at; ++c) {
-            if (*c == '\n') return s.fail(status::bad_request);
-        }
-        extend(s.value_at, s.value_length, at, n);
+        if (!s.fields.value_piece(at, n)) return s.fail(status::bad_request);
         s.end_of_head(at, n);
         return 0;
     }
     static int on_header_value_complete(llhttp_t* p) {
         state& s = of(p);
-        if (s.value_at == nullptr) s.value_at = ""; // an empty value still ends the field
+        s.fields.value_complete();
         return s.finish_header();
     }
     static int on_headers_complete(llhttp_t* p) {
@@ -284,11 +263,10 @@ http::status status_for(llhttp_errno_t err, const char* reason) noexcept {
 
 } // namespace
 
-request_parser::request_parser(const parse_limits& limits, const router* routes) : _state(std::make_unique<state>()) {
+request_parser::request_parser(const parse_limits& limits, const router* routes)
+    : _state(std::make_unique<state>(limits)) {
     state& s = *_state;
-    s.limits = limits;
     s.routes = routes;
-    s.headers.resize(limits.max_headers);
     llhttp_settings_init(&s.settings);
     s.settings.on_method = &state::on_method;
     s.settings.on_url = &state::on_url;
@@ -315,10 +293,10 @@ parse_outcome request_parser::parse(std::span<char> data, request& out, bool sto
     s.stop_at_chunked_body = stop_at_chunked_body;
     s.parser = s.initial;
     s.begin = data.data();
-    s.header_count = 0;
+    s.fields.clear();
     s.host_count = 0;
-    s.field_at = s.value_at = s.url_at = s.method_at = s.body_at = nullptr;
-    s.field_length = s.value_length = s.url_length = s.method_length = s.body_length = 0;
+    s.url_at = s.method_at = s.body_at = nullptr;
+    s.url_length = s.method_length = s.body_length = 0;
     s.head_end = data.data();
     s.body_copied = false;
     s.headers_done = s.message_done = s.head_paused = s.expect_seen = s.expect_continue = false;

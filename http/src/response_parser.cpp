@@ -2,7 +2,7 @@
 // The second file that includes llhttp.h (request_parser.cpp is the first): llhttp in HTTP_RESPONSE mode.
 #include "response_parser.hpp"
 
-#include <vector>
+#include "head_fields.hpp"
 
 #include <llhttp.h>
 
@@ -14,12 +14,7 @@ struct response_parser::state {
     llhttp_settings_t settings{};
     response_limits limits;
     const char* begin = nullptr;
-    std::vector<header_field> headers;
-    std::size_t header_count = 0;
-    const char* field_at = nullptr;
-    std::size_t field_length = 0;
-    const char* value_at = nullptr;
-    std::size_t value_length = 0;
+    head_fields fields;
     const char* reason_at = nullptr;
     std::size_t reason_length = 0;
     bool to_head_request = false;
@@ -27,12 +22,9 @@ struct response_parser::state {
     bool too_large = false;
     response_head* out = nullptr;
 
-    static state& of(llhttp_t* p) { return *static_cast<state*>(p->data); }
+    explicit state(const response_limits& l) : limits(l), fields(l.max_headers) {}
 
-    static void extend(const char*& start, std::size_t& length, const char* at, std::size_t n) {
-        if (start == nullptr) start = at;
-        length = static_cast<std::size_t>(at + n - start);
-    }
+    static state& of(llhttp_t* p) { return *static_cast<state*>(p->data); }
 
     // Every head byte seen so far is within max_head_bytes (checked at each span: a head without
     // line ends grows a span, not the count of spans).
@@ -43,49 +35,35 @@ struct response_parser::state {
     }
 
     int finish_header() {
-        if (field_at == nullptr) return 0;
-        // llhttp 8 accepts "Name : value"; RFC 9112 5.1 forbids the space (a smuggling vector).
-        if (field_length != 0 && field_at[field_length - 1] == ' ') return -1;
-        if (header_count == limits.max_headers) {
+        switch (fields.finish()) {
+        case head_fields::outcome::malformed:
+            return -1;
+        case head_fields::outcome::too_many:
             too_large = true;
             return -1;
+        default:
+            return 0;
         }
-        std::string_view value(value_at == nullptr ? "" : value_at, value_length);
-        while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
-            value.remove_suffix(1);
-        headers[header_count++] = {{field_at, field_length}, value};
-        field_at = value_at = nullptr;
-        field_length = value_length = 0;
-        return 0;
     }
 
     static int on_status(llhttp_t* p, const char* at, std::size_t n) {
         state& s = of(p);
-        extend(s.reason_at, s.reason_length, at, n);
+        extend_span(s.reason_at, s.reason_length, at, n);
         return s.within_limit(at, n) ? 0 : -1;
     }
     static int on_header_field(llhttp_t* p, const char* at, std::size_t n) {
         state& s = of(p);
-        extend(s.field_at, s.field_length, at, n);
+        s.fields.name_piece(at, n);
         return s.within_limit(at, n) ? 0 : -1;
     }
     static int on_header_value(llhttp_t* p, const char* at, std::size_t n) {
         state& s = of(p);
-        if (n == 0) return 0;
-        // A line break before this piece is an obs-fold (llhttp 8 accepts it): refused, as the
-        // server refuses it in requests, rather than merged into a value with CRLF inside.
-        const char* gap = s.value_at != nullptr   ? s.value_at + s.value_length
-                          : s.field_at != nullptr ? s.field_at + s.field_length
-                                                  : at;
-        for (const char* c = gap; c < at; ++c) {
-            if (*c == '\n') return -1;
-        }
-        extend(s.value_at, s.value_length, at, n);
+        if (!s.fields.value_piece(at, n)) return -1;
         return s.within_limit(at, n) ? 0 : -1;
     }
     static int on_header_value_complete(llhttp_t* p) {
         state& s = of(p);
-        if (s.value_at == nullptr) s.value_at = "";
+        s.fields.value_complete();
         return s.finish_header();
     }
     static int on_headers_complete(llhttp_t* p) {
@@ -102,7 +80,7 @@ struct response_parser::state {
         h.status = p->status_code;
         h.version_minor = p->http_minor;
         h.reason = {s.reason_at == nullptr ? "" : s.reason_at, s.reason_length};
-        h.headers = {s.headers.data(), s.header_count};
+        h.headers = s.fields.list();
         h.content_length = 0;
         if (s.to_head_request || p->status_code == 204 || p->status_code == 304) {
             h.framing = response_framing::none;
@@ -123,17 +101,15 @@ struct response_parser::state {
     static int on_message_complete(llhttp_t* p) {
         // Only interim responses get here (the final head pauses first): forget their fields.
         state& s = of(p);
-        s.header_count = 0;
+        s.fields.clear();
         s.reason_at = nullptr;
         s.reason_length = 0;
         return 0;
     }
 };
 
-response_parser::response_parser(const response_limits& limits) : _state(std::make_unique<state>()) {
+response_parser::response_parser(const response_limits& limits) : _state(std::make_unique<state>(limits)) {
     state& s = *_state;
-    s.limits = limits;
-    s.headers.resize(limits.max_headers);
     llhttp_settings_init(&s.settings);
     s.settings.on_status = &state::on_status;
     s.settings.on_header_field = &state::on_header_field;
@@ -152,9 +128,9 @@ response_outcome response_parser::parse(std::span<const char> data, bool to_head
     state& s = *_state;
     s.parser = s.initial;
     s.begin = data.data();
-    s.header_count = 0;
-    s.field_at = s.value_at = s.reason_at = nullptr;
-    s.field_length = s.value_length = s.reason_length = 0;
+    s.fields.clear();
+    s.reason_at = nullptr;
+    s.reason_length = 0;
     s.to_head_request = to_head_request;
     s.head_done = s.too_large = false;
     s.out = &out;

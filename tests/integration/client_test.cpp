@@ -26,6 +26,7 @@
 #include <corio/http/client.hpp>
 
 #include "integration/harness.hpp"
+#include "on_shards.hpp"
 
 namespace {
 
@@ -36,43 +37,13 @@ using corio::http::client_errc;
 using corio::http::client_response;
 using corio::test::test_clock;
 
-// Runs `body` on shard 0 of a one-shard runtime and waits for it (at most 30 s).
-class body_service final : public corio::service {
-public:
-    body_service(std::function<corio::task<void>()> body, corio::runtime& rt) : _body(std::move(body)), _rt(rt) {}
-    corio::result<void> start(corio::shard& s) override {
-        if (s.id() == 0) corio::spawn(run());
-        return {};
-    }
-    void stop(corio::shard&) override {}
-    std::atomic<bool> finished{false};
-
-private:
-    corio::task<void> run() {
-        co_await _body();
-        finished.store(true);
-        _rt.stop();
-    }
-    std::function<corio::task<void>()> _body;
-    corio::runtime& _rt;
-};
-
+// Runs `body` on shard 0 of a one-shard runtime with a 1 ms timer tick.
 void on_shard(std::function<corio::task<void>()> body) {
     corio::runtime_config config;
     config.shards = 1;
-    config.pin = false;
     config.recv_buffers = 64;
     config.ring.timer_tick_ms = 1;
-    corio::runtime rt(config);
-    body_service service(std::move(body), rt);
-    if (auto started = rt.start(service); !started) {
-        if (rt.error_message().find("io_uring") != std::string::npos) GTEST_SKIP() << rt.error_message();
-        FAIL() << rt.error_message();
-    }
-    for (int i = 0; i < 3000 && !service.finished.load(); ++i)
-        std::this_thread::sleep_for(10ms);
-    EXPECT_TRUE(service.finished.load()) << "the client calls did not finish within 30 s";
-    corio::test::stop_and_join(rt);
+    corio::test::run_on_shards(config, std::move(body));
 }
 
 // A blocking server on 127.0.0.1, a thread per connection: `answer(fd, n)` answers request n

@@ -60,7 +60,7 @@ TEST(pg_statement, plain_reads_are_not_committed_on_their_own) {
 TEST(pg_client, simple_query_typed_access_and_null) {
     PG_URL_OR_SKIP();
     pg::pool db(corio::test::test_config(url));
-    corio::test::run_on_shards(corio::test::shards(1), [&]() -> task<void> {
+    corio::test::run_on_shards(corio::test::small_shards(1), [&]() -> task<void> {
         auto r = co_await db.query("select 7::int2 as small, 70000::int4 as mid, 9000000000::int8 as big, "
                                    "1.5::float8 as real, true as yes, 'héllo'::text as word, null::int4 as nothing");
         EXPECT_TRUE(r.has_value()) << (r ? "" : r.error().message());
@@ -108,7 +108,7 @@ TEST(pg_client, simple_query_typed_access_and_null) {
 TEST(pg_client, parameters_of_every_type) {
     PG_URL_OR_SKIP();
     pg::pool db(corio::test::test_config(url));
-    corio::test::run_on_shards(corio::test::shards(1), [&]() -> task<void> {
+    corio::test::run_on_shards(corio::test::small_shards(1), [&]() -> task<void> {
         const std::string owned = "owned";
         const std::string_view view = std::string_view("a view, not terminated here").substr(0, 6);
         const std::optional<std::int32_t> some = 12;
@@ -146,7 +146,7 @@ TEST(pg_client, prepared_statement_is_prepared_once_per_connection) {
     PG_URL_OR_SKIP();
     pg::pool db(corio::test::test_config(url));
     static const pg::statement world("select id, randomnumber from world where id = $1");
-    corio::test::run_on_shards(corio::test::shards(1), [&]() -> task<void> {
+    corio::test::run_on_shards(corio::test::small_shards(1), [&]() -> task<void> {
         for (std::int32_t id = 1; id <= 3; ++id) {
             auto r = co_await db.execute(world, id);
             EXPECT_TRUE(r.has_value()) << (r ? "" : r.error().message());
@@ -182,7 +182,7 @@ TEST(pg_client, prepared_statement_is_prepared_once_per_connection) {
 TEST(pg_client, hostile_parameters_reach_the_server_only_as_parameters) {
     PG_URL_OR_SKIP();
     pg::pool db(corio::test::test_config(url));
-    corio::test::run_on_shards(corio::test::shards(1), [&]() -> task<void> {
+    corio::test::run_on_shards(corio::test::small_shards(1), [&]() -> task<void> {
         const std::vector<std::string> hostile = {
             "'", "''; drop table world; --", "'); drop table world; --", "\\x00", "$1", "\"world\"", "🦀 ünïcode"};
         for (const std::string& value : hostile) {
@@ -230,7 +230,7 @@ task<std::pair<std::int32_t, std::uint64_t>> query_here(pg::pool* db, std::int32
 TEST(pg_client, each_shard_has_its_own_connections_and_counters) {
     PG_URL_OR_SKIP();
     pg::pool db(corio::test::test_config(url, 1));
-    corio::test::run_on_shards(corio::test::shards(2), [&]() -> task<void> {
+    corio::test::run_on_shards(corio::test::small_shards(2), [&]() -> task<void> {
         auto here = co_await query_here(&db, 1);
         EXPECT_EQ(here.first, 1);
         pg::pool* shared = &db;
@@ -248,7 +248,7 @@ TEST(pg_client, each_shard_has_its_own_connections_and_counters) {
 TEST(pg_client, twenty_queries_in_one_turn_go_out_in_one_batch) {
     PG_URL_OR_SKIP();
     pg::pool db(corio::test::test_config(url, 1));
-    corio::test::run_on_shards(corio::test::shards(1), [&]() -> task<void> {
+    corio::test::run_on_shards(corio::test::small_shards(1), [&]() -> task<void> {
         EXPECT_TRUE((co_await db.query("select 1")).has_value()); // connected
         const pg::pool_stats& stats = db.stats();
         const auto syncs = stats.syncs.value();
@@ -297,7 +297,7 @@ TEST(pg_client, concurrent_callers_share_batches) {
     PG_URL_OR_SKIP();
     pg::pool db(corio::test::test_config(url, 2));
     static const pg::statement world("select id, randomnumber from world where id = $1");
-    corio::test::run_on_shards(corio::test::shards(1), [&]() -> task<void> {
+    corio::test::run_on_shards(corio::test::small_shards(1), [&]() -> task<void> {
         EXPECT_TRUE((co_await db.execute(world, 1)).has_value());
         const pg::pool_stats& stats = db.stats();
         const auto syncs = stats.syncs.value();
@@ -327,7 +327,7 @@ TEST(pg_client, concurrent_callers_share_batches) {
 TEST(pg_client, a_server_error_keeps_its_sqlstate_and_spares_its_neighbours) {
     PG_URL_OR_SKIP();
     pg::pool db(corio::test::test_config(url, 1));
-    corio::test::run_on_shards(corio::test::shards(1), [&]() -> task<void> {
+    corio::test::run_on_shards(corio::test::small_shards(1), [&]() -> task<void> {
         EXPECT_TRUE((co_await db.query("create table if not exists pg_client_neighbours (id int primary key)")));
         EXPECT_TRUE((co_await db.query("truncate pg_client_neighbours")));
         const auto requeued = db.stats().requeued.value();
@@ -383,7 +383,7 @@ TEST(pg_client, a_full_pool_answers_pool_full_at_once) {
     config.max_in_flight = 1;
     config.max_waiting = 2;
     pg::pool db(config);
-    corio::test::run_on_shards(corio::test::shards(1), [&]() -> task<void> {
+    corio::test::run_on_shards(corio::test::small_shards(1), [&]() -> task<void> {
         EXPECT_TRUE((co_await db.query("select 1")).has_value());
         std::vector<answer> answers;
         corio::test::spawn_queries(db, std::vector<std::string>(5, "select pg_sleep(0.05)"), answers);
@@ -403,7 +403,7 @@ TEST(pg_client, a_full_pool_answers_pool_full_at_once) {
 TEST(pg_client, with_timeout_cancels_and_the_connection_answers_the_next_query) {
     PG_URL_OR_SKIP();
     pg::pool db(corio::test::test_config(url, 1));
-    corio::test::run_on_shards(corio::test::shards(1), [&]() -> task<void> {
+    corio::test::run_on_shards(corio::test::small_shards(1), [&]() -> task<void> {
         EXPECT_TRUE((co_await db.query("select 1")).has_value());
         const auto connects = db.stats().connects.value();
         auto slow = co_await corio::with_timeout(100ms, db.query("select pg_sleep(1)"));
@@ -440,7 +440,7 @@ TEST(pg_client, with_timeout_on_a_queued_query_unlinks_it_unsent) {
     pg::pool_config config = corio::test::test_config(url, 1);
     config.max_in_flight = 1;
     pg::pool db(config);
-    corio::test::run_on_shards(corio::test::shards(1), [&]() -> task<void> {
+    corio::test::run_on_shards(corio::test::small_shards(1), [&]() -> task<void> {
         EXPECT_TRUE((co_await db.query("select 1")).has_value());
         std::vector<answer> slow;
         corio::test::spawn_queries(db, {"select pg_sleep(0.2)"}, slow);
@@ -460,7 +460,7 @@ TEST(pg_client, with_timeout_on_a_queued_query_unlinks_it_unsent) {
 TEST(pg_client, transactions_commit_persists_and_leaving_rolls_back) {
     PG_URL_OR_SKIP();
     pg::pool db(corio::test::test_config(url, 2));
-    corio::test::run_on_shards(corio::test::shards(1), [&]() -> task<void> {
+    corio::test::run_on_shards(corio::test::small_shards(1), [&]() -> task<void> {
         EXPECT_TRUE((co_await db.query("create table if not exists pg_client_tx (id int primary key, note text)")));
         EXPECT_TRUE((co_await db.query("truncate pg_client_tx")));
         {
@@ -537,7 +537,7 @@ TEST(pg_client, a_unix_socket_conninfo_needs_no_name_resolution) {
         GTEST_SKIP() << "not the throwaway cluster: its socket directory is unknown";
     pg::pool db(corio::test::test_config("host=" + socket_dir + " port=" + port +
                                          " dbname=hello_world user=benchmarkdbuser password=benchmarkdbpass"));
-    corio::test::run_on_shards(corio::test::shards(1), [&]() -> task<void> {
+    corio::test::run_on_shards(corio::test::small_shards(1), [&]() -> task<void> {
         auto r = co_await db.query("select count(*) from fortune");
         EXPECT_TRUE(r.has_value()) << (r ? "" : r.error().message());
         if (r) {
@@ -553,7 +553,7 @@ TEST(pg_client, a_wrong_password_is_an_authentication_error_naming_it) {
     if (at == std::string::npos) GTEST_SKIP() << "the database URL has not the test cluster's password";
     wrong.replace(at, 15, "wrongpassword");
     pg::pool db(corio::test::test_config(wrong));
-    corio::test::run_on_shards(corio::test::shards(1), [&]() -> task<void> {
+    corio::test::run_on_shards(corio::test::small_shards(1), [&]() -> task<void> {
         auto r = co_await db.query("select 1");
         EXPECT_FALSE(r.has_value());
         if (!r) {
@@ -567,7 +567,7 @@ TEST(pg_client, a_wrong_password_is_an_authentication_error_naming_it) {
 TEST(pg_client, a_refused_connection_fails_quickly) {
     pg::pool_config config = corio::test::test_config("postgresql://nobody:x@127.0.0.1:1/none");
     pg::pool db(config);
-    corio::test::run_on_shards(corio::test::shards(1), [&]() -> task<void> {
+    corio::test::run_on_shards(corio::test::small_shards(1), [&]() -> task<void> {
         const auto before = std::chrono::steady_clock::now();
         auto r = co_await db.query("select 1");
         EXPECT_FALSE(r.has_value());
@@ -597,7 +597,7 @@ TEST(pg_client, a_server_that_never_answers_times_out_the_connect) {
         "postgresql://nobody:x@127.0.0.1:" + std::to_string(ntohs(address.sin_port)) + "/none?sslmode=disable");
     config.connect_timeout = 200ms;
     pg::pool db(config);
-    corio::test::run_on_shards(corio::test::shards(1), [&]() -> task<void> {
+    corio::test::run_on_shards(corio::test::small_shards(1), [&]() -> task<void> {
         const auto before = std::chrono::steady_clock::now();
         auto r = co_await db.query("select 1");
         const auto took = std::chrono::steady_clock::now() - before;
@@ -617,7 +617,7 @@ TEST(pg_client, terminated_backends_fail_in_flight_queries_and_the_pool_reconnec
     pg::pool victim(corio::test::test_config(
         url + (url.find('?') == std::string::npos ? "?" : "&") + "application_name=" + name, 2));
     pg::pool admin(corio::test::test_config(url));
-    corio::test::run_on_shards(corio::test::shards(1), [&]() -> task<void> {
+    corio::test::run_on_shards(corio::test::small_shards(1), [&]() -> task<void> {
         std::vector<answer> warm;
         corio::test::spawn_queries(victim, {"select 1", "select 2"}, warm);
         EXPECT_TRUE(

@@ -19,7 +19,7 @@ TEST(pg_fault, database_paused_fails_fast_and_resumed_recovers) {
     if (!url) GTEST_SKIP() << corio::test::no_database_reason();
     if (!corio::test::database_is_throwaway()) GTEST_SKIP() << "the database is not the throwaway cluster";
     pg::pool db(corio::test::test_config(*url, 2));
-    corio::test::run_on_shards(corio::test::shards(1), [&]() -> task<void> {
+    corio::test::run_on_shards(corio::test::small_shards(1), [&]() -> task<void> {
         EXPECT_TRUE((co_await db.query("select 1")).has_value());
         std::vector<answer> slow;
         corio::test::spawn_queries(db, {"select pg_sleep(5)"}, slow);

@@ -18,8 +18,8 @@
 #include <corio/core/task.hpp>
 #include <corio/pg/pool.hpp>
 
+#include "on_shards.hpp"
 #include "pg_cluster.hpp"
-#include "unit/core/on_shards.hpp"
 
 namespace corio::test {
 

@@ -28,10 +28,10 @@ using namespace std::chrono_literals;
 
 using corio::test::here;
 using corio::test::run_on_shards;
-using corio::test::shards;
+using corio::test::small_shards;
 
 TEST(submit_to, ping_pong_across_three_shards) {
-    run_on_shards(shards(3), []() -> corio::task<void> {
+    run_on_shards(small_shards(3), []() -> corio::task<void> {
         for (int i = 0; i < 2000; ++i) {
             const unsigned target = 1 + static_cast<unsigned>(i % 2);
             const int doubled = co_await corio::submit_to(target, [i, target] {
@@ -52,7 +52,7 @@ TEST(submit_to, ping_pong_across_three_shards) {
 }
 
 TEST(submit_to, void_and_string_results) {
-    run_on_shards(shards(2), []() -> corio::task<void> {
+    run_on_shards(small_shards(2), []() -> corio::task<void> {
         auto ran_on = std::make_shared<std::atomic<unsigned>>(99);
         co_await corio::submit_to(
             1, [](std::shared_ptr<std::atomic<unsigned>> r) { r->store(here()); }, ran_on);
@@ -79,7 +79,7 @@ corio::task<void> one_call(int i, long& sum, int& done, int& thrown) {
 }
 
 TEST(submit_to, hundred_thousand_in_flight_overflow_the_ring) {
-    corio::runtime_config config = shards(2);
+    corio::runtime_config config = small_shards(2);
     config.cross_shard_queue = 64;
     run_on_shards(config, []() -> corio::task<void> {
         constexpr int calls = 100000;
@@ -102,7 +102,7 @@ TEST(submit_to, hundred_thousand_in_flight_overflow_the_ring) {
 }
 
 TEST(submit_to, exceptions_travel_back) {
-    run_on_shards(shards(2), []() -> corio::task<void> {
+    run_on_shards(small_shards(2), []() -> corio::task<void> {
         bool caught = false;
         try {
             co_await corio::submit_to(1, []() -> int { throw std::invalid_argument("bad key"); });
@@ -137,7 +137,7 @@ corio::task<void> waits_for_slow_call(std::shared_ptr<std::atomic<int>> state, b
 }
 
 TEST(submit_to, destroyed_awaiter_discards_the_late_reply) {
-    run_on_shards(shards(2), []() -> corio::task<void> {
+    run_on_shards(small_shards(2), []() -> corio::task<void> {
         auto state = std::make_shared<std::atomic<int>>(0);
         bool resumed = false;
         {
@@ -158,7 +158,7 @@ TEST(submit_to, destroyed_awaiter_discards_the_late_reply) {
 }
 
 TEST(submit_to, own_shard_runs_inline) {
-    run_on_shards(shards(2), []() -> corio::task<void> {
+    run_on_shards(small_shards(2), []() -> corio::task<void> {
         bool ran = false;
         auto call = corio::submit_to(0, [&ran] {
             ran = true;
@@ -187,7 +187,7 @@ TEST(submit_to, own_shard_runs_inline) {
 }
 
 TEST(submit_to, never_awaited_call_does_not_run) {
-    run_on_shards(shards(2), []() -> corio::task<void> {
+    run_on_shards(small_shards(2), []() -> corio::task<void> {
         bool ran = false;
         {
             auto call = corio::submit_to(1, [&ran] { ran = true; });
@@ -211,7 +211,7 @@ struct counted {
 };
 
 TEST(submit_to, owned_arguments_and_named_calls_are_destroyed_once) {
-    run_on_shards(shards(2), []() -> corio::task<void> {
+    run_on_shards(small_shards(2), []() -> corio::task<void> {
         const std::string long_text(100, 'k');
         const std::string echoed = co_await corio::submit_to(
             1, [](counted c, std::string s) { return c.text + s; }, counted(long_text), long_text);
@@ -226,7 +226,7 @@ TEST(submit_to, owned_arguments_and_named_calls_are_destroyed_once) {
 }
 
 TEST(submit_to, eventfd_wake_ups) {
-    corio::runtime_config config = shards(2);
+    corio::runtime_config config = small_shards(2);
     config.cross_shard_eventfd = true;
     run_on_shards(config, []() -> corio::task<void> {
         for (int i = 0; i < 500; ++i) {
@@ -238,7 +238,7 @@ TEST(submit_to, eventfd_wake_ups) {
 
 TEST(sharded, local_invoke_on_and_map_reduce) {
     corio::sharded<long> counters([](unsigned shard) { return std::make_unique<long>(shard + 1); });
-    run_on_shards(shards(3), [&counters]() -> corio::task<void> {
+    run_on_shards(small_shards(3), [&counters]() -> corio::task<void> {
         EXPECT_EQ(counters.local(), 1);
         co_await counters.invoke_on(2, [](long& v) { v += 10; });
         EXPECT_EQ(co_await counters.invoke_on(2, [](long& v) { return v; }), 13);
@@ -253,7 +253,7 @@ TEST(sharded, local_invoke_on_and_map_reduce) {
 
 TEST(sharded, strings_put_and_read_back_on_the_owning_shard) {
     corio::sharded<std::map<std::string, std::string>> maps;
-    run_on_shards(shards(2), [&maps]() -> corio::task<void> {
+    run_on_shards(small_shards(2), [&maps]() -> corio::task<void> {
         using map = std::map<std::string, std::string>;
         for (int i = 0; i < 200; ++i) {
             const std::string key = "key-" + std::to_string(i);

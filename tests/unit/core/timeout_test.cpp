@@ -21,7 +21,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using corio::test::run_on_shards;
-using corio::test::shards;
+using corio::test::small_shards;
 
 corio::task<int> answer_after(std::chrono::milliseconds delay, int value) {
     co_await corio::sleep(delay);
@@ -39,7 +39,7 @@ std::size_t armed_timers() {
 }
 
 TEST(with_timeout, in_time_gives_the_value_and_disarms) {
-    run_on_shards(shards(1), []() -> corio::task<void> {
+    run_on_shards(small_shards(1), []() -> corio::task<void> {
         const std::size_t before = armed_timers();
         const corio::result<int> fast = co_await corio::with_timeout(2s, answer_after(5ms, 42));
         EXPECT_EQ(fast.value_or(0), 42);
@@ -54,7 +54,7 @@ TEST(with_timeout, in_time_gives_the_value_and_disarms) {
 }
 
 TEST(with_timeout, late_task_is_destroyed_where_it_waits) {
-    run_on_shards(shards(1), []() -> corio::task<void> {
+    run_on_shards(small_shards(1), []() -> corio::task<void> {
         const std::size_t before = armed_timers();
         auto alive = std::make_shared<int>(0);
         const auto started = corio::shard::current()->reactor().now_ms();
@@ -71,7 +71,7 @@ TEST(with_timeout, late_task_is_destroyed_where_it_waits) {
 }
 
 TEST(with_timeout, exceptions_travel) {
-    run_on_shards(shards(1), []() -> corio::task<void> {
+    run_on_shards(small_shards(1), []() -> corio::task<void> {
         bool caught = false;
         try {
             static_cast<void>(co_await corio::with_timeout(1s, []() -> corio::task<int> {
@@ -90,7 +90,7 @@ corio::task<int> slow_remote() {
 }
 
 TEST(with_timeout, cuts_a_cross_shard_call) {
-    run_on_shards(shards(2), []() -> corio::task<void> {
+    run_on_shards(small_shards(2), []() -> corio::task<void> {
         const corio::result<int> cut = co_await corio::with_timeout(10ms, slow_remote());
         EXPECT_FALSE(cut.has_value());
         co_await corio::sleep(150ms); // the abandoned reply arrives meanwhile and is freed
@@ -100,7 +100,7 @@ TEST(with_timeout, cuts_a_cross_shard_call) {
 }
 
 TEST(timer_tick, configured_tick_reaches_the_wheel_and_sleeps_are_never_early) {
-    corio::runtime_config config = shards(1);
+    corio::runtime_config config = small_shards(1);
     config.ring.timer_tick_ms = 1;
     run_on_shards(config, []() -> corio::task<void> {
         corio::reactor& loop = corio::shard::current()->reactor();

@@ -21,7 +21,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using corio::test::run_on_shards;
-using corio::test::shards;
+using corio::test::small_shards;
 
 corio::task<int> answer_after(std::chrono::milliseconds delay, int value) {
     co_await corio::sleep(delay);
@@ -48,7 +48,7 @@ std::uint64_t now_ms() {
 }
 
 TEST(when_all, results_in_the_order_given) {
-    run_on_shards(shards(1), []() -> corio::task<void> {
+    run_on_shards(small_shards(1), []() -> corio::task<void> {
         std::vector<corio::task<int>> work;
         work.push_back(answer_after(30ms, 1));
         work.push_back(answer_after(0ms, 2)); // finishes while when_all is still starting the others
@@ -62,7 +62,7 @@ TEST(when_all, results_in_the_order_given) {
 }
 
 TEST(when_all, nothing_to_wait_for) {
-    run_on_shards(shards(1), []() -> corio::task<void> {
+    run_on_shards(small_shards(1), []() -> corio::task<void> {
         const std::vector<int> none = co_await corio::when_all(std::vector<corio::task<int>>{});
         EXPECT_TRUE(none.empty());
         std::vector<corio::task<int>> immediate;
@@ -74,7 +74,7 @@ TEST(when_all, nothing_to_wait_for) {
 }
 
 TEST(when_all, exception_reaches_the_awaiter_after_the_others_end) {
-    run_on_shards(shards(1), []() -> corio::task<void> {
+    run_on_shards(small_shards(1), []() -> corio::task<void> {
         auto gone = std::make_shared<int>(0);
         std::vector<corio::task<int>> work;
         work.push_back(throws_after(1ms));
@@ -92,7 +92,7 @@ TEST(when_all, exception_reaches_the_awaiter_after_the_others_end) {
 }
 
 TEST(when_all, deadline_destroys_every_task_where_it_waits) {
-    run_on_shards(shards(1), []() -> corio::task<void> {
+    run_on_shards(small_shards(1), []() -> corio::task<void> {
         const std::size_t armed_before = corio::shard::current()->reactor().timers().size();
         auto gone = std::make_shared<int>(0);
         std::vector<corio::task<int>> work;

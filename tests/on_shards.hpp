@@ -63,7 +63,7 @@ inline void run_on_shards(corio::runtime_config config, std::function<corio::tas
 }
 
 /// A runtime of `n` shards with small receive rings.
-inline corio::runtime_config shards(unsigned n) {
+inline corio::runtime_config small_shards(unsigned n) {
     corio::runtime_config config;
     config.shards = n;
     config.recv_buffers = 16;
