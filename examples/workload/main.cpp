@@ -59,5 +59,8 @@ int main(int argc, char** argv) {
     corio::http::router routes;
     workload::add_routes(routes, settings);
     corio::http::server server(std::move(routes), options.server);
+    // --ready-path answers 503 while this shard has no database connection (a balancer stops
+    // sending it requests that could only fail).
+    if (db) server.add_readiness_check("database", [&db] { return db->connected(); });
     return corio::examples::serve("workload", server, options.runtime);
 }

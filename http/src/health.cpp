@@ -88,8 +88,8 @@ probe_result health::liveness() const {
 
 probe_result health::readiness() const {
     if (draining()) return {false, "draining\n"};
-    for (std::size_t i = 0; i < _checks.size(); ++i) {
-        if (!_checks[i]()) return {false, fmt::format("readiness check {} fails\n", i)};
+    for (const named_check& c : _checks) {
+        if (!c.passes()) return {false, fmt::format("not ready: {}\n", c.name)};
     }
     return {true, "ready\n"};
 }

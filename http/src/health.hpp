@@ -51,8 +51,10 @@ public:
     void set_draining() noexcept { _draining.store(true, std::memory_order_release); }
     /// True once set_draining() was called since prepare().
     bool draining() const noexcept { return _draining.load(std::memory_order_acquire); }
-    /// Adds a readiness check (before the server starts).
-    void add_check(std::function<bool()> check) { _checks.push_back(std::move(check)); }
+    /// Adds a readiness check named `name` (before the server starts).
+    void add_check(std::string name, std::function<bool()> passes) {
+        _checks.push_back({std::move(name), std::move(passes)});
+    }
     /// Readiness: "ready", or why not (draining, or which check failed); runs the checks here.
     probe_result readiness() const;
 
@@ -62,7 +64,11 @@ private:
     std::uint32_t _bound_ms;
     std::atomic<bool> _draining{false};
     std::vector<std::unique_ptr<beat>> _beats;
-    std::vector<std::function<bool()>> _checks;
+    struct named_check {
+        std::string name;
+        std::function<bool()> passes;
+    };
+    std::vector<named_check> _checks;
 };
 
 } // namespace corio::http::detail

@@ -314,8 +314,8 @@ server& server::use(middleware_factory make) {
     return *this;
 }
 
-server& server::add_readiness_check(std::function<bool()> check) {
-    _health->add_check(std::move(check));
+server& server::add_readiness_check(std::string name, std::function<bool()> check) {
+    _health->add_check(std::move(name), std::move(check));
     return *this;
 }
 

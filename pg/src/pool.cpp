@@ -48,6 +48,10 @@ detail::shard_pool& pool::local() {
     return *part;
 }
 
+bool pool::connected() {
+    return local().any_ready();
+}
+
 const pool_stats& pool::stats() {
     return local().stats();
 }

@@ -96,6 +96,9 @@ public:
     void on_lost(connection& c, const error& e);
     void want_sync(connection& c);
 
+    /// True while one of the connections can take statements (held ones included).
+    bool any_ready() const noexcept;
+
     pool_stats& stats() noexcept { return _stats; }
     const pool_config& config() const noexcept { return _config; }
     shard& home() const noexcept { return _home; }
@@ -106,7 +109,6 @@ private:
     static void on_turn(void* self);
     connection* pick_for_query() noexcept;
     connection* pick_for_hold() const noexcept;
-    bool any_ready() const noexcept;
     void dispatch();
     void give(connection& c, hold_request& request);
 

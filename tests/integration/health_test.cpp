@@ -71,11 +71,11 @@ TEST(health, live_and_ready_while_serving) {
 TEST(health, readiness_follows_the_registered_check) {
     std::atomic<bool> database_up{false};
     served s(health_config(), 2);
-    s.srv.add_readiness_check([&] { return database_up.load(); });
+    s.srv.add_readiness_check("database", [&] { return database_up.load(); });
     CORIO_START_OR_SKIP(s.rt, s.srv);
     std::string body;
     EXPECT_EQ(status_of(s.port(), "/readyz", 2000, &body), 503);
-    EXPECT_EQ(body, "readiness check 0 fails\n");
+    EXPECT_EQ(body, "not ready: database\n");
     EXPECT_EQ(status_of(s.port(), "/healthz"), 200) << "liveness does not depend on readiness";
     database_up = true;
     EXPECT_EQ(status_of(s.port(), "/readyz"), 200);

@@ -578,6 +578,7 @@ TEST(pg_client, a_refused_connection_fails_quickly) {
         EXPECT_LT(std::chrono::steady_clock::now() - before, 1s);
         auto again = co_await db.query("select 1"); // known down: answered without waiting
         EXPECT_FALSE(again.has_value());
+        EXPECT_FALSE(db.connected()); // what a readiness check sees
     });
 }
 

@@ -21,6 +21,7 @@ TEST(pg_fault, database_paused_fails_fast_and_resumed_recovers) {
     pg::pool db(corio::test::test_config(*url, 2));
     corio::test::run_on_shards(corio::test::small_shards(1), [&]() -> task<void> {
         EXPECT_TRUE((co_await db.query("select 1")).has_value());
+        EXPECT_TRUE(db.connected()); // what a readiness check sees
         std::vector<answer> slow;
         corio::test::spawn_queries(db, {"select pg_sleep(5)"}, slow);
         testing::AssertionResult paused = testing::AssertionFailure();
@@ -48,10 +49,12 @@ TEST(pg_fault, database_paused_fails_fast_and_resumed_recovers) {
             co_await corio::sleep(20ms);
         }
         EXPECT_GE(db.stats().connect_failures.value(), 1U);
+        EXPECT_FALSE(db.connected());
         testing::AssertionResult resumed = testing::AssertionFailure();
         co_await corio::test::off_shard([&] { resumed = corio::test::resume_database(); });
         EXPECT_TRUE(resumed);
-        // The pool reconnects by itself (backoff at most 200 ms here).
+        // The pool reconnects by itself (backoff at most 200 ms here), without a query asking it to.
+        EXPECT_TRUE(co_await eventually([&] { return db.connected(); }, 5s)) << "not connected 5 s after the return";
         bool recovered = false;
         for (int i = 0; i < 200 && !recovered; ++i) {
             auto r = co_await db.query("select 42");

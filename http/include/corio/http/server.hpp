@@ -138,10 +138,10 @@ public:
     /// its own instance with `make`.
     server& use(middleware_factory make);
     /// Adds a check that server_config::ready_path runs on each probe (before the runtime starts the
-    /// server): while one returns false the endpoint answers 503 (e.g. "the database pool has a live
-    /// connection"). It runs on the shard answering the probe, any of them, so it must be safe to
-    /// call from every shard's thread, quick, and must not block (read a flag or a counter).
-    server& add_readiness_check(std::function<bool()> check);
+    /// server): while one returns false the endpoint answers 503 "not ready: <name>" (e.g. "database"
+    /// for pg::pool::connected). It runs on the shard answering the probe, any of them, so it must be
+    /// safe to call from every shard's thread, quick, and must not block (read a flag or a counter).
+    server& add_readiness_check(std::string name, std::function<bool()> check);
     /// Liveness as health_path answers it: false while a shard's loop has not turned for
     /// liveness_bound_ms. Always true without health_path (no heartbeats run). Any thread.
     bool live() const noexcept override;

@@ -111,6 +111,10 @@ public:
     /// (in the shard's bounded queue) while every connection is held by another transaction.
     task<result<transaction>> begin();
 
+    /// True while the calling shard has a connection to the database open and usable: a readiness
+    /// check (http::server::add_readiness_check). A shard's first call opens its connections, as a
+    /// first query would, so it is false until one of them has connected.
+    bool connected();
     /// The calling shard's counters (its part is made if this is its first use).
     const pool_stats& stats();
     /// The configuration.
