@@ -6,15 +6,16 @@
 # SIGTERM. instructions/request = (Ir(large) - Ir(small)) / (answered(large) - answered(small)),
 # with the answered counts from hello's own last line, so start-up, connecting and exit cancel out.
 # Workloads: plaintext (GET /plaintext), json (GET /json), pipelined (/plaintext, 16 in flight per
-# connection). Prints a markdown table; --keep DIR keeps the callgrind.out files there.
+# connection). Prints a markdown table; --keep DIR keeps the callgrind.out files there; --hello-flag
+# FLAG (repeatable) passes FLAG to hello, e.g. --hello-flag=--access-log --hello-flag=json.
 #
 #   bench/server_callgrind.sh [--build build/release] [--small 2000] [--large 12000]
 #                             [--connections 16] [--backend io_uring] [--port 18290] [--keep DIR]
-#                             [WORKLOAD...]
+#                             [--hello-flag FLAG]... [WORKLOAD...]
 set -euo pipefail
 
 build=build/release small=2000 large=12000 connections=16 backend=io_uring port=18290 keep=""
-names=()
+names=() hello_flags=()
 while [ $# -gt 0 ]; do
     case $1 in
     --build) build=$2; shift 2 ;;
@@ -24,7 +25,9 @@ while [ $# -gt 0 ]; do
     --backend) backend=$2; shift 2 ;;
     --port) port=$2; shift 2 ;;
     --keep) keep=$2; shift 2 ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    --hello-flag) hello_flags+=("$2"); shift 2 ;;
+    --hello-flag=*) hello_flags+=("${1#--hello-flag=}"); shift ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     -*) echo "server_callgrind.sh: unknown argument $1" >&2; exit 2 ;;
     *) names+=("$1"); shift ;;
     esac
@@ -49,7 +52,7 @@ run() {
     [ "$1" = json ] && path=/json
     [ "$1" = pipelined ] && flags=(--pipeline 16)
     taskset -c 0 valgrind --tool=callgrind --callgrind-out-file="$out" "$hello" --address 127.0.0.1 --port "$port" \
-        --threads 1 --backend "$backend" >"$log" 2>&1 &
+        --threads 1 --backend "$backend" "${hello_flags[@]}" >"$log" 2>&1 &
     server=$!
     # hello's start-up line reaches the log only at exit (stdout to a file): wait for the port.
     for _ in $(seq 1200); do

@@ -246,7 +246,10 @@ std::string reactor::describe() const {
 }
 
 void reactor::update_clock() noexcept {
-    _now_ms = monotonic_ms();
+    timespec mono{};
+    clock_gettime(CLOCK_MONOTONIC, &mono);
+    _now_us = static_cast<std::uint64_t>(mono.tv_sec) * 1000000 + static_cast<std::uint64_t>(mono.tv_nsec) / 1000;
+    _now_ms = _now_us / 1000;
     timespec ts{};
     clock_gettime(CLOCK_REALTIME_COARSE, &ts);
     _wall_seconds = ts.tv_sec;

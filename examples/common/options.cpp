@@ -54,6 +54,7 @@ std::string usage_text(const program& who, const options& defaults, std::span<co
     add_synopsis("--reuse-port", "");
     add_synopsis("--backend", "NAME");
     add_synopsis("--log-level", "LEVEL");
+    add_synopsis("--access-log", "FORMAT");
     for (const extra_flag& flag : extra)
         add_synopsis(flag.name, flag.value_name);
     add_synopsis("--help", "");
@@ -93,6 +94,8 @@ std::string usage_text(const program& who, const options& defaults, std::span<co
              "CORIO_BACKEND sets it when the flag is absent");
     add_line(text, column, "--log-level", "LEVEL",
              "debug, info (default), warning or error: corio's diagnostics below it are not printed");
+    add_line(text, column, "--access-log", "FORMAT",
+             "text or json: a line per request on stdout, refused ones included (default: off)");
     for (const extra_flag& flag : extra)
         add_line(text, column, flag.name, flag.value_name, flag.help);
     add_line(text, column, "--help", "", "print this help");
@@ -159,6 +162,7 @@ std::optional<int> parse_command_line(int argc, char** argv, const program& who,
             {"--drain-delay-ms", "not a delay (0-3600000 milliseconds)"},
             {"--backend", "not a backend (automatic, io_uring or epoll)"},
             {"--log-level", "not a log level (debug, info, warning or error)"},
+            {"--access-log", "not an access log format (text or json)"},
         };
         const common_flag* known = nullptr;
         for (const common_flag& flag : common) {
@@ -210,16 +214,20 @@ std::optional<int> parse_command_line(int argc, char** argv, const program& who,
             log_level level = log_level::info;
             taken = parse_log_level(v, level);
             if (taken) set_log_level(level);
+        } else if (arg == "--access-log") {
+            taken = v == "text" || v == "json";
+            if (taken) out.access_log = v == "text" ? http::access_log_format::text : http::access_log_format::json;
         }
         if (!taken) return refuse(fmt::format("{} {}: {}", arg, v, known->expected));
     }
     return std::nullopt;
 }
 
-int serve(std::string_view name, corio::http::server& server, const corio::runtime_config& config) {
+int serve(std::string_view name, corio::http::server& server, const options& opts) {
     const int name_size = static_cast<int>(name.size());
+    if (opts.access_log) server.use(corio::http::access_log(STDOUT_FILENO, *opts.access_log));
     // The runtime's backstop must not cut the drain delay and the drain short (a second to spare).
-    corio::runtime_config backstopped = config;
+    corio::runtime_config backstopped = opts.runtime;
     const std::uint64_t drain_ms =
         std::uint64_t{server.config().drain_delay_ms} + server.config().drain_timeout_ms + 1000;
     backstopped.stop_timeout_ms =

@@ -19,6 +19,7 @@
 #include <string_view>
 
 #include <corio/core/runtime.hpp>
+#include <corio/http/access_log.hpp>
 #include <corio/http/server.hpp>
 
 namespace corio::examples {
@@ -28,6 +29,8 @@ struct options {
     corio::http::server_config server; ///< --port, --address, --metrics, --health-path, --ready-path,
                                        ///< --drain-delay-ms, --reuse-port
     corio::runtime_config runtime;     ///< --threads, --recv-buffers, --recv-buffer-size
+    /// --access-log FORMAT: a line per request on stdout (corio::http::access_log), off by default.
+    std::optional<corio::http::access_log_format> access_log;
 };
 
 /// A flag of one example that takes a value (`--name VALUE`).
@@ -47,7 +50,7 @@ struct program {
 /// Parses argv into `out`: --port N, --address ADDR, --threads N (> 0), --recv-buffers N (1-32768),
 /// --recv-buffer-size BYTES (64 B-1 MiB), --metrics PATH, --health-path PATH, --ready-path PATH
 /// (each starting with '/'), --drain-delay-ms MS (0-3600000), --reuse-port, --backend NAME,
-/// --log-level LEVEL (applied at once with corio::set_log_level),
+/// --log-level LEVEL (applied at once with corio::set_log_level), --access-log FORMAT (text or json),
 /// --help/-h, and `extra`; `--flag=value` works as `--flag value`. Returns the exit status when
 /// main should return at once (--help: usage on stdout, 0; a bad argument: what is wrong with it
 /// and what would be right on stderr, 2), nothing when it should serve.
@@ -57,10 +60,11 @@ std::optional<int> parse_command_line(int argc, char** argv, const program& who,
 /// Parses a whole decimal number up to `max`; false when `text` is anything else.
 bool parse_number(std::string_view text, unsigned long long max, unsigned long long& out);
 
-/// Starts `server` on a runtime made from `config` and prints "NAME: listening on ADDR port N,
-/// S shards, io_uring: FEATURES"; on SIGINT/SIGTERM drains (after the server's drain_delay_ms; the
-/// runtime's stop deadline is raised to cover delay and drain), prints "NAME: stopped after answering N
-/// requests" and returns 0. Returns 1 after printing why when start-up fails.
-int serve(std::string_view name, corio::http::server& server, const corio::runtime_config& config);
+/// Starts `server` (with the access log `opts` asks for) on a runtime made from opts.runtime and
+/// prints "NAME: listening on ADDR port N, S shards, io_uring: FEATURES"; on SIGINT/SIGTERM drains
+/// (after the server's drain_delay_ms; the runtime's stop deadline is raised to cover delay and
+/// drain), prints "NAME: stopped after answering N requests" and returns 0. Returns 1 after printing
+/// why when start-up fails.
+int serve(std::string_view name, corio::http::server& server, const options& opts);
 
 } // namespace corio::examples

@@ -64,5 +64,5 @@ int main(int argc, char** argv) {
     }
     const gateway::upstream to{base, &upstream_calls};
     corio::http::server server(gateway::routes(to), options.server);
-    return corio::examples::serve("gateway", server, options.runtime);
+    return corio::examples::serve("gateway", server, options);
 }

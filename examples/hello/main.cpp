@@ -24,5 +24,5 @@ int main(int argc, char** argv) {
     });
 
     corio::http::server server(std::move(routes), options.server);
-    return corio::examples::serve("hello", server, options.runtime);
+    return corio::examples::serve("hello", server, options);
 }

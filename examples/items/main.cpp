@@ -16,5 +16,5 @@ int main(int argc, char** argv) {
     items::add_routes(routes);
 
     corio::http::server server(std::move(routes), options.server);
-    return corio::examples::serve("items", server, options.runtime);
+    return corio::examples::serve("items", server, options);
 }

@@ -18,5 +18,5 @@ int main(int argc, char** argv) {
     corio::http::router routes;
     kvstore::add_routes(routes, store);
     corio::http::server server(std::move(routes), options.server);
-    return corio::examples::serve("kvstore", server, options.runtime);
+    return corio::examples::serve("kvstore", server, options);
 }

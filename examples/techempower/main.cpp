@@ -34,5 +34,5 @@ int main(int argc, char** argv) {
     corio::http::server server(std::move(routes), options.server);
     // --ready-path answers 503 while this shard has no database connection.
     server.add_readiness_check("database", [&db] { return db.connected(); });
-    return corio::examples::serve("techempower", server, options.runtime);
+    return corio::examples::serve("techempower", server, options);
 }

@@ -62,5 +62,5 @@ int main(int argc, char** argv) {
     users::add_routes(routes, settings);
     corio::http::server server(std::move(routes), options.server);
     users::add_middleware(server, settings);
-    return corio::examples::serve("users", server, options.runtime);
+    return corio::examples::serve("users", server, options);
 }

@@ -62,5 +62,5 @@ int main(int argc, char** argv) {
     // --ready-path answers 503 while this shard has no database connection (a balancer stops
     // sending it requests that could only fail).
     if (db) server.add_readiness_check("database", [&db] { return db->connected(); });
-    return corio::examples::serve("workload", server, options.runtime);
+    return corio::examples::serve("workload", server, options);
 }

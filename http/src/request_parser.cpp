@@ -349,6 +349,7 @@ parse_outcome request_parser::parse(std::span<char> data, request& out, bool sto
         return result;
     }
     result.what = parse_outcome::kind::error;
+    result.head_complete = s.headers_done; // the request's method, target and fields are filled in
     // llhttp reports a failing non-span callback with its own code (HPE_CB_*), a span callback's with ours.
     const bool ours = err == HPE_USER || err == HPE_CB_HEADERS_COMPLETE || err == HPE_CB_HEADER_VALUE_COMPLETE;
     result.error_status = ours ? s.error_status : status_for(err, llhttp_get_error_reason(&s.parser));

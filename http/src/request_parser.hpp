@@ -39,7 +39,7 @@ struct parse_outcome {
     std::uint64_t body_length = 0;                         ///< head with framing::length: the body's size
     http::status error_status = http::status::bad_request; ///< for errors: the status to answer with
     bool upgrade = false;         ///< complete, but the connection asked to switch protocols (or CONNECT)
-    bool head_complete = false;   ///< incomplete, but the head is parsed (request filled, body empty)
+    bool head_complete = false;   ///< incomplete or error, but the head is parsed (request filled)
     bool expect_continue = false; ///< the head carries `Expect: 100-continue`
     std::size_t consumed = 0;     ///< complete: bytes of this request; head: bytes of the head
     std::size_t need = 0;         ///< incomplete: bytes needed before parsing again makes sense (0: any more)

@@ -155,6 +155,11 @@ void server::shard_state::run_after(std::size_t passed, const request& req, resp
         chain[--passed]->after(req, res);
 }
 
+void server::shard_state::run_refused(const request& req, const response& res) {
+    for (const auto& m : chain)
+        m->refused(req, res);
+}
+
 void server::shard_state::connection_closed() noexcept {
     if (listener.paused() && size() < owner.config().max_connections) listener.resume();
 }

@@ -238,6 +238,9 @@ std::size_t server_connection::on_data(std::span<char> data) {
         }
     }
     bool wrote = false;
+    // Whose and when, for request::peer() and received_us(): the scratch request is the shard's.
+    st.scratch._peer_fd = fd();
+    st.scratch._received_us = owner().shard().reactor().now_us();
     while (offset < data.size() && !closing()) {
         // Backpressure: a client that pipelines without reading stops being read, so the unsent
         // output stays bounded; reading resumes once the output has drained.
@@ -278,7 +281,7 @@ std::size_t server_connection::on_data(std::span<char> data) {
         wrote = true;
         if (parsed.what == parse_outcome::kind::error) {
             st.counters.parse_errors.add();
-            fail(parsed.error_status);
+            fail(parsed.error_status, parsed.head_complete ? &st.scratch : nullptr);
             return data.size();
         }
         const std::span<const char> raw = input.first(raw_size);
@@ -358,7 +361,12 @@ bool server_connection::take_chunked_body(std::span<char> input, parse_outcome& 
     _chunked_body = false;
     if (refusal) {
         st.counters.parse_errors.add();
-        fail(*refusal);
+        // A body that came over several receives: the views of its head pointed into input since
+        // moved, and the middlewares' refused() (the access log) wants them: parse the head again.
+        bool head_known = !resumed;
+        if (resumed && !st.chain.empty())
+            head_known = st.parser.parse(input.first(head_bytes), st.scratch, true).what == parse_outcome::kind::head;
+        fail(*refusal, head_known ? &st.scratch : nullptr);
         return false;
     }
     if (resumed) {
@@ -458,8 +466,19 @@ void server_connection::queue_response(const response& res, const response_frami
     write_response(*this, res, framing);
 }
 
-void server_connection::fail(status code) {
-    queue_response(response::text(reason_phrase(code), code), framing(1, false, true));
+void server_connection::fail(status code, const request* req) {
+    const response res = response::text(reason_phrase(code), code);
+    server::shard_state& st = state();
+    if (!st.chain.empty()) {
+        request unparsed; // a head that never ended: only where and when
+        if (req == nullptr) {
+            unparsed._peer_fd = fd();
+            unparsed._received_us = owner().shard().reactor().now_us();
+            req = &unparsed;
+        }
+        st.run_refused(*req, res);
+    }
+    queue_response(res, framing(1, false, true));
     close_after_flush(true); // the client may still be sending what was refused
 }
 

@@ -85,6 +85,8 @@ struct server::shard_state : net::connection_set, timer {
     std::optional<response> run_before(request& req, std::size_t& passed);
     /// Runs the after() steps of the first `passed` middlewares, last first.
     void run_after(std::size_t passed, const request& req, response& res);
+    /// Shows every middleware an answer the server gave before the chain ran (middleware::refused).
+    void run_refused(const request& req, const response& res);
 
     const server& owner;
     std::unique_ptr<shard_counters> own_counters; // only without a server's block
@@ -161,7 +163,8 @@ private:
     bool take_chunked_body(std::span<char> input, parse_outcome& parsed, std::size_t& raw_size);
     bool answer_expect_continue(request& req, const parse_outcome& parsed);
     bool over_shard_budget() const noexcept;
-    void fail(status code);
+    /// Answers `code` and closes; `req`: what was parsed of the refused request, if its head ended.
+    void fail(status code, const request* req = nullptr);
     server::shard_state& state() const noexcept { return static_cast<server::shard_state&>(owner()); }
     static void on_timer(timer& t);
 

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include <corio/net/socket_address.hpp>
 
+#include <array>
 #include <cerrno>
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -95,17 +97,39 @@ socket_address socket_address::with_port(std::uint16_t port) const noexcept {
     return a;
 }
 
-std::string socket_address::to_string() const {
-    char text[INET6_ADDRSTRLEN] = {};
-    char out[INET6_ADDRSTRLEN + 16];
+result<socket_address> socket_address::peer_of(int fd) {
+    socket_address a;
+    a._length = sizeof a._storage;
+    if (getpeername(fd, reinterpret_cast<sockaddr*>(&a._storage), &a._length) != 0) return last_system_error();
+    return a;
+}
+
+std::string_view socket_address::write(std::span<char, text_size> out) const noexcept {
+    // By hand rather than with inet_ntop and snprintf for IPv4: the access log writes one per line.
+    char* at = out.data();
+    char* const end = out.data() + out.size();
     if (family() == AF_INET6) {
-        inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&_storage)->sin6_addr, text, sizeof text);
-        std::snprintf(out, sizeof out, "[%s]:%u", text, static_cast<unsigned>(port()));
+        *at++ = '[';
+        inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&_storage)->sin6_addr, at,
+                  static_cast<socklen_t>(end - at - 8));
+        at += std::strlen(at);
+        *at++ = ']';
     } else {
-        inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&_storage)->sin_addr, text, sizeof text);
-        std::snprintf(out, sizeof out, "%s:%u", text, static_cast<unsigned>(port()));
+        const auto* octets =
+            reinterpret_cast<const unsigned char*>(&reinterpret_cast<const sockaddr_in*>(&_storage)->sin_addr);
+        for (int i = 0; i < 4; ++i) {
+            if (i != 0) *at++ = '.';
+            at = std::to_chars(at, end, octets[i]).ptr;
+        }
     }
-    return out;
+    *at++ = ':';
+    at = std::to_chars(at, end, port()).ptr;
+    return {out.data(), static_cast<std::size_t>(at - out.data())};
+}
+
+std::string socket_address::to_string() const {
+    std::array<char, text_size> out;
+    return std::string(write(out));
 }
 
 std::string socket_address::host() const {

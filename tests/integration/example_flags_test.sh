@@ -31,6 +31,7 @@ for program in "$@"; do
     expect_refusal "$program" "--health-path healthz: not a path (it starts with '/')" --health-path healthz
     expect_refusal "$program" "--drain-delay-ms soon: not a delay (0-3600000 milliseconds)" --drain-delay-ms soon
     expect_refusal "$program" "--log-level loud: not a log level (debug, info, warning or error)" --log-level=loud
+    expect_refusal "$program" "--access-log xml: not an access log format (text or json)" --access-log xml
     expect_refusal "$program" "unknown flag '--bogus'" --bogus
     expect_refusal "$program" "--reuse-port takes no value" --reuse-port=yes
     "$program" --help | grep -q -- '--reuse-port' || fail "$name --help does not list --reuse-port"

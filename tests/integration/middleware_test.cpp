@@ -188,6 +188,12 @@ TEST(middleware, request_id_generates_unique_ids_or_echoes_the_clients) {
     corio::test::stop_and_join(s.rt);
 }
 
+// The port of the client's end of its connection, as the server sees it.
+std::uint16_t local_port(const loopback_client& c) {
+    const auto address = corio::net::socket_address::local_of(c.fd());
+    return address ? address->port() : 0;
+}
+
 // Closes the write end of `pipe_fds` and returns all that was written to it.
 std::string drain_pipe(const int (&pipe_fds)[2]) {
     ::close(pipe_fds[1]);
@@ -213,9 +219,51 @@ TEST(middleware, access_log_writes_a_line_per_request_in_batches) {
     corio::test::stop_and_join(s.rt); // the shard's buffer is written out when it stops
     const std::string log = drain_pipe(pipe_fds);
     EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 21);
-    EXPECT_NE(log.find("GET /echo?n=0 200 1\n"), std::string::npos) << log;
-    EXPECT_NE(log.find("GET /echo?n=19 200 2\n"), std::string::npos) << log;
-    EXPECT_NE(log.find("GET /missing 404 9\n"), std::string::npos) << log;
+    // time, client (the test's own socket), method, target, status, body bytes, latency
+    const std::string who = fmt::format("127.0.0.1:{}", local_port(client));
+    const std::string time = R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ )";
+    for (const std::string& expected :
+         {time + who + R"( GET /echo\?n=0 200 1 \d+us\n)", time + who + R"( GET /echo\?n=19 200 2 \d+us\n)",
+          time + who + R"( GET /missing 404 9 \d+us\n)"})
+        EXPECT_TRUE(std::regex_search(log, std::regex(expected))) << expected << " in\n" << log;
+}
+
+// Requests refused before routing reach the log too: a body over the limit (its head parsed: method
+// and target known), a head that never ended properly (neither known), a header timeout.
+TEST(middleware, access_log_sees_requests_refused_before_routing) {
+    int pipe_fds[2];
+    ASSERT_EQ(::pipe(pipe_fds), 0);
+    corio::http::server_config config = corio::test::loopback_config();
+    config.max_body_bytes = 64;
+    config.header_timeout_ms = 200;
+    served s(config, 1, routes_with_sleep());
+    s.srv.use(corio::http::access_log(pipe_fds[1], corio::http::access_log_format::json));
+    CORIO_START_OR_SKIP(s.rt, s.srv);
+    reply r;
+    loopback_client big(s.port());
+    ASSERT_TRUE(big.roundtrip("POST /sum HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n", r)) << big.error();
+    EXPECT_EQ(r.status, 413);
+    loopback_client garbage(s.port());
+    ASSERT_TRUE(garbage.roundtrip("GET /x HTTP/1.1\r\nBad Header: 1\r\n\r\n", r)) << garbage.error();
+    EXPECT_EQ(r.status, 400);
+    loopback_client slow(s.port());
+    ASSERT_TRUE(slow.roundtrip("GET /plaintext HTTP/1.1\r\n", r)) << slow.error(); // and nothing more
+    EXPECT_EQ(r.status, 408);
+    corio::test::stop_and_join(s.rt);
+    const std::string log = drain_pipe(pipe_fds);
+    EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 3) << log;
+    EXPECT_NE(log.find(fmt::format(R"("client":"127.0.0.1:{}","method":"POST","target":"/sum","status":413,)",
+                                   local_port(big))),
+              std::string::npos)
+        << log;
+    EXPECT_NE(log.find(fmt::format(R"("client":"127.0.0.1:{}","method":null,"target":null,"status":400,)",
+                                   local_port(garbage))),
+              std::string::npos)
+        << log;
+    EXPECT_NE(
+        log.find(fmt::format(R"("client":"127.0.0.1:{}","method":null,"target":null,"status":408,)", local_port(slow))),
+        std::string::npos)
+        << log;
 }
 
 TEST(middleware, access_log_writes_json_lines) {
@@ -233,13 +281,13 @@ TEST(middleware, access_log_writes_json_lines) {
     corio::test::stop_and_join(s.rt);
     const std::string log = drain_pipe(pipe_fds);
     const std::regex line(
-        R"(\{"time":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ","shard":0,"method":"GET","target":"([^"\\]|\\.)*","status":\d+,"bytes":\d+\}\n)");
+        R"(\{"time":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ","shard":0,"client":"127\.0\.0\.1:\d+","method":"GET","target":"([^"\\]|\\.)*","status":\d+,"bytes":\d+,"latency_us":\d+\}\n)");
     std::size_t lines = 0;
     for (std::size_t at = 0, end; (end = log.find('\n', at)) != std::string::npos; at = end + 1, ++lines)
         EXPECT_TRUE(std::regex_match(log.substr(at, end - at + 1), line)) << log.substr(at, end - at + 1);
     EXPECT_EQ(lines, 2U) << log;
-    EXPECT_NE(log.find(R"("target":"/echo?n=42","status":200,"bytes":2})"), std::string::npos) << log;
-    EXPECT_NE(log.find(R"("target":"/missing?q=%22\\\"x","status":404,"bytes":9})"), std::string::npos) << log;
+    EXPECT_NE(log.find(R"("target":"/echo?n=42","status":200,"bytes":2,)"), std::string::npos) << log;
+    EXPECT_NE(log.find(R"("target":"/missing?q=%22\\\"x","status":404,"bytes":9,)"), std::string::npos) << log;
 }
 
 } // namespace

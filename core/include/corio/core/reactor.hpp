@@ -183,6 +183,8 @@ public:
 
     /// The loop clock (CLOCK_MONOTONIC milliseconds), read once per turn.
     std::uint64_t now_ms() const noexcept { return _now_ms; }
+    /// The same reading in microseconds (when this turn began: what a request's latency counts from).
+    std::uint64_t now_us() const noexcept { return _now_us; }
     /// Wall-clock seconds (CLOCK_REALTIME) read once per turn, for Date headers.
     std::int64_t wall_seconds() const noexcept { return _wall_seconds; }
     /// The shard's timer wheel, advanced once per turn.
@@ -244,6 +246,7 @@ private:
     std::string _fallback_reason;
     timer_wheel _timers;
     std::uint64_t _now_ms = 0;
+    std::uint64_t _now_us = 0;
     std::int64_t _wall_seconds = 0;
     bool _stopping = false;
     bool _poll_next_turn = false;

@@ -31,6 +31,14 @@ public:
         (void)req;
         (void)res;
     }
+    /// Sees an answer the server gave on its own, before any before() ran, on a connection it then
+    /// closes: a request it could not parse or take (400, 413, 414, 431, 501, 505), a client too slow
+    /// (408), a handler past its deadline (503). `req` holds what was parsed: its method and target
+    /// are empty when the head never ended; peer() and received_us() are always set.
+    virtual void refused(const request& req, const response& res) {
+        (void)req;
+        (void)res;
+    }
 };
 
 /// Makes a shard's instance of a middleware; called once per shard, on that shard, at start.

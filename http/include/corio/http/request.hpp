@@ -19,6 +19,7 @@
 #include <string_view>
 
 #include <corio/core/result.hpp>
+#include <corio/net/socket_address.hpp>
 
 namespace corio::http {
 
@@ -115,6 +116,7 @@ namespace detail {
 class exchange;
 }
 class request;
+class server_connection;
 
 /// Awaitable of request::read_body(): the bytes copied into the buffer, 0 at the end of the body;
 /// EMSGSIZE past the route's body limit, EPROTO for a malformed body, ETIMEDOUT when the client
@@ -165,6 +167,12 @@ public:
     std::optional<std::string_view> header(std::string_view name) const noexcept;
     /// The buffered body (de-chunked), empty when there is none or the route streams it.
     std::string_view body() const noexcept { return _body; }
+    /// The client's address as the connection's socket has it (asks the kernel each call: one
+    /// getpeername); behind a proxy, the proxy's. An error once the connection has gone.
+    result<net::socket_address> peer() const { return net::socket_address::peer_of(_peer_fd); }
+    /// The shard's loop clock (reactor::now_us) when the request's head was received: the start of
+    /// its latency.
+    std::uint64_t received_us() const noexcept { return _received_us; }
     /// The value captured by the route pattern's `:name` or `*name`, percent-decoded
     /// ("j%C3%B6rg%20x" gives "jörg x"; '+' stays '+'), empty if there is none.
     std::string_view param(std::string_view name) const noexcept;
@@ -187,6 +195,7 @@ private:
     friend class router;
     friend class body_read;
     friend class detail::exchange;
+    friend class server_connection;
     http::method _method = method::get;
     std::uint8_t _version_minor = 1;
     bool _keep_alive = true;
@@ -202,6 +211,8 @@ private:
     bool _query_packed = false;            // the query had escapes: its pairs are read from _packed_query
     detail::exchange* _exchange = nullptr; // set while an asynchronous handler owns the request
     std::size_t _body_read = 0;            // bytes of a buffered body already given to read_body()
+    int _peer_fd = -1;                     // the connection's socket
+    std::uint64_t _received_us = 0;        // see received_us()
 };
 
 } // namespace corio::http

@@ -2,7 +2,9 @@
 // socket_address: an IPv4 or IPv6 address with a port, parsed from text or read back from a socket.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -19,6 +21,9 @@ const std::error_category& resolver_category() noexcept;
 /// An IPv4/IPv6 socket address held by value (a sockaddr_storage).
 class socket_address {
 public:
+    /// Room write() needs: "[" + an IPv6 address + "]:" + a port.
+    static constexpr std::size_t text_size = 64;
+
     socket_address() noexcept;
     /// Parses a numeric address ("0.0.0.0", "127.0.0.1", "::1") and a port; EINVAL if not numeric.
     static result<socket_address> parse(std::string_view host, std::uint16_t port);
@@ -28,6 +33,8 @@ public:
     static result<socket_address> resolve(std::string_view host, std::uint16_t port);
     /// The local address a socket is bound to (resolves port 0 to the port the kernel chose).
     static result<socket_address> local_of(int fd);
+    /// The address a connected socket's peer has (getpeername: one system call).
+    static result<socket_address> peer_of(int fd);
 
     /// The port in host byte order.
     std::uint16_t port() const noexcept;
@@ -37,6 +44,8 @@ public:
     int family() const noexcept { return _storage.ss_family; }
     /// "127.0.0.1:8080" or "[::1]:8080".
     std::string to_string() const;
+    /// to_string() written into `out` (no allocation): the text, a view of `out`.
+    std::string_view write(std::span<char, text_size> out) const noexcept;
     /// The address without the port: "127.0.0.1" or "::1".
     std::string host() const;
 
