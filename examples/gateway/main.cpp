@@ -3,6 +3,7 @@
 //   gateway --upstream http://HOST:PORT [--port 8080] [--upstream-timeout MS]
 // Every request (GET, HEAD, POST, PUT, DELETE, PATCH on any path) goes to the upstream over a
 // keep-alive pool per shard (corio::http::client); 502 when the upstream fails, 504 when it is slow.
+// Hop-by-hop fields are dropped; X-Forwarded-For gets the client's address appended.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>

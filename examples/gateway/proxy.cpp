@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <string>
 #include <string_view>
 #include <utility>
 
@@ -53,9 +54,19 @@ response failure(status code, std::string_view why) {
 corio::task<response> forward(const upstream& to, request& req) {
     const std::string_view connection = req.header("connection").value_or("");
     corio::http::header_list fields;
-    fields.reserve(req.headers().size());
-    for (const corio::http::header_field& f : req.headers())
-        if (!hop_by_hop(f.name, connection)) fields.emplace_back(f.name, f.value);
+    fields.reserve(req.headers().size() + 1);
+    // X-Forwarded-For: the addresses the request came through, then its client's (one field).
+    std::string forwarded_for;
+    for (const corio::http::header_field& f : req.headers()) {
+        if (hop_by_hop(f.name, connection)) continue;
+        if (same_name(f.name, "x-forwarded-for")) {
+            forwarded_for.append(forwarded_for.empty() ? "" : ", ").append(f.value);
+            continue;
+        }
+        fields.emplace_back(f.name, f.value);
+    }
+    if (const auto client = req.peer()) forwarded_for.append(forwarded_for.empty() ? "" : ", ").append(client->host());
+    if (!forwarded_for.empty()) fields.emplace_back("X-Forwarded-For", std::move(forwarded_for));
     // HEAD goes upstream as GET: the server drops the body but sends its Content-Length, which an
     // answer to HEAD (without a body to measure) could not give.
     const corio::http::method m = req.method() == corio::http::method::head ? corio::http::method::get : req.method();

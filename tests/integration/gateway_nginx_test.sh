@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: MIT
 # The gateway example in front of Debian's nginx (skipped where nginx is not installed): a 3 MiB
 # file and a small one come through byte for byte (Content-Length bodies), HEAD keeps the length,
-# a chunked answer (nginx's gzip of a text file) arrives decoded and equal, 404 passes through, and
-# ETag / Last-Modified reach the client.
+# a chunked answer (nginx's gzip of a text file) arrives decoded and equal, 404 passes through,
+# ETag / Last-Modified reach the client, and nginx sees the client in X-Forwarded-For (after the
+# addresses the request brought).
 # Usage: gateway_nginx_test.sh PATH/TO/gateway
 set -euo pipefail
 gateway=$1
@@ -33,6 +34,7 @@ http {
         listen 127.0.0.1:$nginx_port;
         root $dir/www;
         location = /text.txt { default_type text/plain; }
+        location = /forwarded-for { default_type text/plain; return 200 "\$http_x_forwarded_for"; }
     }
 }
 CONF
@@ -59,4 +61,7 @@ curl -sf -H 'Accept-Encoding: gzip' -D "$dir/gz_head" "$url/text.txt" -o "$dir/t
 grep -qi '^content-encoding: gzip' "$dir/gz_head"
 gzip -dc "$dir/text.gz" | cmp - "$dir/www/text.txt"
 [ "$(curl -s -o /dev/null -w '%{http_code}' "$url/missing")" = 404 ]
+[ "$(curl -sf "$url/forwarded-for")" = "127.0.0.1" ]
+[ "$(curl -sf -H 'X-Forwarded-For: 203.0.113.7' -H 'X-Forwarded-For: 10.0.0.1' "$url/forwarded-for")" = \
+  "203.0.113.7, 10.0.0.1, 127.0.0.1" ]
 echo "gateway_nginx_test: ok"
