@@ -126,7 +126,7 @@ void client_connection::on_peer_closed() {
         if (_pool != nullptr) std::exchange(_pool, nullptr)->detach(*this);
         return;
     }
-    _reader.end_of_input();
+    _reader.end_of_input(unconsumed_input());
     if (_reader.where() == response_reader::state::done) return complete({}, false);
     complete(make_error_code(_reader.why() == response_reader::failure::truncated ? client_errc::closed
                                                                                   : client_errc::malformed),

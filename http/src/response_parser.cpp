@@ -21,6 +21,8 @@ struct response_parser::state {
     bool head_done = false;
     bool too_large = false;
     response_head* out = nullptr;
+    std::uint64_t parses = 0;
+    std::uint64_t bytes_parsed = 0;
 
     explicit state(const response_limits& l) : limits(l), fields(l.max_headers) {}
 
@@ -124,8 +126,22 @@ response_parser::response_parser(const response_limits& limits) : _state(std::ma
 
 response_parser::~response_parser() = default;
 
+const response_limits& response_parser::limits() const noexcept {
+    return _state->limits;
+}
+
+std::uint64_t response_parser::parses() const noexcept {
+    return _state->parses;
+}
+
+std::uint64_t response_parser::bytes_parsed() const noexcept {
+    return _state->bytes_parsed;
+}
+
 response_outcome response_parser::parse(std::span<const char> data, bool to_head_request, response_head& out) {
     state& s = *_state;
+    ++s.parses;
+    s.bytes_parsed += data.size();
     s.parser = s.initial;
     s.begin = data.data();
     s.fields.clear();

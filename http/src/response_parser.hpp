@@ -68,6 +68,11 @@ public:
     /// parser are unchanged). `to_head_request`: the request was HEAD, so the response has no body
     /// whatever its header fields say.
     response_outcome parse(std::span<const char> data, bool to_head_request, response_head& out);
+    /// The limits it enforces.
+    const response_limits& limits() const noexcept;
+    /// Calls of parse() so far, and the bytes they were given (what trickled heads cost).
+    std::uint64_t parses() const noexcept;
+    std::uint64_t bytes_parsed() const noexcept;
 
     struct state;
 

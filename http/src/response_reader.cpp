@@ -11,6 +11,7 @@ void response_reader::reset(client_response& out, bool to_head_request) noexcept
     _state = state::head;
     _failure = failure::none;
     _keep_alive = false;
+    _scanned = _parsed_size = 0;
 }
 
 std::size_t response_reader::feed(std::span<const char> data) {
@@ -23,7 +24,32 @@ std::size_t response_reader::feed(std::span<const char> data) {
     return used;
 }
 
-std::size_t response_reader::read_head(std::span<const char> data) {
+// A head that trickles in is parsed again from its start with each piece (the input moves between
+// pieces: the parser cannot keep pointers into it). Parsing only when that can tell more keeps the
+// work linear in the head's size: each byte is searched for a line end once, and the parses at
+// doubling sizes add up to at most twice the head. Garbage is still refused at the first piece.
+bool response_reader::worth_parsing(std::span<const char> data) noexcept {
+    const std::string_view text(data.data(), data.size());
+    bool blank_line = false;
+    // From two bytes back: a blank line ("\n\n" or "\n\r\n") may straddle the last piece's end.
+    for (std::size_t at = text.find('\n', _scanned >= 2 ? _scanned - 2 : 0); at != std::string_view::npos;
+         at = text.find('\n', at + 1)) {
+        const std::string_view after = text.substr(at + 1, 2);
+        if (after.starts_with('\n') || after == "\r\n") {
+            blank_line = true;
+            break;
+        }
+    }
+    _scanned = data.size();
+    if (!blank_line && _parsed_size != 0 && data.size() < 2 * _parsed_size &&
+        data.size() <= _parser->limits().max_head_bytes)
+        return false;
+    _parsed_size = data.size();
+    return true;
+}
+
+std::size_t response_reader::read_head(std::span<const char> data, bool last) {
+    if (!worth_parsing(data) && !last) return 0;
     response_head head;
     const response_outcome outcome = _parser->parse(data, _to_head, head);
     switch (outcome.what) {
@@ -117,7 +143,10 @@ std::size_t response_reader::read_body(std::span<const char> data) {
     }
 }
 
-void response_reader::end_of_input() noexcept {
+void response_reader::end_of_input(std::span<const char> rest) {
+    // A head whose last bytes were not parsed: parse it now, so that what it is (malformed, or only
+    // cut short) does not depend on how its bytes arrived.
+    if (_state == state::head && rest.size() > _parsed_size) read_head(rest, true);
     if (_state == state::until_close) {
         _state = state::done;
         _keep_alive = false;

@@ -40,8 +40,9 @@ public:
     /// Reads from `data`; returns how many leading bytes it used. Bytes not used are offered again
     /// with what follows them, except after done or failed, which take nothing more.
     std::size_t feed(std::span<const char> data);
-    /// The connection ended: a body delimited by the close is done, anything else is truncated.
-    void end_of_input() noexcept;
+    /// The connection ended, `rest` the bytes offered last but not used: a body delimited by the
+    /// close is done, an unfinished head is malformed if it already is, anything else truncated.
+    void end_of_input(std::span<const char> rest = {});
 
     /// Where the response is.
     state where() const noexcept { return _state; }
@@ -53,7 +54,11 @@ public:
     bool keep_alive() const noexcept { return _keep_alive; }
 
 private:
-    std::size_t read_head(std::span<const char> data);
+    // `last`: no more bytes will come (parse even when worth_parsing says it would tell nothing new).
+    std::size_t read_head(std::span<const char> data, bool last = false);
+    // True when parsing `data` (the head so far, offered again from its start) can tell more than
+    // the last try: a blank line has arrived since, the head has doubled, or it passes the limit.
+    bool worth_parsing(std::span<const char> data) noexcept;
     std::size_t read_body(std::span<const char> data);
     void fail(failure f) noexcept {
         _state = state::failed;
@@ -68,6 +73,8 @@ private:
     failure _failure = failure::none;
     bool _to_head = false;
     bool _keep_alive = false;
+    std::size_t _scanned = 0;     // head bytes searched for a blank line
+    std::size_t _parsed_size = 0; // head bytes at the last parse
 };
 
 } // namespace corio::http::detail

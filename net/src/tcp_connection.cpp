@@ -17,6 +17,11 @@ struct tcp_connection::spill {
     char* data() noexcept { return reinterpret_cast<char*>(this + 1); }
 };
 
+std::span<const char> tcp_connection::unconsumed_input() const noexcept {
+    if (_spill == nullptr) return {};
+    return {_spill->data(), _spill->size};
+}
+
 tcp_connection::tcp_connection(connection_set& owner, int fd) noexcept : _owner(&owner), _fd(fd) {
     _next = owner._first;
     if (_next != nullptr) _next->_prev = this;

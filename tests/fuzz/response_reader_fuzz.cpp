@@ -58,7 +58,7 @@ reading read(response_parser& parser, std::string_view input, const std::vector<
         result.consumed += used;
         pending.erase(0, used);
     }
-    r.end_of_input();
+    r.end_of_input(std::span<const char>(pending.data(), pending.size()));
     result.where = r.where();
     result.why = r.why();
     check(result.where == reader::state::done || result.where == reader::state::failed);

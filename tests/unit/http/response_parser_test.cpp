@@ -47,7 +47,7 @@ read_result read(const std::vector<std::string_view>& pieces, bool eof, bool to_
         out.consumed += used;
         pending.erase(0, used);
     }
-    if (eof) r.end_of_input();
+    if (eof) r.end_of_input(std::span<const char>(pending.data(), pending.size()));
     out.where = r.where();
     out.why = r.why();
     out.keep_alive = r.keep_alive();
@@ -209,12 +209,45 @@ TEST(ResponseReader, OversizedHeadAndBodyAreTooLarge) {
     EXPECT_EQ(read({"HTTP/1.1 200 OK\r\n\r\n", std::string(11, 'a')}, true, false, 10).why, reader::failure::too_large);
 }
 
+// An unfinished head is judged the same however its bytes came: garbage cut by the close is
+// malformed whole or byte by byte (the reader parses what it skipped when the input ends).
+TEST(ResponseReader, AnUnfinishedHeadIsJudgedAlikeInEverySplit) {
+    every_split("HTTP/1.1 200 OK\r\nX-A: 1\r\nX-B: 2\r\nbad header\x01", true, [](const read_result& r) {
+        EXPECT_EQ(r.where, reader::state::failed);
+        EXPECT_EQ(r.why, reader::failure::malformed);
+    });
+    every_split("HTTP/1.1 200 OK\r\nX-A: 1\r\nX-B: 2\r\nX-C: 3", true, [](const read_result& r) {
+        EXPECT_EQ(r.where, reader::state::failed);
+        EXPECT_EQ(r.why, reader::failure::truncated);
+    });
+}
+
 TEST(ResponseReader, TruncatedResponsesFailAtTheEndOfInput) {
     EXPECT_EQ(read({}, true).why, reader::failure::truncated);
     EXPECT_EQ(read({"HTTP/1.1 200 OK\r\nContent-"}, true).why, reader::failure::truncated);
     EXPECT_EQ(read({"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhel"}, true).why, reader::failure::truncated);
     EXPECT_EQ(read({"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n"}, true).why,
               reader::failure::truncated);
+}
+
+// A head trickled byte by byte is parsed a logarithmic number of times plus once per blank line,
+// not once per byte (each parse starts again from the head's first byte): linear work, not quadratic.
+TEST(ResponseReader, TrickledHeadIsNotParsedAgainPerByte) {
+    std::string head = "HTTP/1.1 200 OK\r\n";
+    while (head.size() < 12000) // 50 fields (the limit is 64) of 240 bytes
+        head.append("X-Field-").append(std::to_string(head.size())).append(": ").append(224, 'v').append("\r\n");
+    head.append("Content-Length: 2\r\n\r\nok");
+    response_parser parser(response_limits{});
+    reader r(parser, 1 << 20);
+    client_response out;
+    r.reset(out, false);
+    std::size_t used = 0;
+    for (std::size_t end = 1; end <= head.size() && r.where() != reader::state::done; ++end)
+        used += r.feed(std::span<const char>(head.data() + used, end - used));
+    EXPECT_EQ(r.where(), reader::state::done);
+    EXPECT_EQ(out.body(), "ok");
+    EXPECT_LE(parser.parses(), 20U);                   // 12,000 pieces before the blank line
+    EXPECT_LE(parser.bytes_parsed(), 3 * head.size()); // once per piece would be 12,000² / 2
 }
 
 TEST(ResponseParser, ParsesTheHeadInPlace) {

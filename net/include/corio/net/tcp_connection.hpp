@@ -59,6 +59,9 @@ public:
     bool idle() const noexcept { return _spill == nullptr && _pending == 0 && (_flags & flag_send_inflight) == 0; }
     /// True while received input waits to be consumed (a partial message, or input kept while paused).
     bool input_pending() const noexcept { return _spill != nullptr; }
+    /// The received bytes on_data() left unconsumed, kept to be offered again (empty when none):
+    /// what an unfinished message ended with when the peer closes. Valid until the next receive.
+    std::span<const char> unconsumed_input() const noexcept;
 
     /// Stops reading and closes once the pending output has been sent. With `linger` (the peer may
     /// still be sending: an unread body, a refused request), or when received input is left unread,
