@@ -195,22 +195,16 @@ public:
         reactor_config ring;
         ring.sq_entries = std::clamp(std::bit_ceil(n * 2U), 1024U, 32768U);
         ring.cq_entries = std::clamp(std::bit_ceil(n * 4U), 16384U, 65536U);
-        auto loop = reactor::create(ring, error);
-        if (!loop) return false;
-        _loop = std::move(*loop);
+        const auto buffers = std::clamp(std::bit_ceil(n), 1024U, 16384U);
+        auto set_up = create_reactor_with_buffers(ring, buffer_group, buffers, _config.recv_buffer_size, error);
+        if (!set_up) return false;
+        _loop = std::move(set_up->loop);
+        _buffers = std::move(set_up->buffers);
         // Every thread met the same refusal: the first says it. On epoll the connections' slots
         // are duplicate descriptors, so a thread holds at most RLIMIT_NOFILE of them.
         if (_plan.index == 0 && !_loop->fallback_reason().empty()) {
             std::fprintf(stderr, "corio-load: %s — using epoll\n", _loop->fallback_reason().c_str());
         }
-        const auto buffers = std::clamp(std::bit_ceil(n), 1024U, 16384U);
-        auto ring_buffers = buffer_ring::create(*_loop, buffer_group, buffers, _config.recv_buffer_size);
-        if (!ring_buffers) {
-            error = "registering the provided-buffer ring failed: " + ring_buffers.error().message() +
-                    " (corio needs Linux 6.1 or newer)";
-            return false;
-        }
-        _buffers = std::move(*ring_buffers);
         if (auto files = _loop->register_files(n); !files) {
             error = "registering " + std::to_string(n) + " direct descriptors failed: " + files.error().message() +
                     (files.error().value() == EMFILE ? " (a thread holds at most RLIMIT_NOFILE connections: raise "

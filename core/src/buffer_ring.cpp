@@ -135,4 +135,24 @@ std::uint32_t buffer_ring::trim() noexcept {
     return provided - keep;
 }
 
+result<reactor_with_buffers> create_reactor_with_buffers(const reactor_config& config, std::uint16_t group,
+                                                         std::uint32_t count, std::uint32_t size,
+                                                         std::string& error_message) {
+    auto loop = reactor::create(config, error_message);
+    if (!loop) return tl::unexpected(loop.error());
+    auto buffers = buffer_ring::create(**loop, group, count, size);
+    if (!buffers && (*loop)->may_fall_back()) {
+        std::string why = "registering io_uring's provided-buffer ring failed: " + buffers.error().message();
+        loop = reactor::create_fallback(config, std::move(why), error_message);
+        if (!loop) return tl::unexpected(loop.error());
+        buffers = buffer_ring::create(**loop, group, count, size);
+    }
+    if (!buffers) {
+        error_message = "registering the provided-buffer ring failed: " + buffers.error().message() +
+                        " (corio needs Linux 6.1 or newer)";
+        return tl::unexpected(buffers.error());
+    }
+    return reactor_with_buffers{std::move(*loop), std::move(*buffers)};
+}
+
 } // namespace corio

@@ -130,9 +130,15 @@ result<std::unique_ptr<reactor>> reactor::create(const reactor_config& config, s
     }
     if (wanted == backend_kind::epoll) return create_epoll(config, error_message);
     auto uring = create_uring(config, error_message);
+    if (uring) (*uring)->_may_fall_back = wanted == backend_kind::automatic;
     if (uring || wanted == backend_kind::io_uring) return uring;
     std::string why = std::move(error_message);
     error_message.clear();
+    return create_fallback(config, std::move(why), error_message);
+}
+
+result<std::unique_ptr<reactor>> reactor::create_fallback(const reactor_config& config, std::string why,
+                                                          std::string& error_message) {
     auto fallback = create_epoll(config, error_message);
     if (fallback) (*fallback)->_fallback_reason = std::move(why);
     return fallback;

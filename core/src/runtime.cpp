@@ -194,54 +194,49 @@ result<void> runtime::start(service& work) {
             }
             heap_scope heap;
             std::string message;
-            auto loop = reactor::create(_config.ring, message);
-            if (!loop) {
+            auto set_up = create_reactor_with_buffers(_config.ring, recv_buffer_group, _config.recv_buffers,
+                                                      _config.recv_buffer_size, message);
+            if (!set_up) {
                 rendezvous.report("shard " + std::to_string(st->id) + ": " + message);
                 return;
             }
-            auto buffers =
-                buffer_ring::create(**loop, recv_buffer_group, _config.recv_buffers, _config.recv_buffer_size);
-            if (!buffers) {
-                rendezvous.report("shard " + std::to_string(st->id) +
-                                  ": registering the provided-buffer ring failed: " + buffers.error().message() +
-                                  " (corio needs Linux 6.1 or newer)");
-                return;
-            }
-            shard self(st->id, count, st->cpu, **loop, **buffers);
+            auto& loop = set_up->loop;
+            auto& buffers = set_up->buffers;
+            shard self(st->id, count, st->cpu, *loop, *buffers);
             shard::set_current(&self);
             // Armed before the service starts, so the timers a service finds armed include it.
             std::optional<detail::memory_give_back> give_back;
             if (_config.give_back_ms != 0) give_back.emplace(self, _config.give_back_ms);
             st->self = &self;
-            _mesh->attach(st->id, **loop);
+            _mesh->attach(st->id, *loop);
             if (auto started = st->work->start(self); !started) {
                 st->stop_here();
                 rendezvous.report("shard " + std::to_string(st->id) +
                                   ": starting the service failed: " + started.error().message());
             } else {
-                (*loop)->set_notify_handler(
+                loop->set_notify_handler(
                     [](void* context) {
                         auto* t = static_cast<shard_thread*>(context);
                         if (t->stop_requested.load(std::memory_order_acquire)) t->stop_here();
                     },
                     st);
                 if (st->id == 0) {
-                    _features = (*loop)->features();
-                    _backend = (*loop)->backend();
-                    _backend_description = (*loop)->describe();
+                    _features = loop->features();
+                    _backend = loop->backend();
+                    _backend_description = loop->describe();
                     // Said once for the process, not once per shard: every shard met the same refusal.
-                    if (!(*loop)->fallback_reason().empty()) {
-                        std::fprintf(stderr, "corio: %s — using epoll\n", (*loop)->fallback_reason().c_str());
+                    if (!loop->fallback_reason().empty()) {
+                        std::fprintf(stderr, "corio: %s — using epoll\n", loop->fallback_reason().c_str());
                     }
                 }
                 {
                     std::lock_guard lock(st->notify_mutex);
-                    st->running = loop->get();
+                    st->running = loop.get();
                 }
                 // A stop() that raced with start-up saw no reactor to notify: notice it here.
                 if (st->stop_requested.load(std::memory_order_acquire)) st->stop_here();
                 rendezvous.report({});
-                (*loop)->run();
+                loop->run();
                 st->stop_here();
             }
             _mesh->detach(st->id);
@@ -253,8 +248,8 @@ result<void> runtime::start(service& work) {
             self.run_exit_hooks();
             give_back.reset();
             shard::set_current(nullptr);
-            buffers->reset();
-            loop->reset();
+            buffers.reset();
+            loop.reset();
             const std::uint64_t one = 1;
             [[maybe_unused]] const ssize_t n = write(_stopped_fd, &one, sizeof one);
         });

@@ -1,15 +1,19 @@
 // SPDX-License-Identifier: MIT
-// deny_io_uring COMMAND [ARGS...]: runs COMMAND under a seccomp filter that makes io_uring_setup,
-// io_uring_enter and io_uring_register fail with EPERM, as Docker's default profile (Engine 25+) and
-// containerd's (2.0+) do, so tests can see what a service does in such a container. Raw seccomp BPF
-// through prctl: no library. The filter is inherited across exec and by every thread.
+// deny_io_uring [--only-buffer-rings] COMMAND [ARGS...]: runs COMMAND under a seccomp filter that
+// makes io_uring_setup, io_uring_enter and io_uring_register fail with EPERM, as Docker's default
+// profile (Engine 25+) and containerd's (2.0+) do, so tests can see what a service does in such a
+// container. --only-buffer-rings denies only io_uring_register(IORING_REGISTER_PBUF_RING): a ring
+// that sets up but cannot register provided buffers. Raw seccomp BPF through prctl: no library. The
+// filter is inherited across exec and by every thread.
 #include <cerrno>
 #include <cstddef>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 
 #include <linux/audit.h>
 #include <linux/filter.h>
+#include <linux/io_uring.h>
 #include <linux/seccomp.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -35,11 +39,13 @@ constexpr sock_filter jump_if(unsigned k, unsigned char if_true, unsigned char i
 } // namespace
 
 int main(int argc, char** argv) {
-    if (argc < 2) {
-        std::fputs("usage: deny_io_uring COMMAND [ARGS...]\n", stderr);
+    const bool only_buffer_rings = argc > 1 && std::strcmp(argv[1], "--only-buffer-rings") == 0;
+    const int command = only_buffer_rings ? 2 : 1;
+    if (argc <= command) {
+        std::fputs("usage: deny_io_uring [--only-buffer-rings] COMMAND [ARGS...]\n", stderr);
         return 2;
     }
-    sock_filter filter[] = {
+    sock_filter all[] = {
         // Another architecture's system call numbers mean other calls: let them through.
         statement(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)),
         jump_if(this_arch, 1, 0),
@@ -51,7 +57,23 @@ int main(int argc, char** argv) {
         statement(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
         statement(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA)),
     };
-    const sock_fprog program{static_cast<unsigned short>(sizeof filter / sizeof filter[0]), filter};
+    sock_filter buffer_rings[] = {
+        statement(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)),
+        jump_if(this_arch, 1, 0),
+        statement(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        statement(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+        jump_if(__NR_io_uring_register, 0, 2),
+        // The opcode, io_uring_register's second argument: its low 32 bits (both architectures
+        // here are little-endian).
+        statement(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, args) + sizeof(std::uint64_t)),
+        jump_if(IORING_REGISTER_PBUF_RING, 1, 0),
+        statement(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        statement(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA)),
+    };
+    sock_filter* const filter = only_buffer_rings ? buffer_rings : all;
+    const std::size_t length =
+        only_buffer_rings ? sizeof buffer_rings / sizeof buffer_rings[0] : sizeof all / sizeof all[0];
+    const sock_fprog program{static_cast<unsigned short>(length), filter};
     // Without NO_NEW_PRIVS an unprivileged process may not install a filter.
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
         std::fprintf(stderr, "deny_io_uring: prctl(PR_SET_NO_NEW_PRIVS) failed: %s\n", std::strerror(errno));
@@ -61,7 +83,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "deny_io_uring: installing the seccomp filter failed: %s\n", std::strerror(errno));
         return 77; // a kernel without seccomp filters: nothing to test
     }
-    execvp(argv[1], argv + 1);
-    std::fprintf(stderr, "deny_io_uring: cannot run %s: %s\n", argv[1], std::strerror(errno));
+    execvp(argv[command], argv + command);
+    std::fprintf(stderr, "deny_io_uring: cannot run %s: %s\n", argv[command], std::strerror(errno));
     return 127;
 }

@@ -68,7 +68,33 @@ for how in flag env; do
         { cat "$work/forced.log" >&2; fail "forced io_uring ($how) did not say why"; }
 done
 
-# 4. A backend name that does not exist is refused by name.
+# 4. io_uring that sets up but cannot register its provided-buffer ring: epoll, saying why; forced
+#    io_uring fails with that reason. corio-load falls back the same way.
+"$deny" --only-buffer-rings "$hello" --address 127.0.0.1 --port 0 --threads 2 >"$work/pbuf.log" 2>&1 &
+pid=$!
+for _ in $(seq 100); do grep -q 'listening' "$work/pbuf.log" && break; sleep 0.1; done
+port=$(sed -n 's/.* port \([0-9]*\),.*/\1/p' "$work/pbuf.log")
+[ -n "$port" ] || { cat "$work/pbuf.log" >&2; fail "hello did not start without buffer rings"; }
+grep -q "registering io_uring's provided-buffer ring failed: Operation not permitted — using epoll" "$work/pbuf.log" ||
+    { cat "$work/pbuf.log" >&2; fail "no reason for the buffer-ring fallback"; }
+[ "$(grep -c 'using epoll' "$work/pbuf.log")" = 1 ] || fail "the buffer-ring reason was said more than once"
+[ "$(curl -sf "http://127.0.0.1:$port/plaintext")" = "Hello, World!" ] || fail "wrong /plaintext without buffer rings"
+if [ -n "$load" ]; then
+    "$deny" --only-buffer-rings "$load" -t 1 -c 8 --requests 2000 "http://127.0.0.1:$port/plaintext" \
+        >"$work/pbuf-load.log" 2>&1 || { cat "$work/pbuf-load.log" >&2; fail "corio-load failed without buffer rings"; }
+    grep -q "provided-buffer ring failed.*using epoll" "$work/pbuf-load.log" ||
+        { cat "$work/pbuf-load.log" >&2; fail "corio-load did not say why it uses epoll"; }
+fi
+kill -TERM $pid
+wait $pid || fail "hello (no buffer rings) exited non-zero after SIGTERM"
+pid=
+status=0
+timeout 20 "$deny" --only-buffer-rings "$hello" --port 0 --backend io_uring >"$work/pbuf-forced.log" 2>&1 || status=$?
+[ $status != 124 ] && [ $status != 0 ] || fail "forced io_uring without buffer rings: exit status $status"
+grep -q 'provided-buffer ring failed: Operation not permitted' "$work/pbuf-forced.log" ||
+    { cat "$work/pbuf-forced.log" >&2; fail "forced io_uring without buffer rings did not say why"; }
+
+# 5. A backend name that does not exist is refused by name.
 status=0
 CORIO_BACKEND=kqueue timeout 20 "$hello" --port 0 >"$work/bad.log" 2>&1 || status=$?
 [ $status != 0 ] && [ $status != 124 ] || fail "CORIO_BACKEND=kqueue was accepted"

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string>
 
 #include <corio/core/reactor.hpp>
 #include <corio/core/result.hpp>
@@ -84,5 +85,19 @@ private:
     bool _touched = false; // buffers were taken since trim() last released them all
     bool _registered = false;
 };
+
+/// A shard's reactor and its receive buffers, set up together.
+struct reactor_with_buffers {
+    std::unique_ptr<reactor> loop;
+    std::unique_ptr<buffer_ring> buffers;
+};
+
+/// reactor::create, then buffer_ring::create(group, count, size) on it. When `automatic` chose
+/// io_uring but the ring cannot be registered (a filter allowing only some io_uring_register
+/// operations, a memory limit), epoll takes its place and loop->fallback_reason() says why. The error
+/// message names what failed.
+result<reactor_with_buffers> create_reactor_with_buffers(const reactor_config& config, std::uint16_t group,
+                                                         std::uint32_t count, std::uint32_t size,
+                                                         std::string& error_message);
 
 } // namespace corio

@@ -121,6 +121,10 @@ public:
     /// the error message names what is missing. automatic: epoll when that fails (fallback_reason()
     /// says why). The error message names what failed.
     static result<std::unique_ptr<reactor>> create(const reactor_config& config, std::string& error_message);
+    /// An epoll reactor for a shard whose automatic io_uring failed after create() (the
+    /// provided-buffer ring could not be registered); `why` becomes its fallback_reason().
+    static result<std::unique_ptr<reactor>> create_fallback(const reactor_config& config, std::string why,
+                                                            std::string& error_message);
     ~reactor();
     reactor(const reactor&) = delete;
     reactor& operator=(const reactor&) = delete;
@@ -221,6 +225,8 @@ public:
     backend_kind backend() const noexcept { return _epoll ? backend_kind::epoll : backend_kind::io_uring; }
     /// Why `automatic` chose epoll, in one line (empty when io_uring runs or epoll was asked for).
     const std::string& fallback_reason() const noexcept { return _fallback_reason; }
+    /// True for an io_uring reactor that `automatic` chose: one that may still give way to epoll.
+    bool may_fall_back() const noexcept { return _may_fall_back; }
     /// One line for start-up banners: the backend and its features, or why it is epoll.
     std::string describe() const;
 
@@ -244,6 +250,7 @@ private:
     // io_uring path always predicts), so neither backend pays a virtual call per operation.
     std::unique_ptr<epoll_state> _epoll;
     std::string _fallback_reason;
+    bool _may_fall_back = false;
     timer_wheel _timers;
     std::uint64_t _now_ms = 0;
     std::uint64_t _now_us = 0;
