@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <vector>
 
 #include <linux/audit.h>
 #include <linux/filter.h>
@@ -45,35 +46,34 @@ int main(int argc, char** argv) {
         std::fputs("usage: deny_io_uring [--only-buffer-rings] COMMAND [ARGS...]\n", stderr);
         return 2;
     }
-    sock_filter all[] = {
+    std::vector<sock_filter> filter = {
         // Another architecture's system call numbers mean other calls: let them through.
         statement(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)),
         jump_if(this_arch, 1, 0),
         statement(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
         statement(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
-        jump_if(__NR_io_uring_setup, 3, 0),
-        jump_if(__NR_io_uring_enter, 2, 0),
-        jump_if(__NR_io_uring_register, 1, 0),
-        statement(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-        statement(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA)),
     };
-    sock_filter buffer_rings[] = {
-        statement(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)),
-        jump_if(this_arch, 1, 0),
-        statement(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-        statement(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
-        jump_if(__NR_io_uring_register, 0, 2),
-        // The opcode, io_uring_register's second argument: its low 32 bits (both architectures
-        // here are little-endian).
-        statement(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, args) + sizeof(std::uint64_t)),
-        jump_if(IORING_REGISTER_PBUF_RING, 1, 0),
-        statement(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-        statement(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA)),
-    };
-    sock_filter* const filter = only_buffer_rings ? buffer_rings : all;
-    const std::size_t length =
-        only_buffer_rings ? sizeof buffer_rings / sizeof buffer_rings[0] : sizeof all / sizeof all[0];
-    const sock_fprog program{static_cast<unsigned short>(length), filter};
+    if (only_buffer_rings) {
+        filter.insert(filter.end(),
+                      {
+                          jump_if(__NR_io_uring_register, 0, 2),
+                          // The opcode, io_uring_register's second argument: its low 32 bits (both architectures
+                          // here are little-endian).
+                          statement(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, args) + sizeof(std::uint64_t)),
+                          jump_if(IORING_REGISTER_PBUF_RING, 1, 0),
+                      });
+    } else {
+        filter.insert(filter.end(), {
+                                        jump_if(__NR_io_uring_setup, 3, 0),
+                                        jump_if(__NR_io_uring_enter, 2, 0),
+                                        jump_if(__NR_io_uring_register, 1, 0),
+                                    });
+    }
+    filter.insert(filter.end(), {
+                                    statement(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+                                    statement(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA)),
+                                });
+    const sock_fprog program{static_cast<unsigned short>(filter.size()), filter.data()};
     // Without NO_NEW_PRIVS an unprivileged process may not install a filter.
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
         std::fprintf(stderr, "deny_io_uring: prctl(PR_SET_NO_NEW_PRIVS) failed: %s\n", std::strerror(errno));
