@@ -79,6 +79,7 @@ server::shard_state::shard_state(corio::shard& s, const server& server_owner, in
       listener(s.reactor(), listen_fd, &on_accept, this, &counters.accept_backoffs),
       parser(limits_of(server_owner.config()), &server_owner.routes()) {
     set_discard_limit(server_owner.config().linger_max_bytes);
+    set_unsent_limit(server_owner.config().max_unsent_in_socket);
 }
 
 // Connections refer to the listener and parser: they go first, before the members do.

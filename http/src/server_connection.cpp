@@ -238,13 +238,17 @@ std::size_t server_connection::on_data(std::span<char> data) {
         }
     }
     bool wrote = false;
+    std::uint32_t served = 0;
     // Whose and when, for request::peer() and received_us(): the scratch request is the shard's.
     st.scratch._peer_fd = fd();
     st.scratch._received_us = owner().shard().reactor().now_us();
     while (offset < data.size() && !closing()) {
         // Backpressure: a client that pipelines without reading stops being read, so the unsent
-        // output stays bounded; reading resumes once the output has drained.
-        if (pending_output() >= config.max_pending_output || over_shard_budget()) {
+        // output stays bounded; reading resumes once the output has drained. Fairness: a connection
+        // served its share of this turn (max_requests_per_read) waits the same way, so the rest of
+        // its input is offered again in a later turn, after the shard's other connections.
+        if (pending_output() >= config.max_pending_output || over_shard_budget() ||
+            (served == config.max_requests_per_read && served != 0)) {
             pause_reading();
             arm_timer(phase::sending); // cut only if the client stops reading altogether
             if (wrote) flush();
@@ -287,6 +291,7 @@ std::size_t server_connection::on_data(std::span<char> data) {
         const std::span<const char> raw = input.first(raw_size);
         offset += parsed.consumed;
         st.counters.requests.add();
+        ++served;
         _continue_sent = false;
         _phase = phase::idle; // a pipelined request after this one gets a header timeout of its own
         // Draining: requests already received are all answered; the close goes on the last of them.

@@ -5,21 +5,29 @@
 #include <cerrno>
 #include <cstring>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 namespace corio::net {
 
 // Unconsumed input kept between receives; allocated only while a message straddles buffers.
+// Input kept for a later on_data: the bytes [begin, end) of the block after this header. Consuming
+// a part moves `begin` (a client that pipelines thousands of requests is served a share at a time,
+// and moving the rest down after each share would cost time quadratic in its backlog); the bytes are
+// moved down only when an append needs the room.
 struct tcp_connection::spill {
-    std::uint32_t size;
+    std::uint32_t begin;
+    std::uint32_t end;
     std::uint32_t capacity;
     char* data() noexcept { return reinterpret_cast<char*>(this + 1); }
+    std::span<char> live() noexcept { return {data() + begin, data() + end}; }
 };
 
 std::span<const char> tcp_connection::unconsumed_input() const noexcept {
     if (_spill == nullptr) return {};
-    return {_spill->data(), _spill->size};
+    return _spill->live();
 }
 
 tcp_connection::tcp_connection(connection_set& owner, int fd) noexcept : _owner(&owner), _fd(fd) {
@@ -140,6 +148,15 @@ void tcp_connection::stop_discarding() noexcept {
 
 void tcp_connection::pause_reading() noexcept {
     if ((_flags & (flag_paused | flag_closing)) != 0) return;
+    if ((_flags & flag_throttled) == 0 && _owner->_unsent_limit != 0) {
+        // Linux grows a socket's send buffer up to 4 MiB (tcp_wmem): unbounded, a client that never
+        // reads gets that much queued before pending_output() sees anything. Set here, not on every
+        // socket: set on the listener (inherited at accept) it made a shard under connection churn
+        // fall behind (4,600 descriptors open instead of 60; not investigated further). A failure
+        // leaves the kernel's default: nothing to recover.
+        const int bytes = static_cast<int>(std::min<std::uint32_t>(_owner->_unsent_limit, INT32_MAX));
+        static_cast<void>(::setsockopt(_fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &bytes, sizeof bytes));
+    }
     _flags |= flag_paused | flag_throttled;
     // Completions already on their way still bring data; receive() keeps it in the spill block.
     if ((_flags & flag_recv_armed) != 0) _owner->_shard.reactor().cancel(_fd, make_user_data(this, op_recv));
@@ -238,7 +255,7 @@ void tcp_connection::receive(std::span<char> data) {
     }
     append_to_spill(data);
     if (reading_paused()) return;
-    if (_spill->size >= _want) {
+    if (_spill->end - _spill->begin >= _want) {
         deliver_spill();
     } else {
         on_partial_input();
@@ -251,34 +268,40 @@ void tcp_connection::append_to_spill(std::span<const char> data) {
         const std::size_t capacity = std::max<std::size_t>(data.size() * 2, 512);
         _spill = static_cast<spill*>(shard_alloc(sizeof(spill) + capacity));
         _spill->capacity = static_cast<std::uint32_t>(capacity);
-        _spill->size = 0;
+        _spill->begin = _spill->end = 0;
     }
     // Grow geometrically; the protocol bounds the size (431/413) and pauses reading under backpressure.
-    const std::size_t needed = std::size_t{_spill->size} + data.size();
+    const std::uint32_t kept = _spill->end - _spill->begin;
+    const std::size_t needed = std::size_t{kept} + data.size();
     if (needed > _spill->capacity) {
         const std::size_t capacity = std::max<std::size_t>(needed, std::size_t{_spill->capacity} * 2);
         auto* grown = static_cast<spill*>(shard_alloc(sizeof(spill) + capacity));
-        std::memcpy(grown->data(), _spill->data(), _spill->size);
-        grown->size = _spill->size;
+        std::memcpy(grown->data(), _spill->data() + _spill->begin, kept);
         grown->capacity = static_cast<std::uint32_t>(capacity);
         shard_free(_spill);
         _spill = grown;
+        _spill->begin = 0;
+        _spill->end = kept;
+    } else if (_spill->end + data.size() > _spill->capacity) {
+        std::memmove(_spill->data(), _spill->data() + _spill->begin, kept);
+        _spill->begin = 0;
+        _spill->end = kept;
     }
-    std::memcpy(_spill->data() + _spill->size, data.data(), data.size());
-    _spill->size = static_cast<std::uint32_t>(needed);
+    std::memcpy(_spill->data() + _spill->end, data.data(), data.size());
+    _spill->end += static_cast<std::uint32_t>(data.size());
 }
 
 void tcp_connection::deliver_spill() {
     if (_spill == nullptr || closing()) return;
     std::size_t end = 0;
-    const std::size_t consumed = offer({_spill->data(), _spill->size}, end);
+    const std::size_t consumed = offer(_spill->live(), end);
     if (closing() || consumed == end) {
         shard_free(_spill);
         _spill = nullptr;
         return;
     }
-    if (consumed != 0) std::memmove(_spill->data(), _spill->data() + consumed, end - consumed);
-    _spill->size = static_cast<std::uint32_t>(end - consumed);
+    _spill->end = _spill->begin + static_cast<std::uint32_t>(end);
+    _spill->begin += static_cast<std::uint32_t>(consumed);
 }
 
 void tcp_connection::send_next() {

@@ -96,6 +96,52 @@ TEST(backpressure, ten_thousand_unread_pipelined_requests_are_all_answered_in_or
     EXPECT_EQ(r.body, "Hello, World!");
 }
 
+// Fairness: a connection served max_requests_per_read requests from one arrival of input waits for
+// its answers to go out before the rest of its input is offered again. At 1 every request of the
+// flood waits so, and what was kept meanwhile is taken from the front of the kept input: all are
+// answered, in order.
+TEST(backpressure, a_connection_that_served_its_share_loses_no_request) {
+    corio::http::server_config config = backpressure_config();
+    config.max_requests_per_read = 1;
+    served s(config);
+    CORIO_START_OR_SKIP(s.rt, s.srv);
+    loopback_client client(s.port(), 20'000, 64 * 1024);
+    ASSERT_TRUE(client.connected()) << client.error();
+    flood_sender sender(client.fd(), flood_of("/plaintext"));
+    read_all_in_order(client, "Hello, World!");
+    EXPECT_EQ(sender.finish(), sender.size()) << std::strerror(sender.error());
+}
+
+// A client that pipelines and never reads: once its connection has had to stop reading, the kernel
+// holds at most max_unsent_in_socket bytes of its answers unsent; the rest waits in the server, where
+// max_pending_output and the minimum data rate see it. Without the bound Linux takes megabytes (a
+// socket's send buffer grows to 4 MiB), all of which looked like a client that reads.
+TEST(backpressure, answers_beyond_the_socket_limit_wait_in_the_server) {
+    for (const std::uint32_t limit : {std::uint32_t{16} << 10, std::uint32_t{0}}) {
+        corio::http::server_config config = backpressure_config();
+        config.max_pending_output = 8 << 20; // only the socket's limit stops it
+        config.max_unsent_in_socket = limit;
+        served s(config);
+        CORIO_START_OR_SKIP(s.rt, s.srv);
+        loopback_client client(s.port(), 20'000, 64 * 1024, 4096);
+        ASSERT_TRUE(client.connected()) << client.error();
+        std::string flood;
+        for (int i = 0; i < 20'000; ++i)
+            flood += get("/plaintext");
+        flood_sender sender(client.fd(), std::move(flood));
+        std::this_thread::sleep_for(1s); // not reading
+        const std::uint64_t sent = s.srv.stats(0).bytes_out;
+        if (limit != 0) {
+            // The limit, the client's small receive window and one last partial send.
+            EXPECT_LT(sent, 4 * limit + (64 << 10)) << "bytes the kernel took with TCP_NOTSENT_LOWAT " << limit;
+        } else {
+            EXPECT_GT(sent, 512U << 10) << "the kernel's default took less than the test assumes: it shows nothing";
+        }
+        ::shutdown(client.fd(), SHUT_RDWR); // wakes the sender, blocked while the server does not read
+        sender.finish();
+    }
+}
+
 // The same flood for 16 KiB responses (80 MB of output in all, far beyond any socket buffer):
 // without backpressure the server would hold most of it in memory.
 TEST(backpressure, unread_flood_of_large_responses_keeps_memory_bounded) {

@@ -87,6 +87,21 @@ struct server_config {
     std::uint32_t max_headers = 64;               ///< header fields; more gets 431
     std::uint64_t max_body_bytes = 1 << 20;       ///< request bodies (routes may set their own); larger gets 413
     std::uint32_t max_pending_output = 256 << 10; ///< unsent response bytes per connection before it stops reading
+    /// Response bytes the kernel may hold unsent in the socket of a connection that has had to stop
+    /// reading (it pipelines more than it reads): TCP_NOTSENT_LOWAT. Beyond them its output waits in
+    /// the connection, where max_pending_output, the shard's budget and min_data_rate see it. Without
+    /// a bound Linux grows a socket's send buffer to 4 MiB: 400 clients that pipelined and never read
+    /// got 1.4 MiB of answers queued each (580 MB of kernel memory, seconds of the shard's time), all
+    /// of which looked to the server like clients that read. Data in flight is not counted, so a fast
+    /// client on a long path keeps its throughput. 0: the kernel's default.
+    std::uint32_t max_unsent_in_socket = 128 << 10;
+    /// Pipelined requests one connection is served from one arrival of input before it gives way to
+    /// the shard's other connections: the rest waits until its answers are sent. A client that
+    /// pipelines thousands of requests at once would otherwise hold the shard for a whole receive
+    /// buffer's worth of them per turn, and with a few hundred such clients every other request waits
+    /// tens of milliseconds. 32: twice a pipelining depth of 16, so ordinary pipelining never waits;
+    /// 0: no limit.
+    std::uint32_t max_requests_per_read = 32;
     /// Unsent response bytes of all a shard's connections: past it, the connections holding at least
     /// their share (the average) stop being read until their output has drained, past twice it every
     /// connection with output waiting does (min_data_rate closes those that never drain). 32 MiB:

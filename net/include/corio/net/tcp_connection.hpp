@@ -217,6 +217,12 @@ public:
     std::uint32_t discard_limit() const noexcept { return _discard_limit; }
     /// Sets discard_limit() for connections that begin closing from now on.
     void set_discard_limit(std::uint32_t bytes) noexcept { _discard_limit = bytes; }
+    /// Output the kernel may hold unsent for a connection once it has had to stop reading (its client
+    /// sends more than it reads): TCP_NOTSENT_LOWAT, set at its first pause_reading(). Past it the
+    /// output waits in the connection, where pending_output() counts it; 0: the kernel's default.
+    std::uint32_t unsent_limit() const noexcept { return _unsent_limit; }
+    /// Sets unsent_limit() for connections that first pause from now on.
+    void set_unsent_limit(std::uint32_t bytes) noexcept { _unsent_limit = bytes; }
 
 private:
     friend class tcp_connection;
@@ -234,6 +240,7 @@ private:
     connection_stats _own_stats;
     connection_stats* _stats;
     std::uint32_t _discard_limit = 1 << 20;
+    std::uint32_t _unsent_limit = 0;
     bool _draining = false;
 };
 
