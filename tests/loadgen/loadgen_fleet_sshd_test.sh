@@ -11,7 +11,7 @@
 set -euo pipefail
 # shellcheck source=start_hello.sh
 . "$(dirname "$0")/start_hello.sh"
-load=$(realpath "$1") # the remote shell starts in the home directory
+load=$1
 hello=$2
 fleet=$(cd "$(dirname "$0")/../../bench/loadgen" && pwd)/fleet.sh
 sshd=/usr/sbin/sshd
@@ -28,6 +28,7 @@ for candidate in /usr/lib/openssh/sftp-server /usr/libexec/openssh/sftp-server; 
 done
 # scp (OpenSSH 9) copies over the SFTP protocol: without the server side, fetching results fails.
 [ -n "$sftp_server" ] || skip "no sftp-server (part of openssh-server)"
+load=$(realpath "$load") # the remote shell starts in the home directory
 
 work=$(mktemp -d /tmp/corio-load-fleet-sshd.XXXXXX)
 hello_pid=
@@ -117,6 +118,7 @@ if "$fleet" --lead 2 --out "$work/bad" --corio-load "$load" --merge-with "$load"
     127.0.0.1 -- -t 1 -c 4 -d 1 http://127.0.0.1:1/ >"$work/bad.out" 2>&1; then
     fail "fleet.sh succeeded with a failing worker"
 fi
-grep -q 'the worker on 127.0.0.1 failed' "$work/bad.out" && grep -q 'cannot connect' "$work/bad.out" &&
-    grep -q 'no json result from 127.0.0.1 (scp .*No such file' "$work/bad.out" || fail "$(cat "$work/bad.out")"
+for expected in 'the worker on 127.0.0.1 failed' 'cannot connect' 'no json result from 127.0.0.1 (scp .*No such file'; do
+    grep -q "$expected" "$work/bad.out" || fail "fleet.sh did not say '$expected': $(cat "$work/bad.out")"
+done
 echo "loadgen_fleet_sshd_test: ok"

@@ -40,7 +40,8 @@ grep -q "Plot: $work/merged.png" "$work/merge.out" || fail "the summary does not
 grep -q "latency (uncorrected)" "$work/merged.png.gp" || fail "the script lacks the merged percentile curve"
 grep -q "^if (!exists(\"corio_output\"))" "$work/merged.png.gp" || fail "the script cannot redraw on its own"
 # The script kept beside it redraws the picture by itself.
-(cd "$work" && gnuplot merged.png.gp) && is_png "$work/merged.png" || fail "gnuplot merged.png.gp did not redraw"
+(cd "$work" && gnuplot merged.png.gp) || fail "gnuplot merged.png.gp did not redraw"
+is_png "$work/merged.png" || fail "gnuplot merged.png.gp did not redraw a PNG"
 # JSON results alone (no per-second latency): requests/s only, still drawn.
 "$load" merge --plot "$work/json-only.png" "$work"/a.json "$work"/b.json >/dev/null || fail "merge --plot of JSON alone"
 is_png "$work/json-only.png" || fail "json-only.png is not a PNG"
@@ -59,10 +60,11 @@ if PATH=/nonexistent "$load" merge --json "$work/bad.json" --plot "$work/nognupl
     >/dev/null 2>"$work/err"; then
     fail "merge --plot ran without gnuplot"
 fi
-grep -q "gnuplot is not installed" "$work/err" && grep -q "gnuplot-nox" "$work/err" ||
+grep -q "gnuplot is not installed.*gnuplot-nox" "$work/err" ||
     fail "the error does not say how to get gnuplot: $(cat "$work/err")"
-[ ! -e "$work/bad.json" ] && [ ! -e "$work/nognuplot.png" ] && [ ! -e "$work/nognuplot.png.gp" ] ||
-    fail "something was written although gnuplot is missing"
+for f in bad.json nognuplot.png nognuplot.png.gp; do
+    [ ! -e "$work/$f" ] || fail "$f was written although gnuplot is missing"
+done
 
 # A gnuplot that writes part of its picture and then fails: the previous picture stays, and no
 # temporary is left behind.
