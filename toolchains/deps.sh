@@ -4,7 +4,9 @@
 # Idempotent; run as root (or with sudo). Nothing is downloaded outside apt. Flags combine.
 #   toolchains/deps.sh          build, test and load-test tools, and PostgreSQL 15 for the database
 #                               tests (toolchains/pgtest.sh runs throwaway clusters; no system
-#                               cluster is created and no service started)
+#                               cluster is created and no service started), and OpenSSH's server
+#                               for fleet.sh's test (which runs its own sshd; the ssh service is
+#                               switched off when deps.sh installs it)
 #   toolchains/deps.sh --bench  also the servers compared in bench/ (nginx, h2o), never started as services,
 #                               gnuplot for --plot and chromium to render corio-load merge --html in its test
 #   toolchains/deps.sh --arm64  also the aarch64 cross toolchain, the arm64 builds of the libraries,
@@ -22,6 +24,9 @@ packages=(
     clang clang-format libclang-rt-14-dev
     curl wrk procps valgrind python3 python3-yaml apache2-utils nghttp2-client systemd
     zlib1g-dev libhdrhistogram-java default-jdk-headless gettext-base
+    # tests/loadgen/loadgen_fleet_sshd_test.sh runs bench/loadgen/fleet.sh through a throwaway sshd of
+    # its own on 127.0.0.1 (the ssh service is never started: see policy-rc.d below)
+    openssh-server openssh-client
 )
 bench=0
 arm64=0
@@ -68,13 +73,15 @@ if [ ${#missing[@]} -eq 0 ]; then
 else
     export DEBIAN_FRONTEND=noninteractive
     # Packaged servers must not start as system services (port 80, a PostgreSQL cluster on 5432,
-    # stray processes): deny service starts for the duration of the install unless the machine
-    # already has a policy.
+    # sshd on port 22, stray processes): deny service starts for the duration of the install unless
+    # the machine already has a policy.
     policy=/usr/sbin/policy-rc.d
     own_policy=0
     new_postgresql=0
+    new_sshd=0
     [[ " ${missing[*]} " == *" postgresql-15 "* ]] && new_postgresql=1
-    if { [ $bench = 1 ] || [ $new_postgresql = 1 ]; } && [ ! -e $policy ]; then
+    [[ " ${missing[*]} " == *" openssh-server "* ]] && new_sshd=1
+    if { [ $bench = 1 ] || [ $new_postgresql = 1 ] || [ $new_sshd = 1 ]; } && [ ! -e $policy ]; then
         printf '#!/bin/sh\nexit 101\n' | $sudo tee $policy >/dev/null && $sudo chmod +x $policy && own_policy=1
     fi
     trap '[ $own_policy = 1 ] && $sudo rm -f $policy' EXIT
@@ -85,6 +92,13 @@ else
     if [ $new_postgresql = 1 ]; then
         apt_get install -y -qq --no-install-recommends postgresql-common
         $sudo pg_conftool /etc/postgresql-common/createcluster.conf set create_main_cluster false
+    fi
+    # openssh-server's first install enables the ssh service (port 22, started at boot where systemd
+    # runs): corio's test starts its own sshd, so Debian's switch sshd_not_to_be_run (read by
+    # ssh.service and /etc/init.d/ssh) keeps the system service from ever starting. Remove the file
+    # to use the machine's sshd.
+    if [ $new_sshd = 1 ]; then
+        $sudo mkdir -p /etc/ssh && $sudo touch /etc/ssh/sshd_not_to_be_run
     fi
     apt_get install -y -qq --no-install-recommends "${missing[@]}"
     echo "deps.sh: installed ${missing[*]}"

@@ -77,12 +77,13 @@ for host in "${hosts[@]}"; do
     dir=/tmp/$run-$host
     for kind in json hlog; do
         # shellcheck disable=SC2086
-        if $scp_cmd "$host:$dir/w.$kind" "$out/$host.$kind" >/dev/null 2>&1; then
+        if $scp_cmd "$host:$dir/w.$kind" "$out/$host.$kind" >/dev/null 2>"$out/$host.fetch"; then
             inputs+=("$out/$host.$kind")
         else
-            echo "fleet.sh: no $kind result from $host" >&2
+            echo "fleet.sh: no $kind result from $host ($scp_cmd: $(tr '\n' ' ' <"$out/$host.fetch"))" >&2
             status=1
         fi
+        rm -f "$out/$host.fetch"
     done
     # shellcheck disable=SC2086
     $ssh_cmd "$host" "rm -rf $dir" >/dev/null 2>&1 || true

@@ -15,6 +15,7 @@
 #include "interval_log.hpp"
 #include "json_reader.hpp"
 #include "output_file.hpp"
+#include "plot.hpp"
 #include "report.hpp"
 
 namespace corio::load {
@@ -525,7 +526,7 @@ void print_merge_summary(std::FILE* to, const merge_result& m) {
 namespace {
 
 const char* merge_usage() {
-    return R"(usage: corio-load merge [--json OUT] [--hlog OUT] [--html OUT] FILE...
+    return R"(usage: corio-load merge [--json OUT] [--hlog OUT] [--html OUT] [--plot OUT.png] FILE...
 Merges the results of corio-load workers that ran together: their --json results and --hlog
 interval logs (HdrHistogram's, from any writer), in any order; a log goes with the JSON of the same
 file stem or label. Totals are summed, the per-second series are aligned on wall-clock time,
@@ -538,8 +539,28 @@ are named. Inputs that cannot be merged are refused (exit 1) and no OUT is writt
       --html OUT    write a self-contained report page (inline SVG charts: throughput per
                     worker and in total, latency percentiles per second, the percentile
                     distribution, errors per second; the workers and their problems)
+      --plot OUT.png
+                    draw the merged latency percentile curve and the requests/s and p99
+                    timeline with gnuplot, as a single run's --plot (OUT.png.gp keeps the
+                    script and data); without gnuplot the merge is refused before it starts
   -h, --help        print this help
 )";
+}
+
+// The picture a single run's --plot draws, from the merged figures: one percentile curve per
+// latency kind (corrected and uncorrected are not mixed), the seconds on wall-clock time.
+plot_data merged_plot(const merge_result& m, const std::string& title) {
+    plot_data data;
+    data.title = fmt::format("{}, {} requests in {:.1f} s", title, m.requests, m.elapsed_s);
+    for (const latency_group& g : m.groups)
+        data.curves.push_back({"latency (" + g.kind + ")", g.latency.get()});
+    for (const merged_second& s : m.timeline) {
+        if (s.duration_s < 0.5) continue; // a last, partial second would read as a drop
+        data.seconds.push_back({static_cast<std::uint32_t>(std::lround(s.unix_s - m.start_unix_s) + 1),
+                                static_cast<double>(s.requests) / s.duration_s,
+                                s.has_latency ? std::optional<std::uint64_t>(s.p99_ns) : std::nullopt});
+    }
+    return data;
 }
 
 } // namespace
@@ -549,18 +570,22 @@ int run_merge(int argc, char** argv) {
     std::string json_path;
     std::string hlog_path;
     std::string html_path;
+    std::string plot_path;
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
         if (arg == "-h" || arg == "--help") {
             std::fputs(merge_usage(), stdout);
             return 0;
         }
-        if (arg == "--json" || arg == "--hlog" || arg == "--html") {
+        if (arg == "--json" || arg == "--hlog" || arg == "--html" || arg == "--plot") {
             if (i + 1 >= argc) {
                 std::fprintf(stderr, "corio-load merge: option %s needs a value\n", arg.c_str());
                 return 2;
             }
-            (arg == "--json" ? json_path : arg == "--hlog" ? hlog_path : html_path) = argv[++i];
+            (arg == "--json"   ? json_path
+             : arg == "--hlog" ? hlog_path
+             : arg == "--html" ? html_path
+                               : plot_path) = argv[++i];
         } else if (arg.size() > 1 && arg[0] == '-') {
             std::fprintf(stderr, "corio-load merge: unknown option '%s'\n(corio-load merge --help lists them)\n",
                          arg.c_str());
@@ -572,8 +597,17 @@ int run_merge(int argc, char** argv) {
     std::string error;
     if ((!json_path.empty() && !check_output_path("--json", json_path, error)) ||
         (!hlog_path.empty() && !check_output_path("--hlog", hlog_path, error)) ||
-        (!html_path.empty() && !check_output_path("--html", html_path, error))) {
+        (!html_path.empty() && !check_output_path("--html", html_path, error)) ||
+        (!plot_path.empty() && !check_output_path("--plot", plot_path, error))) {
         std::fprintf(stderr, "corio-load merge: %s\n", error.c_str());
+        return 1;
+    }
+    // A merge is cheap to run again, so a plot that cannot be drawn refuses it before any output.
+    if (!plot_path.empty() && !gnuplot_available()) {
+        std::fprintf(stderr,
+                     "corio-load merge: --plot %s: gnuplot is not installed (install it with `apt-get install "
+                     "gnuplot-nox` or `toolchains/deps.sh --bench`, or leave --plot out)\n",
+                     plot_path.c_str());
         return 1;
     }
     std::vector<worker_input> workers;
@@ -587,9 +621,9 @@ int run_merge(int argc, char** argv) {
         std::fprintf(stderr, "corio-load merge: %s\n", error.c_str());
         return 1;
     }
+    const std::string title =
+        fmt::format("corio-load: {} worker{}", merged.workers.size(), merged.workers.size() == 1 ? "" : "s");
     if (!html_path.empty()) {
-        const std::string title =
-            fmt::format("corio-load: {} worker{}", merged.workers.size(), merged.workers.size() == 1 ? "" : "s");
         if (!write_output_file("--html", html_path, html_report(merged, title), error)) {
             std::fprintf(stderr, "corio-load merge: %s\n", error.c_str());
             return 1;
@@ -607,6 +641,13 @@ int run_merge(int argc, char** argv) {
             std::fprintf(stderr, "corio-load merge: %s\n", error.c_str());
             return 1;
         }
+    }
+    if (!plot_path.empty()) {
+        if (!draw_plot(plot_path, merged_plot(merged, title), error)) {
+            std::fprintf(stderr, "corio-load merge: %s\n", error.c_str());
+            return 1;
+        }
+        std::printf("  Plot: %s\n", plot_path.c_str());
     }
     return 0;
 }

@@ -2,20 +2,19 @@
 #include "report.hpp"
 
 #include <cerrno>
-#include <cmath>
 #include <cstring>
 #include <ctime>
 #include <iterator>
 #include <memory>
 
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
 
 #include "interval_log.hpp"
 #include "output_file.hpp"
+#include "plot.hpp"
 
 namespace corio::load {
 
@@ -337,109 +336,16 @@ bool write_hlog(const std::string& path, const load_config& config, const test_r
     return write_interval_log(path, log, error);
 }
 
-namespace {
-
-bool gnuplot_available() {
-    const char* path = std::getenv("PATH");
-    std::string dirs = path != nullptr ? path : "/usr/bin:/bin";
-    std::size_t start = 0;
-    while (start <= dirs.size()) {
-        const std::size_t end = dirs.find(':', start);
-        const std::string dir = dirs.substr(start, end == std::string::npos ? std::string::npos : end - start);
-        if (!dir.empty() && access((dir + "/gnuplot").c_str(), X_OK) == 0) return true;
-        if (end == std::string::npos) break;
-        start = end + 1;
-    }
-    return false;
-}
-
-std::string gnuplot_quote(const std::string& s) {
-    std::string out = "'";
-    for (const char c : s) {
-        if (c == '\'') {
-            out += "''";
-        } else {
-            out += c;
-        }
-    }
-    return out + "'";
-}
-
-} // namespace
-
 bool write_plot(const std::string& path, const load_config& config, const test_result& r, std::string& error) {
-    const thread_result& t = r.total;
-    std::string g;
-    auto out = std::back_inserter(g);
-    fmt::format_to(out, "# corio-load plot: run `gnuplot {}` to redraw {}\n", path + ".gp", path);
-    // Percentile curve, HdrHistogram style: x = 1/(1-p) on a log axis spreads the tail.
-    fmt::format_to(out, "$percentiles << EOD\n");
-    for (double nines = 0; nines <= 5.0001; nines += 0.05) {
-        const double p = 100.0 * (1.0 - std::pow(10.0, -nines));
-        fmt::format_to(out, "{:.6f} {:.6f} {:.3f}\n", 1.0 / (1.0 - p / 100.0), p, us(t.latency.percentile(p)) / 1e3);
-        if (static_cast<double>(t.latency.count()) * (1.0 - p / 100.0) < 1.0) break;
-    }
-    fmt::format_to(out, "EOD\n$timeline << EOD\n");
+    plot_data data;
+    data.title = fmt::format("{} {}: {} connections, {}", config.spec.method, config.url_text, config.connections,
+                             mode_text(config));
+    data.curves.push_back({"latency", &r.total.latency});
     for (const timeline_point& p : r.timeline) {
         if (p.duration_s < 0.5) continue; // a last, partial second would read as a drop
-        fmt::format_to(out, "{} {:.1f} {:.3f} {:.3f} {}\n", p.second + 1,
-                       static_cast<double>(p.requests) / p.duration_s, us(p.p99_ns) / 1e3, us(p.max_ns) / 1e3,
-                       p.errors);
+        data.seconds.push_back({p.second + 1, static_cast<double>(p.requests) / p.duration_s, p.p99_ns});
     }
-    fmt::format_to(out, "EOD\n");
-    const std::string title = fmt::format("{} {}: {} connections, {}", config.spec.method, config.url_text,
-                                          config.connections, mode_text(config));
-    fmt::format_to(out,
-                   "set terminal pngcairo size 1200,900 noenhanced font ',10'\n"
-                   "set output {}\n"
-                   "set multiplot layout 2,1 title {}\n"
-                   "set grid\n"
-                   "set title 'Latency by percentile'\n"
-                   "set logscale x\n"
-                   "set xlabel 'percentile'\n"
-                   "set ylabel 'latency (ms)'\n"
-                   "set xtics ('50%%' 2, '90%%' 10, '99%%' 100, '99.9%%' 1000, '99.99%%' 10000, '99.999%%' 100000)\n"
-                   "plot $percentiles using 1:3 with lines linewidth 2 title 'latency'\n"
-                   "unset logscale x\n"
-                   "set xtics autofreq\n"
-                   "set title 'Requests/s and p99 per second'\n"
-                   "set xlabel 'second'\n"
-                   "set ylabel 'requests/s'\n"
-                   "set y2label 'p99 (ms)'\n"
-                   "set ytics nomirror\n"
-                   "set y2tics\n"
-                   "set yrange [0:*]\n"
-                   "set y2range [0:*]\n"
-                   "plot $timeline using 1:2 with linespoints title 'requests/s' axes x1y1, "
-                   "$timeline using 1:3 with linespoints title 'p99 (ms)' axes x1y2\n"
-                   "unset multiplot\n",
-                   gnuplot_quote(path), gnuplot_quote(title));
-
-    const std::string script = path + ".gp";
-    std::FILE* f = std::fopen(script.c_str(), "w");
-    if (f == nullptr) {
-        error = "cannot write the plot script '" + script + "': " + std::strerror(errno);
-        return false;
-    }
-    std::fwrite(g.data(), 1, g.size(), f);
-    std::fclose(f);
-    if (!gnuplot_available()) {
-        error = "gnuplot is not installed, so " + path +
-                " was not drawn (install it with `apt-get install gnuplot-nox` " +
-                "or `toolchains/deps.sh --bench`, then run `gnuplot " + script + "`)";
-        return false;
-    }
-    const pid_t child = fork();
-    if (child == 0) {
-        execlp("gnuplot", "gnuplot", script.c_str(), static_cast<char*>(nullptr));
-        _exit(127);
-    }
-    int status = 0;
-    if (child < 0 || waitpid(child, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        error = "gnuplot failed to draw " + path + " (script: " + script + ")";
-        return false;
-    }
-    return true;
+    return draw_plot(path, data, error);
 }
 
 } // namespace corio::load

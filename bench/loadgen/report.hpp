@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // report: corio-load's outputs: the human summary table, the live progress line, the JSON document
-// with everything measured, and the gnuplot plot (latency percentile curve, requests/s timeline).
+// with everything measured, and the gnuplot plot of a run (drawn by plot.hpp).
 #pragma once
 
 #include <cstdio>
@@ -37,9 +37,9 @@ bool write_json(const std::string& path, const load_config& config, const test_r
 /// the timeline. False (with `error`) if the file cannot be written.
 bool write_hlog(const std::string& path, const load_config& config, const test_result& result, std::string& error);
 
-/// Writes `path`.gp (gnuplot script with its data inline) and runs gnuplot to draw `path` (PNG).
-/// When gnuplot is missing, returns false with `error` saying so and how to install it (the script
-/// is still written).
+/// Draws the run's plot into `path` (PNG) and keeps its gnuplot script as `path`.gp (plot.hpp's
+/// draw_plot). When gnuplot is missing, returns false with `error` saying so and how to install it
+/// (the script is still written).
 bool write_plot(const std::string& path, const load_config& config, const test_result& result, std::string& error);
 
 } // namespace corio::load

@@ -3,8 +3,9 @@
 # bench/k8s: the Indexed Job that run.sh renders (DRY_RUN=1, envsubst) is parsed and checked for the
 # fields bench/README.md promises: Indexed, completions = parallelism = N, no retries, one pod per
 # node, arm64 nodes, whole cores (requests = limits), io_uring allowed, one --start-at with
-# --connect-early, results in the log. No cluster here: kubectl's validation needs one, so it is not
-# run. Skips (77) without python3's yaml module or envsubst.
+# --connect-early, results in the log. No cluster here: kubectl's validation needs one (its client
+# dry run asks the server for its kinds and schema; bench/README.md says what was tried), so it is
+# not run. Skips (77) without python3's yaml module or envsubst.
 set -euo pipefail
 k8s=$(cd "$(dirname "$0")/../../bench/k8s" && pwd)
 if ! command -v envsubst >/dev/null || ! python3 -c 'import yaml' 2>/dev/null; then
