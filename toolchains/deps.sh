@@ -4,10 +4,10 @@
 # Idempotent; run as root (or with sudo). Nothing is downloaded outside apt. Flags combine.
 #   toolchains/deps.sh          build, test and load-test tools, and PostgreSQL 15 for the database
 #                               tests (toolchains/pgtest.sh runs throwaway clusters; no system
-#                               cluster is created and no service started), and OpenSSH's server
-#                               for fleet.sh's test (which runs its own sshd; the ssh service is
-#                               switched off when deps.sh installs it)
-#   toolchains/deps.sh --bench  also the servers compared in bench/ (nginx, h2o), never started as services,
+#                               cluster is created and no service started), OpenSSH's server for
+#                               fleet.sh's test and nginx for the gateway's (the tests run their own;
+#                               the ssh and nginx services are switched off when deps.sh installs them)
+#   toolchains/deps.sh --bench  also h2o, compared in bench/ (never started as a service),
 #                               gnuplot for --plot and chromium to render corio-load merge --html in its test
 #   toolchains/deps.sh --arm64  also the aarch64 cross toolchain, the arm64 builds of the libraries,
 #                               qemu, and Debian's arm64 kernel + busybox for the test VM (fetched
@@ -27,6 +27,8 @@ packages=(
     # tests/loadgen/loadgen_fleet_sshd_test.sh runs bench/loadgen/fleet.sh through a throwaway sshd of
     # its own on 127.0.0.1 (the ssh service is never started: see policy-rc.d below)
     openssh-server openssh-client
+    # tests/integration/gateway_nginx_test.sh puts the gateway in front of a throwaway nginx
+    nginx-light
 )
 bench=0
 arm64=0
@@ -37,7 +39,7 @@ for arg in "$@"; do
     *) echo "usage: $0 [--bench] [--arm64]" >&2 && exit 2 ;;
     esac
 done
-[ $bench = 1 ] && packages+=(nginx-light h2o gnuplot-nox chromium)
+[ $bench = 1 ] && packages+=(h2o gnuplot-nox chromium)
 # The arm64 -dev packages co-install with the amd64 ones (multiarch); both copies of a package
 # must have the same version, so apt may upgrade an amd64 one. libexpected-dev and node-llhttp
 # are Architecture: all and serve both. libssl-dev (OpenSSL's libcrypto, for examples/workload) is
@@ -79,9 +81,11 @@ else
     own_policy=0
     new_postgresql=0
     new_sshd=0
+    new_server=0
     [[ " ${missing[*]} " == *" postgresql-15 "* ]] && new_postgresql=1
     [[ " ${missing[*]} " == *" openssh-server "* ]] && new_sshd=1
-    if { [ $bench = 1 ] || [ $new_postgresql = 1 ] || [ $new_sshd = 1 ]; } && [ ! -e $policy ]; then
+    [[ " ${missing[*]} " == *" nginx-light "* || " ${missing[*]} " == *" h2o "* ]] && new_server=1
+    if { [ $new_server = 1 ] || [ $new_postgresql = 1 ] || [ $new_sshd = 1 ]; } && [ ! -e $policy ]; then
         printf '#!/bin/sh\nexit 101\n' | $sudo tee $policy >/dev/null && $sudo chmod +x $policy && own_policy=1
     fi
     trap '[ $own_policy = 1 ] && $sudo rm -f $policy' EXIT
@@ -101,6 +105,15 @@ else
         $sudo mkdir -p /etc/ssh && $sudo touch /etc/ssh/sshd_not_to_be_run
     fi
     apt_get install -y -qq --no-install-recommends "${missing[@]}"
+    # nginx and h2o enable their services at install (port 80 at the next boot where systemd runs):
+    # corio's tests and benchmarks start their own, so the services stay off.
+    if [ $new_server = 1 ]; then
+        for unit in nginx.service h2o.service; do
+            [ -e "/lib/systemd/system/$unit" ] || continue
+            $sudo systemctl disable --quiet "$unit" 2>/dev/null ||
+                echo "deps.sh: could not disable $unit; stop it if it runs (corio starts its own)" >&2
+        done
+    fi
     echo "deps.sh: installed ${missing[*]}"
 fi
 
