@@ -245,7 +245,7 @@ std::size_t server_connection::on_data(std::span<char> data) {
     while (offset < data.size() && !closing()) {
         // Backpressure: a client that pipelines without reading stops being read, so the unsent
         // output stays bounded; reading resumes once the output has drained. Fairness: a connection
-        // served its share of this turn (max_requests_per_read) waits the same way, so the rest of
+        // served its share of one arrival (max_requests_per_read) waits the same way, so the rest of
         // its input is offered again in a later turn, after the shard's other connections.
         if (pending_output() >= config.max_pending_output || over_shard_budget() ||
             (served == config.max_requests_per_read && served != 0)) {

@@ -12,8 +12,9 @@
 
 namespace corio::net {
 
-// Unconsumed input kept between receives; allocated only while a message straddles buffers.
-// Input kept for a later on_data: the bytes [begin, end) of the block after this header. Consuming
+// Unconsumed input kept between receives, allocated only while there is some (a message straddling
+// buffers, input that arrived while reading was paused): the bytes [begin, end) of the block after
+// this header. Consuming
 // a part moves `begin` (a client that pipelines thousands of requests is served a share at a time,
 // and moving the rest down after each share would cost time quadratic in its backlog); the bytes are
 // moved down only when an append needs the room.

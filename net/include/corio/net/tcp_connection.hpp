@@ -51,7 +51,8 @@ public:
 
     /// Stops delivering input (backpressure): bytes already received are kept, the receive is
     /// cancelled. Reading resumes by itself once all pending output has been sent (and the subclass
-    /// pauses again from on_data if it still cannot take input).
+    /// pauses again from on_data if it still cannot take input). The first pause also bounds what the
+    /// kernel holds unsent (connection_set::set_unsent_limit()).
     void pause_reading() noexcept;
     /// True while reading is paused.
     bool reading_paused() const noexcept { return (_flags & flag_paused) != 0; }
@@ -217,11 +218,10 @@ public:
     std::uint32_t discard_limit() const noexcept { return _discard_limit; }
     /// Sets discard_limit() for connections that begin closing from now on.
     void set_discard_limit(std::uint32_t bytes) noexcept { _discard_limit = bytes; }
-    /// Output the kernel may hold unsent for a connection once it has had to stop reading (its client
-    /// sends more than it reads): TCP_NOTSENT_LOWAT, set at its first pause_reading(). Past it the
-    /// output waits in the connection, where pending_output() counts it; 0: the kernel's default.
-    std::uint32_t unsent_limit() const noexcept { return _unsent_limit; }
-    /// Sets unsent_limit() for connections that first pause from now on.
+    /// Sets the output the kernel may hold unsent for a connection once it has had to stop reading
+    /// (its client sends more than it reads): TCP_NOTSENT_LOWAT, set at its first pause_reading().
+    /// Past it the output waits in the connection, where pending_output() counts it; 0 (the
+    /// default): the kernel's own limit. For connections that first pause from now on.
     void set_unsent_limit(std::uint32_t bytes) noexcept { _unsent_limit = bytes; }
 
 private:
