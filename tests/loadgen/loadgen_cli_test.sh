@@ -10,11 +10,7 @@ set -euo pipefail
 . "$(dirname "$0")/start_hello.sh"
 load=$1
 hello=$2
-work=$(mktemp -d /tmp/corio-load-test.XXXXXX)
-hello_pid=
-cleanup() { [ -n "$hello_pid" ] && kill "$hello_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+begin_test corio-load-test
 
 # expect STATUS PATTERN CMD...: runs CMD, checks its exit status and that its output matches PATTERN.
 expect() {

@@ -11,11 +11,7 @@ load=$1
 hello=$2
 fleet=$(cd "$(dirname "$0")/../../bench/loadgen" && pwd)/fleet.sh
 command -v python3 >/dev/null || { echo "python3 not found: skipped"; exit 77; }
-work=$(mktemp -d /tmp/corio-load-fleet.XXXXXX)
-hello_pid=
-cleanup() { [ -n "$hello_pid" ] && kill "$hello_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+begin_test corio-load-fleet
 
 # ssh HOST COMMAND runs COMMAND here; scp HOST:PATH DEST copies PATH.
 printf '#!/bin/sh\nshift\nexec sh -c "$*"\n' >"$work/ssh"

@@ -18,11 +18,7 @@ if ! command -v java >/dev/null || [ ! -f "$jar" ] || ! command -v python3 >/dev
     echo "skipped: needs java, $jar (apt-get install default-jdk-headless libhdrhistogram-java) and python3"
     exit 77
 fi
-work=$(mktemp -d /tmp/corio-load-interop.XXXXXX)
-hello_pid=
-cleanup() { [ -n "$hello_pid" ] && kill "$hello_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+begin_test corio-load-interop
 hdr() { java -cp "$jar" "$here/HlogCheck.java" "$@"; }
 
 start_hello

@@ -11,11 +11,7 @@ set -euo pipefail
 load=$1
 hello=$2
 command -v python3 >/dev/null || { echo "python3 not found: skipped"; exit 77; }
-work=$(mktemp -d /tmp/corio-load-html.XXXXXX)
-hello_pid=
-cleanup() { [ -n "$hello_pid" ] && kill "$hello_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+begin_test corio-load-html
 
 start_hello
 start=$(($(date +%s) + 2))

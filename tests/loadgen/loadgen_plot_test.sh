@@ -12,11 +12,7 @@ set -euo pipefail
 load=$1
 hello=$2
 command -v gnuplot >/dev/null || { echo "gnuplot not installed: skipped (apt-get install gnuplot-nox)"; exit 77; }
-work=$(mktemp -d /tmp/corio-load-plot.XXXXXX)
-hello_pid=
-cleanup() { [ -n "$hello_pid" ] && kill "$hello_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+begin_test corio-load-plot
 is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]; }
 no_temporaries() { ! ls "$work"/*.png.?????? >/dev/null 2>&1 || fail "a temporary file was left: $(ls "$work")"; }
 
