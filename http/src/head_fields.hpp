@@ -74,6 +74,13 @@ public:
         return outcome::added;
     }
 
+    /// Adds a whole field (the caller trimmed its value); false when the list is full.
+    bool add(std::string_view name, std::string_view value) noexcept {
+        if (_count == _fields.size()) return false;
+        _fields[_count++] = {name, value};
+        return true;
+    }
+
     /// Forgets the field read so far without adding it (a trailer field, parsed and ignored).
     void drop() noexcept {
         _name_at = _value_at = nullptr;

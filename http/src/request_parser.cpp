@@ -2,6 +2,7 @@
 #include "request_parser.hpp"
 
 #include "head_fields.hpp"
+#include "request_scan.hpp"
 
 #include <string>
 #include <string_view>
@@ -68,6 +69,7 @@ struct request_parser::state {
     bool expect_continue = false; // it was "100-continue"
     http::status error_status = status::bad_request;
     const router* routes = nullptr;
+    bool use_scan = true; // request_scan first, llhttp when it declines
     request* out = nullptr;
     parse_outcome* result = nullptr;
     std::uint64_t body_limit = 0;
@@ -76,10 +78,9 @@ struct request_parser::state {
 
     static state& of(llhttp_t* p) { return *static_cast<state*>(p->data); }
 
-    // Fills the request from the parsed head, looks up its route and decodes its captures and
+    // Fills the request from its parsed head, looks up its route and decodes its captures and
     // query; false for a malformed percent-escape (400).
-    bool fill_head() {
-        const std::string_view target(url_at == nullptr ? "" : url_at, url_length);
+    bool fill_head(http::method m, std::string_view method_name, int minor, std::string_view target) {
         // One search for the query; the path is what precedes it in origin form ("/p?q").
         const std::size_t question = target.find('?');
         std::string_view path = target.substr(0, question);
@@ -92,9 +93,9 @@ struct request_parser::state {
                 path = path.substr(0, path.find('?'));
             }
         }
-        out->_method = map_method(parser.method);
-        out->_method_name = {method_at == nullptr ? "" : method_at, method_length};
-        out->_version_minor = parser.http_minor;
+        out->_method = m;
+        out->_method_name = method_name;
+        out->_version_minor = static_cast<std::uint8_t>(minor);
         out->_target = target;
         out->_path = path;
         out->_query = question == std::string_view::npos ? std::string_view() : target.substr(question + 1);
@@ -105,19 +106,43 @@ struct request_parser::state {
         return out->decode(decoded_scratch);
     }
 
+    // The llhttp path's fill_head(), from what its callbacks collected.
+    bool fill_parsed_head() {
+        return fill_head(map_method(parser.method), {method_at == nullptr ? "" : method_at, method_length},
+                         parser.http_minor, {url_at == nullptr ? "" : url_at, url_length});
+    }
+
+    // The request at the start of `data` when request_scan reads its head: complete, within every
+    // limit, with a body (if any) that is all there and not streamed. False to let llhttp decide
+    // (which then parses from scratch: nothing here has to be undone).
+    bool scan(std::span<char> data, parse_outcome& outcome) {
+        scanned_head head;
+        if (!scan_request_head({data.data(), data.size()}, fields, head)) return false;
+        if (head.host_count > 1 || (head.host_count == 0 && head.version_minor != 0)) return false;
+        if (head.head_bytes > limits.max_header_bytes || head.target.size() > limits.max_url_bytes) return false;
+        expect_continue = head.expect_continue;
+        if (!fill_head(head.method, head.method_name, head.version_minor, head.target)) return false;
+        const endpoint* target = outcome.route.target;
+        const std::uint64_t limit = target != nullptr && target->options.max_body_bytes != 0
+                                        ? target->options.max_body_bytes
+                                        : limits.max_body_bytes;
+        if (head.content_length > 0) {
+            const bool streamed = target != nullptr && target->options.stream_body;
+            if (streamed || head.content_length > limit || head.content_length > data.size() - head.head_bytes)
+                return false;
+        }
+        outcome.what = parse_outcome::kind::complete;
+        outcome.consumed = head.head_bytes + head.content_length;
+        // llhttp_should_keep_alive() for a request: HTTP/1.1 unless "close", 1.0 only with "keep-alive".
+        out->_keep_alive = head.version_minor == 1 ? !head.connection_close : head.connection_keep_alive;
+        out->_body = {data.data() + head.head_bytes, head.content_length};
+        out->_body_read = 0;
+        return true;
+    }
+
     int fail(http::status s) {
         error_status = s;
         return HPE_USER;
-    }
-
-    // A field name of lower.size() bytes is `lower` in any case (checked as each field ends rather
-    // than by a scan of every header once the head is parsed). Or-ing 0x20 lower-cases a letter and
-    // maps no other byte to one.
-    static bool is_named(const char* name, std::string_view lower) noexcept {
-        for (std::size_t i = 0; i < lower.size(); ++i) {
-            if ((name[i] | 0x20) != lower[i]) return false;
-        }
-        return true;
     }
 
     void end_of_head(const char* at, std::size_t n) {
@@ -139,11 +164,20 @@ struct request_parser::state {
         case head_fields::outcome::added:
             break;
         }
+        // Checked as each field ends rather than by a scan of every field once the head is parsed.
         const header_field& f = fields.last();
-        if (f.name.size() == 4 && is_named(f.name.data(), "host")) ++host_count;
-        if (f.name.size() == 6 && !expect_seen && is_named(f.name.data(), "expect")) {
-            expect_seen = true;
-            expect_continue = f.value.size() == 12 && f.value.starts_with("100-");
+        switch (classify_field_name(f.name)) {
+        case field_name::host:
+            ++host_count;
+            break;
+        case field_name::expect:
+            if (!expect_seen) {
+                expect_seen = true;
+                expect_continue = expects_continue(f.value);
+            }
+            break;
+        default:
+            break;
         }
         return 0;
     }
@@ -194,7 +228,7 @@ struct request_parser::state {
             return -1;
         }
         s.headers_done = true;
-        if (!s.fill_head()) {
+        if (!s.fill_parsed_head()) {
             s.fail(status::bad_request);
             return -1;
         }
@@ -283,6 +317,10 @@ request_parser::request_parser(const parse_limits& limits, const router* routes)
 
 request_parser::~request_parser() = default;
 
+void request_parser::set_scan(bool on) noexcept {
+    _state->use_scan = on;
+}
+
 void request_parser::attach_body(request& out, std::string_view body) noexcept {
     out._body = body;
     out._body_read = 0;
@@ -290,6 +328,14 @@ void request_parser::attach_body(request& out, std::string_view body) noexcept {
 
 parse_outcome request_parser::parse(std::span<char> data, request& out, bool stop_at_chunked_body) {
     state& s = *_state;
+    parse_outcome result;
+    s.out = &out;
+    s.result = &result;
+    s.fields.clear();
+    if (s.use_scan && s.scan(data, result)) return result;
+
+    // llhttp, from scratch.
+    result = parse_outcome{};
     s.stop_at_chunked_body = stop_at_chunked_body;
     s.parser = s.initial;
     s.begin = data.data();
@@ -301,10 +347,6 @@ parse_outcome request_parser::parse(std::span<char> data, request& out, bool sto
     s.body_copied = false;
     s.headers_done = s.message_done = s.head_paused = s.expect_seen = s.expect_continue = false;
     s.error_status = status::bad_request;
-
-    parse_outcome result;
-    s.out = &out;
-    s.result = &result;
     const llhttp_errno_t err = llhttp_execute(&s.parser, data.data(), data.size());
     out._body = {};
     out._body_read = 0;

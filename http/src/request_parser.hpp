@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
-// request_parser: the llhttp wrapper. It parses one request at a time from a contiguous span (a
-// receive buffer, or the connection's spill block when a request straddled buffers) and fills a
-// request whose string_views point into that span. It keeps no state between calls: an incomplete
-// request is parsed again from its start once more bytes arrive, so an idle connection needs no
-// parser of its own. One parser per shard.
+// request_parser: parses one request at a time from a contiguous span (a receive buffer, or the
+// connection's spill block when a request straddled buffers) and fills a request whose string_views
+// point into that span. A head of the common shape is read by request_scan; llhttp parses the rest. It keeps no state
+// between calls: an incomplete request is parsed again from its start once more bytes arrive, so an idle connection
+// needs no parser of its own. One parser per shard.
 #pragma once
 
 #include <cstddef>
@@ -45,7 +45,7 @@ struct parse_outcome {
     std::size_t need = 0;         ///< incomplete: bytes needed before parsing again makes sense (0: any more)
 };
 
-/// Parses requests with llhttp in strict mode (no lenient flags).
+/// Parses requests: the common shape with request_scan, the rest with llhttp in strict mode (no lenient flags).
 class request_parser {
 public:
     /// A parser enforcing `limits` that looks requests up in `routes` (if any) as soon as their head
@@ -61,6 +61,9 @@ public:
     /// body as it arrives (the server does, so that a body in many pieces costs linear time, where
     /// parsing the request again from its start for each piece would cost quadratic time).
     parse_outcome parse(std::span<char> data, request& out, bool stop_at_chunked_body = false);
+
+    /// With `on` false every request goes to llhttp, not request_scan first (for tests that compare them).
+    void set_scan(bool on) noexcept;
 
     /// Gives `out` (a request this parser filled) the body `body`, decoded elsewhere.
     static void attach_body(request& out, std::string_view body) noexcept;
