@@ -86,6 +86,24 @@ void shard_heap_give_back() noexcept {
 #endif
 }
 
+std::size_t shard_heap_live_bytes() noexcept {
+#ifdef CORIO_HEAP_USES_MALLOC
+    return 0;
+#else
+    if (current_heap == nullptr) return 0;
+    std::size_t bytes = 0;
+    // Areas only (visit_all_blocks false): each page's block size and count of blocks in use.
+    mi_heap_visit_blocks(
+        current_heap, false,
+        [](const mi_heap_t*, const mi_heap_area_t* area, void*, std::size_t, void* total) {
+            *static_cast<std::size_t*>(total) += area->used * area->block_size;
+            return true;
+        },
+        &bytes);
+    return bytes;
+#endif
+}
+
 std::pmr::memory_resource* shard_memory_resource() noexcept {
     thread_local heap_resource resource;
     return &resource;

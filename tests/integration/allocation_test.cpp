@@ -1,15 +1,20 @@
 // SPDX-License-Identifier: MIT
 // Steady state allocates nothing: after a warm-up, thousands of keep-alive /plaintext and /json
 // requests leave both the shard heap's allocation counter and the process-wide operator new counter
-// unchanged, with the metrics endpoint off and on. This binary replaces the global operator new/delete with counting
-// versions, so it is a test program of its own.
+// unchanged, with the metrics endpoint off and on. And a burst leaves nothing behind: once it is over
+// and the shard has given memory back, its heap holds the idle connections' structs and no more. This binary replaces
+// the global operator new/delete with counting versions, so it is a test program of its own.
 #include <atomic>
 #include <charconv>
+#include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <new>
 #include <string>
 #include <string_view>
+#include <thread>
+#include <vector>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -216,6 +221,78 @@ TEST(allocation, steady_state_keep_alive_requests_allocate_nothing) {
 
 TEST(allocation, steady_state_requests_allocate_nothing_with_metrics_on) {
     expect_steady_state_allocates_nothing("/metrics");
+}
+
+// 1,000 connections each pipeline 10 requests at once (10,000 in all, sent before any answer is
+// read), then stay open and idle. After the shard's give-back the heap holds what it held with one
+// connection, plus at most 128 bytes (DESIGN.md's budget) per connection added: no coroutine frame,
+// output chunk, kept input or parser state outlives its request.
+TEST(allocation, a_burst_leaves_only_the_idle_connections_in_the_shard_heap) {
+    corio::http::router routes;
+    routes.get("/plaintext", [](corio::http::request&) { return corio::http::response::text("Hello, World!"); });
+    routes.get("/live", [](corio::http::request&) {
+        const std::size_t live = corio::shard_heap_live_bytes(); // before this answer is built
+        corio::http::response res;
+        res.set_content_type("text/plain");
+        fmt::format_to(std::back_inserter(res.body_buffer()), "{}", live);
+        return res;
+    });
+    corio::http::server_config config;
+    config.address = "127.0.0.1";
+    config.port = 0;
+    corio::http::server srv(std::move(routes), config);
+    corio::runtime_config one;
+    one.shards = 1;
+    one.give_back_ms = 50;
+    corio::runtime rt(one);
+    CORIO_START_OR_SKIP(rt, srv);
+
+    loopback_client probe(srv.port());
+    ASSERT_TRUE(probe.connected()) << probe.error();
+    // The heap as it settles after one request and a give-back, read twice.
+    const auto live_bytes = [&probe](std::size_t& out) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        reply r;
+        if (!probe.roundtrip("GET /live HTTP/1.1\r\nHost: loopback\r\n\r\n", r) || r.status != 200) return false;
+        return std::from_chars(r.body.data(), r.body.data() + r.body.size(), out).ec == std::errc();
+    };
+    std::size_t before = 0;
+    ASSERT_TRUE(live_bytes(before)) << probe.error();
+    ASSERT_TRUE(live_bytes(before)) << probe.error();
+    if (before == 0) GTEST_SKIP() << "the shard heap forwards to malloc in this build (AddressSanitizer)";
+
+    constexpr int connections = 1000;
+    constexpr int depth = 10;
+    std::string batch;
+    for (int i = 0; i < depth; ++i)
+        batch += plaintext_request;
+    std::vector<loopback_client> clients;
+    clients.reserve(connections);
+    for (int i = 0; i < connections; ++i) {
+        clients.emplace_back(srv.port());
+        ASSERT_TRUE(clients.back().connected()) << clients.back().error();
+    }
+    for (loopback_client& c : clients)
+        ASSERT_TRUE(c.send_all(batch)) << c.error();
+    int answered = 0;
+    reply r;
+    for (loopback_client& c : clients) {
+        for (int i = 0; i < depth; ++i) {
+            ASSERT_TRUE(c.read_response(r)) << c.error();
+            answered += r.status == 200 && r.body == "Hello, World!" ? 1 : 0;
+        }
+    }
+    ASSERT_EQ(answered, connections * depth);
+
+    std::size_t after = 0;
+    ASSERT_TRUE(live_bytes(after)) << probe.error();
+    const std::size_t added = after > before ? after - before : 0;
+    EXPECT_LE(added, std::size_t{128} * connections)
+        << "shard heap: " << before << " bytes with one connection, " << after << " with " << connections
+        << " more idle after a burst of " << connections * depth << " requests (" << added / connections
+        << " bytes each)";
+    std::printf("shard heap: %zu bytes before, %zu after (%zu per idle connection)\n", before, after,
+                added / connections);
 }
 
 } // namespace

@@ -20,6 +20,11 @@ void shard_free(void* pointer) noexcept;
 /// Number of shard_alloc calls made so far on the calling thread (allocation tests, metrics).
 std::uint64_t shard_alloc_count() noexcept;
 
+/// Bytes in use in the calling thread's shard heap, counted in mimalloc's block sizes (a walk over
+/// the heap's pages: for tests and diagnostics, not the request path). 0 outside a shard, and when
+/// the shard heap forwards to malloc (AddressSanitizer builds).
+std::size_t shard_heap_live_bytes() noexcept;
+
 /// A std::pmr resource over the calling thread's shard heap (valid while that heap lives).
 std::pmr::memory_resource* shard_memory_resource() noexcept;
 
