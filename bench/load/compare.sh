@@ -10,8 +10,11 @@
 #
 #   bench/load/compare.sh [--build build/release] [--rounds 3] [--duration 8] [--warmup 2]
 #                         [--scenarios "plaintext pipeline json c10k"] [--servers "corio nginx h2o reference"]
-#                         [--out build/load-results]
+#                         [--load wrk|corio-load] [--out build/load-results]
 #
+# --load corio-load drives the servers with the build's corio-load (-t1, --pipeline 16 for the
+# pipeline scenario) instead of wrk: it costs about half wrk's CPU per request, so one load core
+# drives the server harder.
 # Scenarios: plaintext (256 connections), pipeline (256 connections, 16 requests per write through
 # bench/load/pipeline.lua), json (256 connections; the reference answers /json with its canned
 # plaintext bytes: it stays the kernel's ceiling), c10k (plaintext, 10,000 connections, ulimit -n
@@ -19,7 +22,7 @@
 # build and python3. Talks to 127.0.0.1 only.
 set -euo pipefail
 
-build=build/release rounds=3 duration=8 warmup=2 out=build/load-results
+build=build/release rounds=3 duration=8 warmup=2 out=build/load-results load=wrk
 scenarios="plaintext pipeline json c10k" servers="corio nginx h2o reference"
 while [ $# -gt 0 ]; do
     case $1 in
@@ -30,7 +33,8 @@ while [ $# -gt 0 ]; do
     --scenarios) scenarios=$2; shift 2 ;;
     --servers) servers=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    --load) load=$2; shift 2 ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     *) echo "compare.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -39,6 +43,14 @@ root=$(cd "$here/../.." && pwd)
 for tool in wrk curl taskset python3 nginx h2o gcc; do
     command -v "$tool" >/dev/null || { echo "compare.sh: $tool not found (toolchains/deps.sh --bench)" >&2; exit 1; }
 done
+case $load in
+wrk) ;;
+corio-load)
+    corio_load="$build/bench/loadgen/corio-load"
+    [ -x "$corio_load" ] || { echo "compare.sh: $corio_load not built (cmake --build $build --target corio-load)" >&2; exit 1; }
+    ;;
+*) echo "compare.sh: --load is wrk or corio-load, not $load" >&2; exit 2 ;;
+esac
 ulimit -n 20000
 mkdir -p "$out"
 work=$(mktemp -d /tmp/corio-bench.XXXXXX)
@@ -50,10 +62,10 @@ hz=$(getconf CLK_TCK)
 
 # scenario NAME: sets path, connections and script for a scenario.
 scenario() {
-    path=/plaintext connections=256 script=()
+    path=/plaintext connections=256 script=() pipeline=1
     case $1 in
     plaintext) ;;
-    pipeline) script=(-s "$here/pipeline.lua") ;;
+    pipeline) script=(-s "$here/pipeline.lua") pipeline=16 ;;
     json) path=/json ;;
     c10k) connections=10000 ;;
     *) echo "compare.sh: unknown scenario $1" >&2; exit 2 ;;
@@ -63,13 +75,27 @@ scenario() {
 # wrk's latency figure ("812.00us", "1.20ms", "2.01s") in microseconds.
 to_us() { awk -v v="$1" 'BEGIN {n = v + 0; if (v ~ /ms$/) n *= 1e3; else if (v ~ /[0-9]s$/) n *= 1e6; printf "%.1f", n}'; }
 
+# run_load URL SECONDS [--latency]: one run of the load generator, its output on stdout, rewritten
+# into wrk's shape (the lines measure() reads) when it is corio-load.
+run_load() {
+    if [ "$load" = wrk ]; then
+        taskset -c 1 wrk -t1 -c"$connections" -d"$2" ${3:-} "${script[@]}" "$1" 2>&1 || true
+        return
+    fi
+    taskset -c 1 "$corio_load" -t1 -c"$connections" -d"$2" --pipeline "$pipeline" "$1" 2>&1 | awk '
+        {print}
+        $1 == "Latency" {getline; print "     50% " $1; print "     99% " $4}
+        /^ *Errors:/ {gsub(",", ""); gsub(";", ""); print "  Socket errors: connect " $3 ", read " $5 ", write " $7 ", timeout " ($9 + $11 + $13 + $18) "; Non-2xx " $15}
+    ' || true
+}
+
 # measure SERVER ROUND: one warm-up and one measured run; appends a line to runs.tsv.
 measure() {
     local s=$1 round=$2 url="http://127.0.0.1:${server_port[$1]}$path" pid=${server_pid[$1]} wout before after
-    taskset -c 1 wrk -t1 -c"$connections" -d"$warmup" "${script[@]}" "$url" >/dev/null 2>&1 || true
+    run_load "$url" "$warmup" >/dev/null
     server_hwm_reset "$pid"
     before=$(server_cpu_ticks "$pid")
-    wout=$(taskset -c 1 wrk -t1 -c"$connections" -d"$duration" --latency "${script[@]}" "$url" 2>&1 || true)
+    wout=$(run_load "$url" "$duration" --latency)
     echo "$wout" >"$out/wrk/$scen-$round-$s.txt"
     after=$(server_cpu_ticks "$pid")
     local hwm total rps p50 p99 errors us

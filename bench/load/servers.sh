@@ -9,6 +9,8 @@
 #              HTTP parsing (the ceiling; its /json answer is the plaintext one)
 #   corio_epoll      hello as corio above on its epoll backend (--backend epoll)
 #   reference_epoll  ../shared/reference/sol_epoll.c: raw level-triggered epoll, the epoll ceiling
+#   hyper, fasthttp  the peers ../shared/reference/peers/build.sh builds into $CORIO_PEERS
+#              (default /tmp/corio-peers): hyper + tokio on one thread, fasthttp with GOMAXPROCS=1
 # Every server is pinned to CPU 0 and listens on 127.0.0.1.
 #
 #   source bench/load/servers.sh
@@ -17,7 +19,7 @@
 #   server_stop NAME; servers_stop_all           # the caller's EXIT trap calls servers_stop_all
 #   server_cpu_ticks PID; server_rss_kib PID; server_hwm_reset PID; server_hwm_kib PID
 
-servers_known="corio nginx h2o reference corio_epoll reference_epoll"
+servers_known="corio nginx h2o reference corio_epoll reference_epoll hyper fasthttp"
 declare -A server_pid server_port
 _servers_root= _servers_build= _servers_work= _servers_port_base=18080
 
@@ -115,6 +117,15 @@ _start_reference_epoll() {
     [ -x "$bin" ] || gcc -O2 -o "$bin" "$_servers_root/../shared/reference/sol_epoll.c"
     PORT=$1 taskset -c 0 "$bin" >"$_servers_work/reference_epoll.log" 2>&1 &
 }
+
+# _start_peer NAME BINARY PORT: a peer from ../shared/reference/peers (built on first use).
+_start_peer() {
+    local peers=${CORIO_PEERS:-/tmp/corio-peers}
+    [ -x "$peers/$2" ] || bash "$_servers_root/../shared/reference/peers/build.sh" "$peers" >/dev/null
+    PORT=$3 GOMAXPROCS=1 taskset -c 0 "$peers/$2" "$3" >"$_servers_work/$1.log" 2>&1 &
+}
+_start_hyper() { _start_peer hyper rust-hyper/target/release/peer-hyper "$1"; }
+_start_fasthttp() { _start_peer fasthttp go-fasthttp/peer-fasthttp "$1"; }
 
 server_start() {
     local port
