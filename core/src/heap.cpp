@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include <corio/core/heap.hpp>
 
-#include <cstdio>
 #include <cstdlib>
 #include <new>
 
 #include <mimalloc.h>
+
+#include <corio/core/log.hpp>
 
 // Under AddressSanitizer the shard heap forwards to malloc so that ASan sees every block
 // (mimalloc's own pages are invisible to it).
@@ -34,8 +35,7 @@ bool configure_mimalloc() noexcept {
 }
 
 [[noreturn]] void out_of_memory(std::size_t size) {
-    std::fprintf(stderr, "corio: out of memory allocating %zu bytes from the shard heap\n", size);
-    std::abort();
+    fatal("out of memory allocating " + std::to_string(size) + " bytes from the shard heap");
 }
 
 class heap_resource final : public std::pmr::memory_resource {

@@ -4,6 +4,7 @@
 #include <array>
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 
 namespace corio {
 
@@ -54,6 +55,15 @@ void stderr_log_sink(log_level level, std::string_view line) {
 void log(log_level level, std::string_view line) {
     if (level < current_minimum.load(std::memory_order_relaxed)) return;
     if (const log_sink sink = current_sink.load(std::memory_order_acquire); sink != nullptr) sink(level, line);
+}
+
+void fatal(std::string_view line) noexcept {
+    if (log_enabled(log_level::error)) {
+        log(log_level::error, line);
+    } else {
+        stderr_log_sink(log_level::error, line);
+    }
+    std::abort();
 }
 
 void log(std::string_view line) {

@@ -17,6 +17,8 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <corio/core/log.hpp>
+
 #include "reactor_epoll.hpp"
 #include "uring.hpp"
 
@@ -39,8 +41,7 @@ std::uint64_t monotonic_ms() noexcept {
 }
 
 [[noreturn]] void fatal(const char* what, int err) {
-    std::fprintf(stderr, "corio: %s failed: %s\n", what, std::strerror(err));
-    std::abort();
+    corio::fatal(std::string(what) + " failed: " + std::strerror(err));
 }
 
 struct kernel_version {
@@ -114,8 +115,7 @@ io_uring_sqe* reactor::ring_state::sqe() {
     if (ret < 0 && ret != -EBUSY && ret != -EAGAIN) fatal("io_uring_submit (submission queue full)", -ret);
     s = io_uring_get_sqe(&ring);
     if (s == nullptr) {
-        std::fputs("corio: io_uring submission queue stays full; raise reactor_config::sq_entries\n", stderr);
-        std::abort();
+        corio::fatal("io_uring submission queue stays full; raise reactor_config::sq_entries");
     }
     return s;
 }

@@ -3,8 +3,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <corio/core/log.hpp>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <ctime>
 
@@ -515,8 +515,7 @@ void reactor::epoll_state::wait(std::int64_t timeout_ns) {
     }
     if (n < 0) {
         if (errno != EINTR) {
-            std::fprintf(stderr, "corio: epoll_wait failed: %s\n", std::strerror(errno));
-            std::abort();
+            fatal(std::string("epoll_wait failed: ") + std::strerror(errno));
         }
         n = 0;
     }

@@ -8,7 +8,6 @@
 #include <cerrno>
 #include <condition_variable>
 #include <csignal>
-#include <cstdio>
 #include <cstring>
 #include <mutex>
 #include <optional>
@@ -226,7 +225,7 @@ result<void> runtime::start(service& work) {
                     _backend_description = loop->describe();
                     // Said once for the process, not once per shard: every shard met the same refusal.
                     if (!loop->fallback_reason().empty()) {
-                        std::fprintf(stderr, "corio: %s — using epoll\n", loop->fallback_reason().c_str());
+                        log(log_level::warning, loop->fallback_reason() + " — using epoll");
                     }
                 }
                 {
@@ -321,7 +320,7 @@ int runtime::wait_for_signal() {
     pthread_sigmask(SIG_BLOCK, &signals, &previous);
     const int signal_fd = signalfd(-1, &signals, SFD_CLOEXEC);
     if (signal_fd < 0) {
-        std::fprintf(stderr, "corio: signalfd failed (%s); stopping\n", std::strerror(errno));
+        log(log_level::error, std::string("signalfd failed (") + std::strerror(errno) + "); stopping");
     } else {
         // Wait for a signal, or for the shard threads to end on their own (then stop the rest).
         pollfd fds[2] = {{signal_fd, POLLIN, 0}, {_stopped_fd, POLLIN, 0}};

@@ -3,8 +3,7 @@
 
 #include <bit>
 #include <cerrno>
-#include <cstdio>
-#include <cstdlib>
+#include <corio/core/log.hpp>
 #include <cstring>
 
 #include <unistd.h>
@@ -33,8 +32,7 @@ inline void store_then_load() noexcept {
 }
 
 [[noreturn]] void broken(const char* contract) {
-    std::fprintf(stderr, "corio: %s\n", contract);
-    std::abort();
+    fatal(contract);
 }
 
 } // namespace
@@ -129,9 +127,7 @@ void shard_mesh::attach(unsigned id, reactor& loop) {
     box.ring_fd = ::dup(loop.ring_fd());
     box.event_fd = ::dup(loop.notify_fd());
     if (box.ring_fd < 0 || box.event_fd < 0) {
-        std::fprintf(stderr, "corio: duplicating shard %u's wake-up descriptors failed: %s\n", id,
-                     std::strerror(errno));
-        std::abort();
+        fatal("duplicating shard " + std::to_string(id) + "'s wake-up descriptors failed: " + std::strerror(errno));
     }
     if (!loop.features().msg_ring) _eventfd_only.store(true, std::memory_order_relaxed);
     current_mesh = this;

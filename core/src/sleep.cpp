@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include <corio/core/sleep.hpp>
 
-#include <cstdio>
-#include <cstdlib>
 
+#include <corio/core/log.hpp>
 #include <corio/core/shard.hpp>
 
 namespace corio {
@@ -18,8 +17,7 @@ sleep_awaiter::~sleep_awaiter() {
 void sleep_awaiter::await_suspend(std::coroutine_handle<> waiting) noexcept {
     shard* s = shard::current();
     if (s == nullptr) {
-        std::fputs("corio: sleep() awaited outside a shard thread; await it in code the runtime runs\n", stderr);
-        std::abort();
+        fatal("sleep() awaited outside a shard thread; await it in code the runtime runs");
     }
     _waiting = waiting;
     _wheel = &s->reactor().timers();

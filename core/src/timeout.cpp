@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include <corio/core/timeout.hpp>
 
-#include <cstdio>
-#include <cstdlib>
 
+#include <corio/core/log.hpp>
 #include <corio/core/shard.hpp>
 
 namespace corio::detail {
@@ -18,8 +17,7 @@ deadline::~deadline() {
 void deadline::arm() {
     shard* s = shard::current();
     if (s == nullptr) {
-        std::fputs("corio: with_timeout() awaited outside a shard thread; await it in code the runtime runs\n", stderr);
-        std::abort();
+        fatal("with_timeout() awaited outside a shard thread; await it in code the runtime runs");
     }
     _wheel = &s->reactor().timers();
     const auto limit = _limit.count() > 0 ? static_cast<std::uint64_t>(_limit.count()) : 0;

@@ -4,8 +4,6 @@
 #include <array>
 #include <cerrno>
 #include <charconv>
-#include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <string>
@@ -164,8 +162,7 @@ middleware_factory access_log(int fd, access_log_format format) {
     return [fd, format] {
         shard* s = shard::current();
         if (s == nullptr) {
-            std::fputs("corio: access_log made outside a shard; give it to server::use()\n", stderr);
-            std::abort();
+            fatal("access_log made outside a shard; give it to server::use()");
         }
         return std::make_unique<log_buffer>(fd, format, s->id(), s->reactor());
     };

@@ -2,9 +2,9 @@
 #include <corio/http/client.hpp>
 
 #include <algorithm>
-#include <cstdio>
 #include <cstdlib>
 
+#include <corio/core/log.hpp>
 #include <corio/core/shard.hpp>
 
 #include "client_connection.hpp"
@@ -78,8 +78,7 @@ detail::client_shard& client::local() {
         if (p.owner == this) return *p.part;
     shard* s = shard::current();
     if (s == nullptr) {
-        std::fputs("corio: http::client used outside a shard thread; call it from code the runtime runs\n", stderr);
-        std::abort();
+        fatal("http::client used outside a shard thread; call it from code the runtime runs");
     }
     auto* part = new detail::client_shard(_config, *s, _hosts);
     local_parts.push_back({this, part});

@@ -3,10 +3,13 @@
 
 #include <cerrno>
 #include <charconv>
-#include <cstdio>
 #include <cstring>
 #include <exception>
 #include <new>
+
+#include <fmt/format.h>
+
+#include <corio/core/log.hpp>
 
 #include "response_writer.hpp"
 #include "server_shard.hpp"
@@ -25,8 +28,7 @@ response internal_error() {
 }
 
 void report(std::string_view what, std::string_view path, const char* detail) {
-    std::fprintf(stderr, "corio: %.*s for %.*s: %s\n", static_cast<int>(what.size()), what.data(),
-                 static_cast<int>(path.size()), path.data(), detail);
+    log(log_level::error, fmt::format("{} for {}: {}", what, path, detail));
 }
 
 } // namespace

@@ -2,11 +2,11 @@
 #include <corio/http/json.hpp>
 
 #include <cmath>
-#include <cstdio>
-#include <cstdlib>
 #include <cstring>
 
 #include <fmt/format.h>
+
+#include <corio/core/log.hpp>
 
 namespace corio::http {
 
@@ -24,8 +24,7 @@ void json_writer::separate() {
 void json_writer::open(char bracket) {
     separate();
     if (_depth == 64) {
-        std::fputs("corio: json_writer nested deeper than 64 levels\n", stderr);
-        std::abort();
+        fatal("json_writer nested deeper than 64 levels");
     }
     _out.push_back(bracket);
     ++_depth;

@@ -3,10 +3,9 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 
+#include <corio/core/log.hpp>
 #include <corio/core/shard.hpp>
 
 namespace corio::http {
@@ -46,8 +45,7 @@ middleware_factory rate_limit(double per_second, double burst) {
     return [=] {
         shard* s = shard::current();
         if (s == nullptr) {
-            std::fputs("corio: rate_limit made outside a shard; give it to server::use()\n", stderr);
-            std::abort();
+            fatal("rate_limit made outside a shard; give it to server::use()");
         }
         return std::make_unique<token_bucket>(per_second, std::max(burst, 1.0), s->reactor());
     };

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include <corio/http/response.hpp>
 
-#include <cstdlib>
 #include <limits>
 
 #include <fmt/core.h>
+
+#include <corio/core/log.hpp>
 
 namespace corio::http {
 
@@ -43,9 +44,7 @@ void response::copy_content_type(std::string_view value) {
         return;
     }
     if (value.size() > std::numeric_limits<std::uint16_t>::max()) {
-        fmt::print(stderr, "corio: response::set_content_type: a content type of {} bytes (at most 65535)\n",
-                   value.size());
-        std::abort();
+        fatal(fmt::format("response::set_content_type: a content type of {} bytes (at most 65535)", value.size()));
     }
     // The header lines stay after the new content type.
     fmt::basic_memory_buffer<char, 64> lines;

@@ -3,10 +3,13 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
+
+#include <fmt/format.h>
+
+#include <corio/core/log.hpp>
 
 namespace corio::http {
 
@@ -258,17 +261,13 @@ std::string with_colon_captures(std::string_view text) {
 router& router::add_or_abort(method m, std::string_view text, endpoint e) {
     if (auto added = add_endpoint(m, text, std::move(e)); !added) {
         if (const std::string fixed = with_colon_captures(text); fixed != text) {
-            std::fprintf(stderr, "corio: route %.*s %.*s: captures are written :name in corio, not {name} (write %s)\n",
-                         static_cast<int>(method_name(m).size()), method_name(m).data(), static_cast<int>(text.size()),
-                         text.data(), fixed.c_str());
-            std::abort();
+            fatal(fmt::format("route {} {}: captures are written :name in corio, not {{name}} (write {})",
+                              method_name(m), text, fixed));
         }
-        std::fprintf(stderr, "corio: route %.*s %.*s: %s\n", static_cast<int>(method_name(m).size()),
-                     method_name(m).data(), static_cast<int>(text.size()), text.data(),
-                     added.error() == std::errc::file_exists ? "defined twice"
-                                                             : "malformed (captures are :name, a final *name; "
-                                                               "a streamed body needs an async handler)");
-        std::abort();
+        fatal(fmt::format("route {} {}: {}", method_name(m), text,
+                          added.error() == std::errc::file_exists ? "defined twice"
+                                                                  : "malformed (captures are :name, a final *name; "
+                                                                    "a streamed body needs an async handler)"));
     }
     return *this;
 }

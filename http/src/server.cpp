@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -15,6 +14,7 @@
 
 #include <fcntl.h>
 
+#include <corio/core/log.hpp>
 #include <corio/net/socket_activation.hpp>
 
 #include "health.hpp"
@@ -367,16 +367,15 @@ result<void> server::add_operations_routes() {
 result<void> server::add_literal_route(std::string_view flag, std::string_view path, handler answer) {
     if (path.empty()) return {};
     if (path.find_first_of(":*") != std::string_view::npos) {
-        std::fprintf(stderr, "corio: %.*s %.*s: must be a literal path (no :name or *rest)\n",
-                     static_cast<int>(flag.size()), flag.data(), static_cast<int>(path.size()), path.data());
+        log(log_level::error, fmt::format("{} {}: must be a literal path (no :name or *rest)", flag, path));
         return system_error(EINVAL);
     }
     auto added = _routes.add(method::get, path, std::move(answer));
     if (!added) {
-        std::fprintf(stderr, "corio: %.*s %.*s: %s\n", static_cast<int>(flag.size()), flag.data(),
-                     static_cast<int>(path.size()), path.data(),
-                     added.error() == std::errc::file_exists ? "the routes already have GET on that path"
-                                                             : "not a valid path");
+        log(log_level::error,
+            fmt::format("{} {}: {}", flag, path,
+                        added.error() == std::errc::file_exists ? "the routes already have GET on that path"
+                                                                : "not a valid path"));
         return added;
     }
     return {};

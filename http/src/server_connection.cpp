@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include <algorithm>
 #include <cerrno>
-#include <cstdio>
 #include <exception>
 #include <optional>
+
+#include <fmt/format.h>
+
+#include <corio/core/log.hpp>
 
 #include "exchange.hpp"
 #include "response_writer.hpp"
@@ -19,7 +22,7 @@ namespace {
 constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
 
 void report_throw(std::string_view path, const char* what) {
-    std::fprintf(stderr, "corio: handler threw for %.*s: %s\n", static_cast<int>(path.size()), path.data(), what);
+    log(log_level::error, fmt::format("handler threw for {}: {}", path, what));
 }
 
 // Runs a synchronous handler; its exception answers 500 for that request and the connection and the

@@ -4,8 +4,8 @@
 #include <poll.h>
 
 #include <bit>
-#include <cstdio>
-#include <cstdlib>
+
+#include <corio/core/log.hpp>
 
 namespace corio::net {
 
@@ -26,10 +26,8 @@ void socket_watch::arm(direction d) noexcept {
     // cancelled polls per direction, and a cancelled poll completes within a loop turn or two.
     const unsigned free_tags = ~static_cast<unsigned>(_in_ring) & 0xffU;
     if (free_tags == 0) {
-        std::fputs("corio: socket_watch has eight polls in the ring; a watched descriptor changes faster than "
-                   "the ring completes cancellations\n",
-                   stderr);
-        std::abort();
+        fatal("socket_watch has eight polls in the ring; a watched descriptor changes faster than the ring "
+              "completes cancellations");
     }
     tag = static_cast<std::uint8_t>(std::countr_zero(free_tags));
     _in_ring = static_cast<std::uint8_t>(_in_ring | (1U << tag));

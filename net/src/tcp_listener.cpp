@@ -10,6 +10,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <corio/core/log.hpp>
+
 namespace corio::net {
 
 result<int> open_listening_socket(const socket_address& address, int backlog, port_claim claim) {
@@ -90,8 +92,8 @@ void tcp_listener::on_completion(unsigned, int result, std::uint32_t flags) {
         // on the same error, so wait on the wheel and accept again when descriptors may be free.
         _backoffs->add();
         if (result != -EMFILE && result != -ENFILE && result != -ENOBUFS && result != -ENOMEM) {
-            std::fprintf(stderr, "corio: accept failed: %s; retrying in %llu ms\n", std::strerror(-result),
-                         static_cast<unsigned long long>(backoff_ms));
+            log(log_level::warning, std::string("accept failed: ") + std::strerror(-result) + "; retrying in " +
+                                        std::to_string(backoff_ms) + " ms");
         }
         if (!_armed) _loop.timers().schedule(*this, _loop.now_ms() + backoff_ms);
         return;

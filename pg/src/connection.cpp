@@ -11,6 +11,8 @@
 
 #include <fmt/format.h>
 
+#include <corio/core/log.hpp>
+
 #include "shard_pool.hpp"
 
 static_assert(std::is_same_v<PGconn, ::pg_conn>, "connection.hpp re-declares libpq's PGconn as struct pg_conn");
@@ -149,10 +151,13 @@ void connection::back_off() {
 
 void connection::on_notice(void*, const PGresult* notice) {
     // The COMMIT after each write warns that no transaction block is open (SQLSTATE 25P01): that
-    // is expected. Anything else is printed as libpq's default receiver would.
+    // is expected. Anything else goes to the log sink (libpq's default receiver prints to stderr).
     const char* state = PQresultErrorField(notice, PG_DIAG_SQLSTATE);
     if (state != nullptr && std::string_view(state) == "25P01") return;
-    std::fputs(PQresultErrorMessage(notice), stderr);
+    std::string_view message = PQresultErrorMessage(notice);
+    while (!message.empty() && message.back() == '\n')
+        message.remove_suffix(1);
+    log(log_level::warning, "PostgreSQL: " + std::string(message));
 }
 
 void connection::on_timer(timer& t) {

@@ -2,10 +2,10 @@
 #include <corio/pg/pool.hpp>
 
 #include <algorithm>
-#include <cstdio>
 #include <cstdlib>
 #include <vector>
 
+#include <corio/core/log.hpp>
 #include <corio/core/shard.hpp>
 
 #include "shard_pool.hpp"
@@ -39,8 +39,7 @@ detail::shard_pool& pool::local() {
         if (p.owner == this) return *p.part;
     shard* s = shard::current();
     if (s == nullptr) {
-        std::fputs("corio: pg::pool used outside a shard thread; query it from code the runtime runs\n", stderr);
-        std::abort();
+        fatal("pg::pool used outside a shard thread; query it from code the runtime runs");
     }
     auto* part = new detail::shard_pool(_config, *s);
     local_parts.push_back({this, part});

@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: MIT
 // rows over libpq's PGresult; one of the two files that include libpq-fe.h (connection.cpp is the other).
+#include <corio/core/log.hpp>
 #include <corio/pg/rows.hpp>
 
 #include <libpq-fe.h>
 
 #include <charconv>
-#include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <limits>
 
@@ -133,8 +132,8 @@ std::string_view rows::command() const noexcept {
 
 row rows::operator[](std::size_t index) const noexcept {
     if (index >= size()) {
-        std::fprintf(stderr, "corio: pg::rows[%zu] on rows of size %zu; check size() first\n", index, size());
-        std::abort();
+        fatal("pg::rows[" + std::to_string(index) + "] on rows of size " + std::to_string(size()) +
+              "; check size() first");
     }
     return {*this, index};
 }

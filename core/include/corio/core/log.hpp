@@ -44,4 +44,8 @@ void log(log_level level, std::string_view line);
 /// log(log_level::info, line).
 void log(std::string_view line);
 
+/// Says `line` at log_level::error (on stderr when the sink is off or drops errors) and aborts: for a
+/// broken usage contract or a failure corio cannot recover from. The one way corio stops a process.
+[[noreturn]] void fatal(std::string_view line) noexcept;
+
 } // namespace corio
