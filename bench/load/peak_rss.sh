@@ -4,9 +4,11 @@
 # bench/load/servers.sh (default corio and corio_epoll: hello --threads 1 on CPU 0, io_uring and
 # epoll) and each pipeline depth, a freshly started server is read (/proc/PID/status VmRSS and
 # VmHWM), then corio-load -t1 -c CONNECTIONS --pipeline P --timeout T runs against /plaintext for
-# --duration seconds (CPU 1, closed loop) while VmRSS is sampled every 100 ms; VmHWM is read as the load ends
-# (the peak) and VmRSS again 1 s and --after seconds after every connection has closed. Prints a
-# markdown table in KiB; --keep DIR keeps corio-load's and the servers' output there.
+# --duration seconds (CPU 1, closed loop) while VmRSS is sampled every 100 ms; VmHWM is read as the
+# load ends and VmRSS again 1 s and --after seconds after every connection has closed. The peak is
+# the larger of the two: the kernel raises VmHWM only at some events (munmap, exit), so a peak that
+# mimalloc's purge (madvise) took back before one can be missing from it. Prints a markdown table in
+# KiB; --keep DIR keeps corio-load's and the servers' output there.
 #
 #   bench/load/peak_rss.sh [--build build/release] [--servers "corio corio_epoll"]
 #                          [--connections 10000] [--pipelines "1 16"] [--duration 8] [--after 5]
@@ -25,7 +27,7 @@ while [ $# -gt 0 ]; do
     --after) after=$2; shift 2 ;;
     --timeout) reply_timeout=$2; shift 2 ;;
     --keep) keep=$2; shift 2 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "peak_rss.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
