@@ -36,7 +36,7 @@ while [ $# -gt 0 ]; do
     --hello-flag=*) hello_flags+=("${1#--hello-flag=}"); shift ;;
     --valgrind) valgrind=$2; shift 2 ;;
     --load) load=$2; shift 2 ;;
-    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     -*) echo "server_callgrind.sh: unknown argument $1" >&2; exit 2 ;;
     *) names+=("$1"); shift ;;
     esac

@@ -23,7 +23,7 @@ while [ $# -gt 0 ]; do
     --large) large=$2; shift 2 ;;
     --annotate) annotate=$2; shift 2 ;;
     --valgrind) valgrind=$2; shift 2 ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     -*) echo "callgrind.sh: unknown argument $1" >&2; exit 2 ;;
     *) names+=("$1"); shift ;;
     esac
