@@ -8,13 +8,20 @@
 # Workloads: plaintext (GET /plaintext), json (GET /json), pipelined (/plaintext, 16 in flight per
 # connection). Prints a markdown table; --keep DIR keeps the callgrind.out files there; --hello-flag
 # FLAG (repeatable) passes FLAG to hello, e.g. --hello-flag=--access-log --hello-flag=json.
+# --valgrind CMD runs CMD (split at spaces) instead of `valgrind`, and --load PATH another
+# corio-load: an arm64 hello under an arm64 valgrind in qemu-user (epoll: qemu-user has no
+# io_uring) with this machine's corio-load, as bench/micro/callgrind_arm64.sh sets it up:
+#   VALGRIND_LIB=DIR/usr/libexec/valgrind VALGRIND_LAUNCHER=DIR/usr/bin/valgrind \
+#   bench/server_callgrind.sh --build build/aarch64 --load build/release/bench/loadgen/corio-load \
+#       --backend epoll --valgrind "qemu-aarch64-static -cpu neoverse-n1 DIR/usr/libexec/valgrind/callgrind-arm64-linux"
 #
 #   bench/server_callgrind.sh [--build build/release] [--small 2000] [--large 12000]
 #                             [--connections 16] [--backend io_uring] [--port 18290] [--keep DIR]
-#                             [--hello-flag FLAG]... [WORKLOAD...]
+#                             [--hello-flag FLAG]... [--valgrind CMD] [--load PATH] [WORKLOAD...]
 set -euo pipefail
 
 build=build/release small=2000 large=12000 connections=16 backend=io_uring port=18290 keep=""
+valgrind=valgrind load=""
 names=() hello_flags=()
 while [ $# -gt 0 ]; do
     case $1 in
@@ -27,7 +34,9 @@ while [ $# -gt 0 ]; do
     --keep) keep=$2; shift 2 ;;
     --hello-flag) hello_flags+=("$2"); shift 2 ;;
     --hello-flag=*) hello_flags+=("${1#--hello-flag=}"); shift ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    --valgrind) valgrind=$2; shift 2 ;;
+    --load) load=$2; shift 2 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     -*) echo "server_callgrind.sh: unknown argument $1" >&2; exit 2 ;;
     *) names+=("$1"); shift ;;
     esac
@@ -35,11 +44,12 @@ done
 root=$(cd "$(dirname "$0")/.." && pwd)
 case $build in /*) ;; *) build="$root/$build" ;; esac
 hello="$build/examples/hello/hello"
-load="$build/bench/loadgen/corio-load"
+case ${load:=$build/bench/loadgen/corio-load} in /*) ;; *) load="$root/$load" ;; esac
 for tool in "$hello" "$load"; do
     [ -x "$tool" ] || { echo "server_callgrind.sh: $tool not built (cmake --build $build --target hello corio-load)" >&2; exit 1; }
 done
-command -v valgrind >/dev/null || { echo "server_callgrind.sh: valgrind not installed (toolchains/deps.sh --bench)" >&2; exit 1; }
+read -ra valgrind <<<"$valgrind"
+command -v "${valgrind[0]}" >/dev/null || { echo "server_callgrind.sh: ${valgrind[0]} not installed (toolchains/deps.sh --bench)" >&2; exit 1; }
 [ ${#names[@]} -gt 0 ] || names=(plaintext json pipelined)
 work=$(mktemp -d /tmp/corio-server-callgrind.XXXXXX)
 server=""
@@ -51,7 +61,7 @@ run() {
     local path=/plaintext flags=() up=0 out="$work/$1.$2.out" log="$work/$1.$2.log"
     [ "$1" = json ] && path=/json
     [ "$1" = pipelined ] && flags=(--pipeline 16)
-    taskset -c 0 valgrind --tool=callgrind --callgrind-out-file="$out" "$hello" --address 127.0.0.1 --port "$port" \
+    taskset -c 0 "${valgrind[@]}" --tool=callgrind --callgrind-out-file="$out" "$hello" --address 127.0.0.1 --port "$port" \
         --threads 1 --backend "$backend" "${hello_flags[@]}" >"$log" 2>&1 &
     server=$!
     # hello's start-up line reaches the log only at exit (stdout to a file): wait for the port.
