@@ -405,7 +405,9 @@ private:
             completed = true;
             if (c.outstanding() > 0) answered(c, r, now());
         });
-        if (c.outstanding() > 0 || (!completed && !c.framer.idle())) {
+        if (c.framer.failed()) {
+            ++_result.errors[static_cast<unsigned>(error_kind::parse)]; // a cut head that was malformed
+        } else if (c.outstanding() > 0 || (!completed && !c.framer.idle())) {
             ++_result.errors[static_cast<unsigned>(error_kind::closed)];
         }
         close(c);

@@ -111,6 +111,11 @@ std::size_t response_framer::head_in_pieces(std::span<const char> data) {
     return n - old;
 }
 
+void response_framer::parse_cut_head() {
+    _parsed_size = static_cast<std::uint32_t>(_spill.size());
+    if (parse_head(_spill) != 0) _phase = phase::failed; // not reached: a blank line is parsed when it comes
+}
+
 // A head that trickles in is parsed again from its start only when a blank line has arrived since
 // the last parse, or the head has doubled, or it passes the limit: each byte is searched for a line
 // end once and the parses add up to at most twice the head (a server that trickles a head byte by

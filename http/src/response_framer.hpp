@@ -56,10 +56,16 @@ public:
         return _phase != phase::failed;
     }
 
+    /// True once the input was refused (malformed, or a head too large).
+    bool failed() const noexcept { return _phase == phase::failed; }
+
     /// The peer closed: completes a response whose body runs until the close. Returns true if it
-    /// did (`done` was called); false if the framer was idle or a response was cut short.
+    /// did (`done` was called); false if the framer was idle or a response was cut short. A cut head
+    /// is parsed once more first, so that whether it is malformed (failed() tells) does not depend
+    /// on how its bytes arrived.
     template <class Done>
     bool finish(Done&& done) {
+        if (_phase == phase::head && _spill.size() > _parsed_size) parse_cut_head();
         if (_phase != phase::until_close) return false;
         _phase = phase::head;
         done(_last);
@@ -78,6 +84,9 @@ private:
     std::size_t head_in_pieces(std::span<const char> data);
     // True when parsing the spill buffer again can tell more than the last parse (see response_reader).
     bool worth_parsing() noexcept;
+    // finish(): the cut head's bytes not parsed yet are parsed (a head without its blank line cannot
+    // be complete: this only tells malformed from cut short).
+    void parse_cut_head();
     void complete() noexcept {
         _phase = phase::head;
         _complete = true;

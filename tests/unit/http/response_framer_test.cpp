@@ -226,4 +226,17 @@ TEST(response_framer, cut_head_then_pipelined_responses) {
     }
 }
 
+// A cut head whose bad bytes came after its last parse is judged when the connection ends.
+TEST(response_framer, malformed_cut_head_is_refused_at_the_end) {
+    const std::string_view input = "HTTP/1.1 200 OK\r\nX-A: \x01\x02\x03\x04";
+    response_parser parser(load_limits);
+    response_framer p(parser);
+    const auto none = [](const framed_response&) { FAIL(); };
+    for (const char c : input)
+        ASSERT_TRUE(p.feed(std::string_view(&c, 1), none));
+    EXPECT_FALSE(p.failed());
+    EXPECT_FALSE(p.finish(none));
+    EXPECT_TRUE(p.failed());
+}
+
 } // namespace
