@@ -2,11 +2,19 @@
 #include "response_framer.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 namespace corio::http {
 
+namespace {
+// Heads remembered for the memcmp match: short ones only, so that a connection keeps at most this
+// much (a server's usual head is 100-300 bytes).
+constexpr std::size_t known_head_limit = 512;
+} // namespace
+
 void response_framer::reset() noexcept {
     _spill.clear();
+    _known_head.clear();
     _remaining = 0;
     _last = {};
     _scanned = _parsed_size = 0;
@@ -18,6 +26,12 @@ std::size_t response_framer::advance(std::span<const char> data) {
     switch (_phase) {
     case phase::head: {
         if (!_spill.empty()) return head_in_pieces(data);
+        const std::size_t known = _known_head.size();
+        if (known != 0 && data.size() >= known && std::memcmp(data.data(), _known_head.data(), known) == 0) {
+            _last = _known;
+            start_body(_known_framing, _known_length);
+            return known;
+        }
         const std::size_t n = parse_head(data);
         if (n != 0 || _phase == phase::failed) return n;
         // Cut by the end of the input (within max_head_bytes, or the parser would have said
@@ -67,13 +81,26 @@ std::size_t response_framer::parse_head(std::span<const char> head) {
         break;
     }
     _last = framed_response{h.status, !h.keep_alive, 0};
-    switch (h.framing) {
+    if (outcome.consumed <= known_head_limit) {
+        _known_head.assign(head.data(), outcome.consumed);
+        _known = _last;
+        _known_framing = h.framing;
+        _known_length = h.content_length;
+    } else {
+        _known_head.clear();
+    }
+    start_body(h.framing, h.content_length);
+    return outcome.consumed;
+}
+
+void response_framer::start_body(response_framing framing, std::uint64_t length) {
+    switch (framing) {
     case response_framing::none:
         complete();
         break;
     case response_framing::length:
-        _remaining = h.content_length;
-        _last.body = h.content_length;
+        _remaining = length;
+        _last.body = length;
         _phase = phase::length;
         break;
     case response_framing::chunked:
@@ -86,7 +113,6 @@ std::size_t response_framer::parse_head(std::span<const char> head) {
         _phase = phase::until_close;
         break;
     }
-    return outcome.consumed;
 }
 
 // The spill buffer holds the start of a head; `data` continues it. Takes what can still belong to

@@ -7,6 +7,9 @@
 // by the parser's max_head_bytes, allocated the first time a head is cut and reused after) and parsed
 // again from its start when that can tell more. Interim 1xx responses are skipped by the parser;
 // input that breaks the framing rules fails the framer, and the connection must close.
+// A server under load sends the same head again and again (hello's changes once a second, with its
+// Date): a head byte-identical to the last one the framer parsed means what that one meant (the
+// parser is stateless), so it is recognized with one memcmp instead of being parsed again.
 #pragma once
 
 #include <cstddef>
@@ -34,7 +37,10 @@ public:
     explicit response_framer(response_parser& parser) noexcept : _parser(&parser) {}
 
     /// Makes every response a response to HEAD (no body whatever its header fields say).
-    void set_head_requests(bool head) noexcept { _head_requests = head; }
+    void set_head_requests(bool head) noexcept {
+        _head_requests = head;
+        _known_head.clear();
+    }
     /// Starts over for a new connection (the spill buffer keeps its memory).
     void reset() noexcept;
     /// True between responses (no byte of a response seen yet).
@@ -81,6 +87,8 @@ private:
     // Parses `head` (the input, or the spill buffer) and, when complete, starts its body. Returns the
     // head's size, 0 when incomplete (or failed).
     std::size_t parse_head(std::span<const char> head);
+    // The body after a head that `framing` delimits; `_last` holds the head's status and close.
+    void start_body(response_framing framing, std::uint64_t length);
     std::size_t head_in_pieces(std::span<const char> data);
     // True when parsing the spill buffer again can tell more than the last parse (see response_reader).
     bool worth_parsing() noexcept;
@@ -97,6 +105,10 @@ private:
     std::string _spill;           // a head cut by the end of the input, its bytes so far
     std::uint64_t _remaining = 0; // phase::length: body bytes left
     framed_response _last;
+    std::string _known_head; // the last head parsed (when short), with what it said:
+    framed_response _known;
+    std::uint64_t _known_length = 0;
+    response_framing _known_framing = response_framing::none;
     std::uint32_t _scanned = 0;     // spill bytes searched for a blank line
     std::uint32_t _parsed_size = 0; // spill bytes at the last parse
     phase _phase = phase::head;

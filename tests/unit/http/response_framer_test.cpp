@@ -239,4 +239,29 @@ TEST(response_framer, malformed_cut_head_is_refused_at_the_end) {
     EXPECT_TRUE(p.failed());
 }
 
+// A head the same as the last one is matched, not parsed again: the parser sees only the new ones,
+// and what differs after a shared prefix (the length here) is read from the new head.
+TEST(response_framer, repeated_heads_are_matched_not_parsed) {
+    const std::string other = "HTTP/1.1 200 OK\r\nServer: corio\r\nDate: Tue, 24 Nov 2026 22:00:00 GMT\r\n"
+                              "Content-Type: text/plain\r\nContent-Length: 14\r\n\r\nHello, World!!";
+    const std::string input = std::string(hello) + std::string(hello) + other + other + std::string(hello);
+    response_parser parser(load_limits);
+    response_framer p(parser);
+    std::vector<std::uint64_t> bodies;
+    ASSERT_TRUE(p.feed(input, [&](const framed_response& r) { bodies.push_back(r.body); }));
+    EXPECT_EQ(bodies, (std::vector<std::uint64_t>{13, 13, 14, 14, 13}));
+    EXPECT_EQ(parser.parses(), 3U);
+    // Answers to HEAD: the head is remembered with what it meant then (no body).
+    p.reset();
+    p.set_head_requests(true);
+    const std::string head = "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n";
+    int n = 0;
+    ASSERT_TRUE(p.feed(head + head + head, [&](const framed_response& r) {
+        EXPECT_EQ(r.body, 0U);
+        ++n;
+    }));
+    EXPECT_EQ(n, 3);
+    EXPECT_EQ(parser.parses(), 4U);
+}
+
 } // namespace
