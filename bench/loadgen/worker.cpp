@@ -19,6 +19,7 @@
 #include <corio/core/timer_wheel.hpp>
 #include <corio/net/tcp_connector.hpp>
 
+#include "response_framer.hpp"
 #include "response_parser.hpp"
 
 namespace corio::load {
@@ -137,9 +138,11 @@ enum conn_flag : std::uint8_t {
 struct alignas(64) connection final : completion_target {
     enum : unsigned { op_recv, op_io }; // receives; the connect, then sends
     void on_completion(unsigned op, int result, std::uint32_t cqe_flags) override;
+    /// A connection whose responses are framed with its driver's `parser`.
+    explicit connection(http::response_parser& parser) noexcept : framer(parser) {}
 
     driver* owner = nullptr;
-    response_parser parser;
+    http::response_framer framer;
     std::uint64_t sent_ns = 0;     // closed loop: when the batch in flight went out
     std::uint64_t activity_ns = 0; // last send, receive or connect start; retry time in retry_wait
     std::uint64_t sent = 0;        // requests sent (open loop: also its schedule sequence)
@@ -212,12 +215,13 @@ public:
                                                      : "");
             return false;
         }
-        _conns = std::vector<connection>(n);
+        _conns.reserve(n);
         for (unsigned i = 0; i < n; ++i) {
+            _conns.emplace_back(_parser);
             _conns[i].owner = this;
             _conns[i].index = i;
             _conns[i].cycle_pos = (_plan.first_connection + i) % _requests.cycle();
-            _conns[i].parser.set_head_requests(_requests.head());
+            _conns[i].framer.set_head_requests(_requests.head());
         }
         _stamp.reserve(n);
         _starved.reserve(n);
@@ -326,7 +330,7 @@ private:
             connect_failed(c, installed.error().value());
             return;
         }
-        c.parser.reset();
+        c.framer.reset();
         c.flags = static_cast<std::uint8_t>((c.flags & (counted | reopening)) | connect_pending);
         c.state = conn_state::connecting;
         c.activity_ns = now();
@@ -397,11 +401,13 @@ private:
 
     void peer_closed(connection& c) {
         bool completed = false;
-        c.parser.finish([&](const response_info& r) {
+        c.framer.finish([&](const http::framed_response& r) {
             completed = true;
             if (c.outstanding() > 0) answered(c, r, now());
         });
-        if (c.outstanding() > 0 || (!completed && !c.parser.idle())) {
+        if (c.framer.failed()) {
+            ++_result.errors[static_cast<unsigned>(error_kind::parse)]; // a cut head that was malformed
+        } else if (c.outstanding() > 0 || (!completed && !c.framer.idle())) {
             ++_result.errors[static_cast<unsigned>(error_kind::closed)];
         }
         close(c);
@@ -413,7 +419,7 @@ private:
         const std::uint64_t t = now();
         c.activity_ns = t;
         bool unsolicited = false;
-        const bool ok = c.parser.feed(data.data(), data.size(), [&](const response_info& r) {
+        const bool ok = c.framer.feed(data, [&](const http::framed_response& r) {
             if (c.outstanding() == 0) {
                 unsolicited = true;
                 return;
@@ -429,7 +435,7 @@ private:
         if (_phase == phase::running) kick(c);
     }
 
-    void answered(connection& c, const response_info& r, std::uint64_t t) {
+    void answered(connection& c, const http::framed_response& r, std::uint64_t t) {
         if (_warming && t >= _measure_ns && _phase == phase::running) end_warmup();
         std::uint64_t since;
         if (_open_loop) {
@@ -762,6 +768,9 @@ private:
 
     std::unique_ptr<reactor> _loop;
     std::unique_ptr<buffer_ring> _buffers;
+    // Response heads of every connection of this thread (llhttp, strict). As generous as a load
+    // generator must be with servers it does not know: 64 KiB of head, 1,024 fields.
+    http::response_parser _parser{http::response_limits{.max_head_bytes = 64 * 1024, .max_headers = 1024}};
     std::vector<connection> _conns;
     std::vector<connection*> _stamp;   // closed loop: batches queued this turn
     std::vector<connection*> _starved; // receives to re-arm

@@ -2,8 +2,8 @@
 // worker: one thread of a load test. It owns an io_uring (corio::reactor), a provided-buffer ring
 // and its share of the connections, kept as direct descriptors in the ring's file table. A
 // connection is a small state machine driven by its completions: connect, a multishot receive whose
-// bytes go through the response parser without being copied, and one send per batch of requests
-// (pre-built bytes, so nothing is allocated per request).
+// bytes are framed in place by http/'s response_framer (only a head cut by a buffer's end is copied),
+// and one send per batch of requests (pre-built bytes, so nothing is allocated per request).
 //
 // coordinator: what the threads of one test share: the start line (all connections are opened
 // before the clock starts), the stop signal, and the per-second samples for the progress line.

@@ -115,14 +115,22 @@ bool body_decoder::done() const noexcept {
 }
 
 body_decoder::step body_decoder::decode(std::span<const char> in, std::span<char> out) noexcept {
+    return run(in, out, false);
+}
+
+body_decoder::step body_decoder::skip(std::span<const char> in) noexcept {
+    return run(in, {}, true);
+}
+
+body_decoder::step body_decoder::run(std::span<const char> in, std::span<char> out, bool skipping) noexcept {
     step result;
     std::size_t i = 0;
     const auto copy = [&] {
-        const std::size_t n = static_cast<std::size_t>(
-            std::min<std::uint64_t>(_remaining, std::min(in.size() - i, out.size() - result.produced)));
-        if (n != 0) std::memmove(out.data() + result.produced, in.data() + i, n); // `out` may be `in` (in place)
+        const std::size_t room = skipping ? in.size() - i : std::min(in.size() - i, out.size() - result.produced);
+        const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(_remaining, room));
+        if (n != 0 && !skipping) std::memmove(out.data() + result.produced, in.data() + i, n); // `out` may be `in`
         i += n;
-        result.produced += n;
+        if (!skipping) result.produced += n;
         _remaining -= n;
         _total += n;
     };

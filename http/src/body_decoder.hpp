@@ -39,6 +39,10 @@ public:
     /// full it still consumes framing (chunk lines, CRLFs, trailers), so it may report done.
     /// `out` may start where `in` does (decoding in place): payload never overtakes the input.
     step decode(std::span<const char> in, std::span<char> out) noexcept;
+    /// Like decode() into endless room, but the payload is only counted, not copied (a caller that
+    /// frames bodies without reading them): `produced` stays 0 and total() counts the payload. Stops
+    /// only when `in` is used up or the body ended.
+    step skip(std::span<const char> in) noexcept;
 
     /// True once the whole body (and, for chunked, its trailer section) has been decoded.
     bool done() const noexcept;
@@ -47,6 +51,9 @@ public:
     std::uint64_t total() const noexcept { return _total; }
 
 private:
+    // decode() and skip(): `out` is null when skipping.
+    step run(std::span<const char> in, std::span<char> out, bool skipping) noexcept;
+
     std::uint64_t _remaining = 0; // bytes left of the body (length) or of the chunk; a chunk-size being read
     std::uint64_t _total = 0;
     std::uint32_t _trailer_budget = 0; // trailer bytes still allowed

@@ -34,6 +34,9 @@ public:
         drop();
     }
 
+    /// True once a piece of the current field's name has come (false at the start of a field line).
+    bool name_started() const noexcept { return _name_at != nullptr; }
+
     /// A piece of the current field's name.
     void name_piece(const char* at, std::size_t n) noexcept { extend_span(_name_at, _name_length, at, n); }
 

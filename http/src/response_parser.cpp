@@ -55,6 +55,10 @@ struct response_parser::state {
     }
     static int on_header_field(llhttp_t* p, const char* at, std::size_t n) {
         state& s = of(p);
+        // llhttp 8 takes a bare LF for a line end; RFC 9112 2.2 lets a recipient refuse it, and we
+        // do: the line before a field (the status line or another field) ends with CRLF. The end of
+        // the last line and the blank line are checked in parse().
+        if (!s.fields.name_started() && (at[-1] != '\n' || at[-2] != '\r')) return -1;
         s.fields.name_piece(at, n);
         return s.within_limit(at, n) ? 0 : -1;
     }
@@ -71,6 +75,9 @@ struct response_parser::state {
     static int on_headers_complete(llhttp_t* p) {
         state& s = of(p);
         if (s.finish_header() != 0 || p->http_major != 1) return -1;
+        // A status code is 100..599 (RFC 9110 15); llhttp takes any three digits, and a 0xx would
+        // pass for an interim response below.
+        if (p->status_code < 100 || p->status_code > 599) return -1;
         if (p->status_code < 200) {
             // 101 would switch protocols, which this client never asks for.
             if (p->status_code == 101) return -1;
@@ -154,8 +161,9 @@ response_outcome response_parser::parse(std::span<const char> data, bool to_head
     response_outcome result;
     const llhttp_errno_t err = llhttp_execute(&s.parser, data.data(), data.size());
     if (s.head_done && err == HPE_PAUSED) {
-        result.what = response_outcome::kind::complete;
         result.consumed = static_cast<std::size_t>(llhttp_get_error_pos(&s.parser) - data.data());
+        const std::string_view head(data.data(), result.consumed);
+        result.what = head.ends_with("\r\n\r\n") ? response_outcome::kind::complete : response_outcome::kind::malformed;
         return result;
     }
     if (s.too_large) {
@@ -166,6 +174,16 @@ response_outcome response_parser::parse(std::span<const char> data, bool to_head
         result.what = response_outcome::kind::too_large; // not ended within the limit
     }
     return result;
+}
+
+bool blank_line_after(std::string_view text, std::size_t searched) noexcept {
+    // From two bytes back: a blank line may straddle the end of what was searched.
+    for (std::size_t at = text.find('\n', searched >= 2 ? searched - 2 : 0); at != std::string_view::npos;
+         at = text.find('\n', at + 1)) {
+        const std::string_view after = text.substr(at + 1, 2);
+        if (after.starts_with('\n') || after == "\r\n") return true;
+    }
+    return false;
 }
 
 } // namespace corio::http

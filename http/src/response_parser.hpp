@@ -80,4 +80,9 @@ private:
     std::unique_ptr<state> _state;
 };
 
+/// True when `text` has a blank line ("\n\n" or "\n\r\n", the end of a head) that ends after its
+/// first `searched` bytes: whether a head that trickles in, parsed again from its start, can have
+/// ended since its first `searched` bytes were looked at.
+bool blank_line_after(std::string_view text, std::size_t searched) noexcept;
+
 } // namespace corio::http

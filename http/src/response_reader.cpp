@@ -29,17 +29,7 @@ std::size_t response_reader::feed(std::span<const char> data) {
 // work linear in the head's size: each byte is searched for a line end once, and the parses at
 // doubling sizes add up to at most twice the head. Garbage is still refused at the first piece.
 bool response_reader::worth_parsing(std::span<const char> data) noexcept {
-    const std::string_view text(data.data(), data.size());
-    bool blank_line = false;
-    // From two bytes back: a blank line ("\n\n" or "\n\r\n") may straddle the last piece's end.
-    for (std::size_t at = text.find('\n', _scanned >= 2 ? _scanned - 2 : 0); at != std::string_view::npos;
-         at = text.find('\n', at + 1)) {
-        const std::string_view after = text.substr(at + 1, 2);
-        if (after.starts_with('\n') || after == "\r\n") {
-            blank_line = true;
-            break;
-        }
-    }
+    const bool blank_line = blank_line_after({data.data(), data.size()}, _scanned);
     _scanned = data.size();
     if (!blank_line && _parsed_size != 0 && data.size() < 2 * _parsed_size &&
         data.size() <= _parser->limits().max_head_bytes)

@@ -191,6 +191,29 @@ TEST(body_decoder, empty_output_consumes_framing_only) {
     EXPECT_EQ(s.what, state::done) << "an empty body ends with no room at all";
 }
 
+TEST(body_decoder, skip_counts_the_payload_in_any_split) {
+    const std::string_view input = "5;x=y\r\nhello\r\n7\r\n, World\r\n0\r\nA: b\r\n\r\nnext";
+    const std::size_t body = input.size() - 4;
+    for (std::size_t piece = 1; piece <= input.size(); ++piece) {
+        body_decoder d;
+        d.reset(framing::chunked);
+        std::size_t at = 0;
+        body_decoder::step s;
+        while (at < input.size()) {
+            s = d.skip(input.substr(at, std::min(piece, input.size() - at)));
+            EXPECT_EQ(s.produced, 0u);
+            at += s.consumed;
+            if (s.what != state::more) break;
+        }
+        EXPECT_EQ(s.what, state::done) << "piece " << piece;
+        EXPECT_EQ(at, body) << "piece " << piece << ": the bytes after the body are not consumed";
+        EXPECT_EQ(d.total(), 12u);
+    }
+    body_decoder d;
+    d.reset(framing::chunked);
+    EXPECT_EQ(d.skip("3\r\nabcX").what, state::error);
+}
+
 TEST(body_decoder, a_failed_decoder_stays_failed) {
     body_decoder d;
     d.reset(framing::chunked);

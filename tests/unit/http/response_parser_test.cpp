@@ -173,6 +173,14 @@ TEST(ResponseReader, MalformedResponsesFail) {
         "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
         "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabX\r\n",
         "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: upgrade\r\n\r\n",
+        // Status codes outside 100..599, and bare LF line ends (both taken by llhttp 8).
+        "HTTP/1.1 700 Odd\r\nContent-Length: 0\r\n\r\n",
+        "HTTP/1.1 099 Low\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+        "HTTP/1.1 200 OK\nContent-Length: 0\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nA: b\nContent-Length: 0\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nContent-Length: 0\n\r\n",
+        "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\n",
+        "HTTP/1.1 204 No Content\n\n",
     };
     for (const std::string_view input : cases) {
         every_split(input, false, [&](const read_result& r) {
