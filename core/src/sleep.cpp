@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <corio/core/sleep.hpp>
 
-
 #include <corio/core/log.hpp>
 #include <corio/core/shard.hpp>
 
