@@ -98,7 +98,7 @@ measure() {
     wout=$(run_load "$url" "$duration" --latency)
     echo "$wout" >"$out/wrk/$scen-$round-$s.txt"
     after=$(server_cpu_ticks "$pid")
-    local hwm total rps p50 p99 errors us
+    local hwm total rps p50 p99 errors us use
     hwm=$(server_hwm_kib "$pid")
     total=$(echo "$wout" | awk '/requests in/ {print $1}')
     rps=$(echo "$wout" | awk '/Requests\/sec/ {print $2}')
@@ -107,15 +107,16 @@ measure() {
     # Socket errors (connect, read, write, timeout) and non-2xx responses, summed.
     errors=$(echo "$wout" | awk '/Socket errors/ {gsub(",", ""); n += $4 + $6 + $8 + $10} /Non-2xx/ {n += $NF} END {print n + 0}')
     us=$(awk -v t=$((after - before)) -v hz="$hz" -v n="${total:-0}" 'BEGIN {printf "%.2f", (n > 0 ? t / hz * 1e6 / n : 0)}')
-    echo "| $scen | $round | $s | ${rps:-0} | $p50 | $p99 | $us | $((hwm / 1024)).$(((hwm % 1024) * 10 / 1024)) | $errors |"
+    use=$(awk -v t=$((after - before)) -v hz="$hz" -v d="$duration" 'BEGIN {printf "%.0f", t / hz / d * 100}')
+    echo "| $scen | $round | $s | ${rps:-0} | $p50 | $p99 | $us | $use% | $((hwm / 1024)).$(((hwm % 1024) * 10 / 1024)) | $errors |"
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$scen" "$round" "$s" "${rps:-0}" "$p50" "$p99" "$us" "$hwm" "$errors" \
         >>"$out/runs.tsv"
 }
 
 mkdir -p "$out/wrk"
 printf 'scenario\tround\tserver\trequests_per_s\tp50_us\tp99_us\tcpu_us_per_request\tpeak_rss_kib\terrors\n' >"$out/runs.tsv"
-echo "| scenario | round | server | requests/s | p50 µs | p99 µs | server CPU µs/request | peak RSS MiB | errors |"
-echo "|---|---|---|---|---|---|---|---|---|"
+echo "| scenario | round | server | requests/s | p50 µs | p99 µs | server CPU µs/request | server CPU use | peak RSS MiB | errors |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
 for scen in $scenarios; do
     scenario "$scen"
     order=($servers)

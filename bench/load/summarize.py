@@ -16,7 +16,8 @@ import subprocess
 import sys
 
 FIELDS = [("requests_per_s", "requests/s", "{:.0f}"), ("p50_us", "p50 µs", "{:.0f}"), ("p99_us", "p99 µs", "{:.0f}"),
-          ("cpu_us_per_request", "server CPU µs/request", "{:.2f}"), ("peak_rss_mib", "peak RSS MiB", "{:.1f}")]
+          ("cpu_us_per_request", "server CPU µs/request", "{:.2f}"), ("cpu_use_pct", "server CPU use %", "{:.0f}"),
+          ("peak_rss_mib", "peak RSS MiB", "{:.1f}")]
 
 
 def load(path):
@@ -29,6 +30,10 @@ def load(path):
         r["round"] = int(r["round"])
         r["errors"] = int(r["errors"])
         r["peak_rss_mib"] = int(r.pop("peak_rss_kib")) / 1024
+        # How busy the server's core was: below 100% the load did not saturate it, and CPU per
+        # request then moves with how many requests each turn happens to batch.
+        r["cpu_use_pct"] = (r["requests_per_s"] * r["cpu_us_per_request"] / 1e4
+                            if r["requests_per_s"] and r["cpu_us_per_request"] else None)
     return runs
 
 
