@@ -58,15 +58,27 @@ void tcp_connection::start() {
     _flags |= flag_recv_armed;
 }
 
-char* tcp_connection::reserve(std::size_t size) {
-    if (_tail == nullptr || _tail->capacity - _tail->end < size) {
+// Output starts in a small chunk, so that thousands of connections answered in one turn hold little
+// memory until the flush. When more follows before the send (pipelined answers), a lone small chunk
+// moves into a large one, so the batch still goes out in one send, and the connection's later
+// batches start large.
+char* tcp_connection::grow_output(std::size_t size) {
+    if (_tail == nullptr) {
+        _tail = output_chunk::acquire((_flags & flag_batches) != 0 ? std::max(size, output_chunk::small_size) : size);
+        _tail->next = _tail;
+    } else if (_tail->next == _tail && _tail->small() && (_flags & flag_send_inflight) == 0) {
+        _flags |= flag_batches;
+        output_chunk* old = _tail;
+        const std::uint32_t live = old->end - old->begin;
+        _tail = output_chunk::acquire(live + size);
+        _tail->next = _tail;
+        std::memcpy(_tail->data(), old->data() + old->begin, live);
+        _tail->end = live;
+        output_chunk::release(old);
+    } else {
         output_chunk* c = output_chunk::acquire(size);
-        if (_tail != nullptr) {
-            c->next = _tail->next;
-            _tail->next = c;
-        } else {
-            c->next = c;
-        }
+        c->next = _tail->next;
+        _tail->next = c;
         _tail = c;
     }
     return _tail->data() + _tail->end;

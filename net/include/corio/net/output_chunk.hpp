@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-// output_chunk: the unit of a connection's output chain. Chunks come from a per-thread (per-shard)
-// pool so that steady-state responses allocate nothing; a connection holds chunks only while it has
-// bytes that the kernel has not yet taken.
+// output_chunk: the unit of a connection's output chain. Chunks come from per-thread (per-shard)
+// pools of two sizes so that steady-state responses allocate nothing; a connection holds chunks
+// only while it has bytes that the kernel has not yet taken.
 #pragma once
 
 #include <cstddef>
@@ -17,14 +17,19 @@ struct output_chunk {
     std::uint32_t capacity;
     char* data() noexcept { return reinterpret_cast<char*>(this + 1); }
 
-    /// Bytes of every pooled chunk, header included (one page).
+    /// Bytes of a small pooled chunk, header included: one typical answer waiting for its send.
+    static constexpr std::size_t small_size = 512;
+    /// Bytes of a large pooled chunk, header included (one page): a batch of pipelined answers.
     static constexpr std::size_t pooled_size = 4096;
 
-    /// A chunk with room for at least `bytes` (pooled when that fits in pooled_size).
+    /// A chunk with room for at least `bytes`: the smallest pooled size that fits, else exact.
     static output_chunk* acquire(std::size_t bytes);
-    /// Returns a chunk to the calling thread's pool (or frees it when the pool is full or it is large).
+    /// Returns a chunk to the calling thread's pool of its size (or frees it when that pool is
+    /// full or the chunk is not of a pooled size).
     static void release(output_chunk* chunk) noexcept;
-    /// Chunks currently cached in the calling thread's pool.
+    /// True for a chunk of small_size.
+    bool small() const noexcept { return capacity + sizeof(output_chunk) == small_size; }
+    /// Chunks currently cached in the calling thread's pools.
     static std::size_t pooled() noexcept;
 };
 

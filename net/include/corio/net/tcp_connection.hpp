@@ -131,6 +131,8 @@ private:
     void append_to_spill(std::span<const char> data);
     void send_next();
     void release_output() noexcept;
+    // reserve() when the newest chunk has no room for `size` bytes.
+    char* grow_output(std::size_t size);
     void stop_discarding() noexcept;
     void finish_if_done() noexcept;
 
@@ -150,6 +152,9 @@ private:
         // one buffer at a time, so that what arrives after a pause is at most one buffer, where a
         // multishot receive brings a burst that waits in the spill block.
         flag_throttled = 1 << 11,
+        // Its output once outgrew a small chunk before the send (pipelined answers): each batch
+        // starts in a large chunk from then on, so that none has to move.
+        flag_batches = 1 << 12,
     };
 
     // The oldest unsent chunk; only while there is output (_tail != nullptr).
@@ -243,6 +248,11 @@ private:
     std::uint32_t _unsent_limit = 0;
     bool _draining = false;
 };
+
+inline char* tcp_connection::reserve(std::size_t size) {
+    if (_tail != nullptr && _tail->capacity - _tail->end >= size) return _tail->data() + _tail->end;
+    return grow_output(size);
+}
 
 inline void tcp_connection::commit(std::size_t size) noexcept {
     _tail->end += static_cast<std::uint32_t>(size);
