@@ -412,7 +412,7 @@ response json_error::to_response() const {
         break;
     case json_error_kind::none:
         // Contract: only a failed reader has an error response.
-        assert(!"json_error::to_response called without an error");
+        assert(false && "json_error::to_response called without an error");
         res.set_status(status::internal_server_error);
         out.key("error").value("internal error");
         break;

@@ -25,16 +25,14 @@ cleanup() {
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
+# shellcheck source=tests/seccomp/hello_under.sh
+. "$(dirname "$0")/hello_under.sh"
 unset CORIO_BACKEND # the test decides which backend is asked for
 (echo 1 >$sysctl) 2>/dev/null || { echo "skip: cannot write $sysctl here"; exit 77; }
 unprivileged=(setpriv --bounding-set -sys_admin --inh-caps -sys_admin) # run without CAP_SYS_ADMIN
 
 # 1. Automatic: epoll, the reason naming the sysctl, once.
-"${unprivileged[@]}" "$hello" --address 127.0.0.1 --port 0 --threads 1 >"$work/hello.log" 2>&1 &
-pid=$!
-for _ in $(seq 100); do grep -q 'listening' "$work/hello.log" && break; sleep 0.1; done
-port=$(sed -n 's/.* port \([0-9]*\),.*/\1/p' "$work/hello.log")
-[ -n "$port" ] || { cat "$work/hello.log" >&2; fail "hello did not start with io_uring disabled"; }
+start_under hello.log "${unprivileged[@]}" -- --threads 1
 grep -q "io_uring_setup: Operation not permitted (sysctl kernel.io_uring_disabled=1) — using epoll" "$work/hello.log" ||
     { cat "$work/hello.log" >&2; fail "no one-line reason naming the sysctl"; }
 [ "$(grep -c 'using epoll' "$work/hello.log")" = 1 ] || fail "the reason was said more than once"
@@ -42,17 +40,8 @@ grep -q 'shard, backend epoll' "$work/hello.log" || { cat "$work/hello.log" >&2;
 for _ in 1 2 3; do
     [ "$(curl -sf --max-time 5 "http://127.0.0.1:$port/plaintext")" = "Hello, World!" ] || fail "wrong /plaintext"
 done
-kill -TERM $pid
-for _ in $(seq 50); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
-kill -0 $pid 2>/dev/null && fail "hello did not stop within 5 s of SIGTERM"
-wait $pid || fail "hello exited non-zero after SIGTERM"
-pid=
+stop_hello
 
-# 2. Forced io_uring: the reason, a non-zero exit, no hang (timeout's 124 would be a hang).
-status=0
-timeout 20 "${unprivileged[@]}" "$hello" --port 0 --backend io_uring \
-    >"$work/forced.log" 2>&1 || status=$?
-[ $status != 124 ] || fail "forced io_uring hung"
-[ $status != 0 ] || fail "forced io_uring exited 0"
-grep -q 'kernel.io_uring_disabled=1' "$work/forced.log" || { cat "$work/forced.log" >&2; fail "forced io_uring did not say why"; }
+# 2. Forced io_uring: the reason, a non-zero exit, no hang.
+refused forced.log 'kernel.io_uring_disabled=1' "${unprivileged[@]}" "$hello" --port 0 --backend io_uring
 echo "io_uring_disabled_test: ok"

@@ -15,16 +15,14 @@ pid=
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
+# shellcheck source=tests/seccomp/hello_under.sh
+. "$(dirname "$0")/hello_under.sh"
 unset CORIO_BACKEND # the test decides which backend is asked for
 
 "$deny" true || { echo "skip: cannot install a seccomp filter here"; exit 77; }
 
 # 1. Automatic: epoll, with the reason on one line, and the banner naming the backend.
-"$deny" "$hello" --address 127.0.0.1 --port 0 --threads 2 >"$work/hello.log" 2>&1 &
-pid=$!
-for _ in $(seq 100); do grep -q 'listening' "$work/hello.log" && break; sleep 0.1; done
-port=$(sed -n 's/.* port \([0-9]*\),.*/\1/p' "$work/hello.log")
-[ -n "$port" ] || { cat "$work/hello.log" >&2; fail "hello did not start under the filter"; }
+start_under hello.log "$deny" -- --threads 2
 grep -q "io_uring_setup: Operation not permitted (seccomp? .*see README 'Containers') — using epoll" \
     "$work/hello.log" || { cat "$work/hello.log" >&2; fail "no one-line reason for the fallback"; }
 [ "$(grep -c 'using epoll' "$work/hello.log")" = 1 ] || fail "the reason was said more than once"
@@ -47,34 +45,16 @@ assert all(v == 0 for k, v in r["errors"].items() if isinstance(v, int)), r["err
 PY
 fi
 
-kill -TERM $pid
-for _ in $(seq 50); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
-kill -0 $pid 2>/dev/null && fail "hello did not stop within 5 s of SIGTERM"
-wait $pid || fail "hello exited non-zero after SIGTERM"
-pid=
+stop_hello
 grep -q 'stopped after answering' "$work/hello.log" || fail "no stop line"
 
 # 3. Forced io_uring: the reason, a non-zero exit, no hang (timeout's 124 would be a hang).
-for how in flag env; do
-    status=0
-    if [ $how = flag ]; then
-        timeout 20 "$deny" "$hello" --port 0 --backend io_uring >"$work/forced.log" 2>&1 || status=$?
-    else
-        CORIO_BACKEND=io_uring timeout 20 "$deny" "$hello" --port 0 >"$work/forced.log" 2>&1 || status=$?
-    fi
-    [ $status != 124 ] || fail "forced io_uring ($how) hung"
-    [ $status != 0 ] || fail "forced io_uring ($how) exited 0"
-    grep -q 'io_uring_setup: Operation not permitted' "$work/forced.log" ||
-        { cat "$work/forced.log" >&2; fail "forced io_uring ($how) did not say why"; }
-done
+refused forced-flag.log 'io_uring_setup: Operation not permitted' "$deny" "$hello" --port 0 --backend io_uring
+CORIO_BACKEND=io_uring refused forced-env.log 'io_uring_setup: Operation not permitted' "$deny" "$hello" --port 0
 
 # 4. io_uring that sets up but cannot register its provided-buffer ring: epoll, saying why; forced
 #    io_uring fails with that reason. corio-load falls back the same way.
-"$deny" --only-buffer-rings "$hello" --address 127.0.0.1 --port 0 --threads 2 >"$work/pbuf.log" 2>&1 &
-pid=$!
-for _ in $(seq 100); do grep -q 'listening' "$work/pbuf.log" && break; sleep 0.1; done
-port=$(sed -n 's/.* port \([0-9]*\),.*/\1/p' "$work/pbuf.log")
-[ -n "$port" ] || { cat "$work/pbuf.log" >&2; fail "hello did not start without buffer rings"; }
+start_under pbuf.log "$deny" --only-buffer-rings -- --threads 2
 grep -q "registering io_uring's provided-buffer ring failed: Operation not permitted — using epoll" "$work/pbuf.log" ||
     { cat "$work/pbuf.log" >&2; fail "no reason for the buffer-ring fallback"; }
 [ "$(grep -c 'using epoll' "$work/pbuf.log")" = 1 ] || fail "the buffer-ring reason was said more than once"
@@ -85,18 +65,10 @@ if [ -n "$load" ]; then
     grep -q "provided-buffer ring failed.*using epoll" "$work/pbuf-load.log" ||
         { cat "$work/pbuf-load.log" >&2; fail "corio-load did not say why it uses epoll"; }
 fi
-kill -TERM $pid
-wait $pid || fail "hello (no buffer rings) exited non-zero after SIGTERM"
-pid=
-status=0
-timeout 20 "$deny" --only-buffer-rings "$hello" --port 0 --backend io_uring >"$work/pbuf-forced.log" 2>&1 || status=$?
-[ $status != 124 ] && [ $status != 0 ] || fail "forced io_uring without buffer rings: exit status $status"
-grep -q 'provided-buffer ring failed: Operation not permitted' "$work/pbuf-forced.log" ||
-    { cat "$work/pbuf-forced.log" >&2; fail "forced io_uring without buffer rings did not say why"; }
+stop_hello
+refused pbuf-forced.log 'provided-buffer ring failed: Operation not permitted' \
+    "$deny" --only-buffer-rings "$hello" --port 0 --backend io_uring
 
 # 5. A backend name that does not exist is refused by name.
-status=0
-CORIO_BACKEND=kqueue timeout 20 "$hello" --port 0 >"$work/bad.log" 2>&1 || status=$?
-[ $status != 0 ] && [ $status != 124 ] || fail "CORIO_BACKEND=kqueue was accepted"
-grep -q 'CORIO_BACKEND=kqueue' "$work/bad.log" || { cat "$work/bad.log" >&2; fail "no message naming CORIO_BACKEND"; }
+CORIO_BACKEND=kqueue refused bad.log 'CORIO_BACKEND=kqueue' "$hello" --port 0
 echo "seccomp_test: ok"
