@@ -30,9 +30,6 @@ parse_limits limits_of(const server_config& c) {
 
 void on_accept(void* context, int fd) {
     auto* st = static_cast<server::shard_state*>(context);
-    // Responses leave in one send per batch; Nagle would only delay the next batch's first segment.
-    const int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     auto* c = new server_connection(*st, fd);
     c->open();
     if (st->size() >= st->owner.config().max_connections) st->listener.pause();
@@ -78,6 +75,15 @@ server::shard_state::shard_state(corio::shard& s, const server& server_owner, in
       own_counters(std::move(own)), counters(server_counters != nullptr ? *server_counters : *own_counters),
       listener(s.reactor(), listen_fd, &on_accept, this, &counters.accept_backoffs),
       parser(limits_of(server_owner.config()), &server_owner.routes()) {
+    // Responses leave in one send per batch; Nagle would only delay the next batch's first segment.
+    // Accepted sockets inherit TCP_NODELAY from the listening one: no system call per connection.
+    // (A socket-activated listener may be a Unix socket, which has no Nagle to turn off.)
+    const int one = 1;
+    if (listen_fd >= 0 && setsockopt(listen_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0 &&
+        errno != EOPNOTSUPP && errno != ENOPROTOOPT) {
+        log(log_level::warning, std::string("setting TCP_NODELAY on the listening socket failed (") +
+                                    std::strerror(errno) + "): answers may wait for the client's ACKs");
+    }
     set_discard_limit(server_owner.config().linger_max_bytes);
     set_unsent_limit(server_owner.config().max_unsent_in_socket);
 }
