@@ -90,7 +90,7 @@ bool write_common(net::tcp_connection& out, std::string_view date_line, std::str
     const std::string_view sent_body = head ? std::string_view() : body;
     const std::size_t size =
         ok_head.size() + date_line_size + TypeLine.size() + content_length_name.size() + digits + 4 + sent_body.size();
-    if (size + sizeof(net::output_chunk) > net::output_chunk::pooled_size) return false;
+    if (size + sizeof(net::output_chunk) > net::output_chunk::large_size) return false;
     appender a{out.reserve(size)};
     a.put_fixed<ok_head.size()>(ok_head.data());
     a.put_fixed<date_line_size>(date_line.data());
@@ -128,8 +128,8 @@ bool write_common(net::tcp_connection& out, std::string_view date_line, std::str
 
     // Typical responses are serialized with one reservation; a large body goes through write().
     const std::size_t inline_body =
-        head_size + sent_body.size() + sizeof(net::output_chunk) <= net::output_chunk::pooled_size ? sent_body.size()
-                                                                                                   : 0;
+        head_size + sent_body.size() + sizeof(net::output_chunk) <= net::output_chunk::large_size ? sent_body.size()
+                                                                                                  : 0;
     appender a{out.reserve(head_size + inline_body)};
     if (ok) {
         a.put_fixed<ok_head.size()>(ok_head.data());

@@ -93,8 +93,8 @@ output_chunk* output_chunk::acquire(std::size_t bytes) {
     output_chunk* c;
     if (bytes + sizeof(output_chunk) <= small_size) {
         c = pools.small.take(small_size);
-    } else if (bytes + sizeof(output_chunk) <= pooled_size) {
-        c = pools.large.take(pooled_size);
+    } else if (bytes + sizeof(output_chunk) <= large_size) {
+        c = pools.large.take(large_size);
     } else {
         c = static_cast<output_chunk*>(shard_alloc(sizeof(output_chunk) + bytes));
         c->capacity = static_cast<std::uint32_t>(bytes);
@@ -109,7 +109,7 @@ void output_chunk::release(output_chunk* chunk) noexcept {
     const std::size_t size = chunk->capacity + sizeof(output_chunk);
     if (size == small_size) {
         pools.small.put(chunk);
-    } else if (size == pooled_size) {
+    } else if (size == large_size) {
         pools.large.put(chunk);
     } else {
         shard_free(chunk);

@@ -17,9 +17,9 @@ TEST(output_chunk, takes_the_smallest_size_that_fits) {
     EXPECT_EQ(small->capacity, output_chunk::small_size - header);
     output_chunk* page = output_chunk::acquire(output_chunk::small_size - header + 1);
     EXPECT_FALSE(page->small());
-    EXPECT_EQ(page->capacity, output_chunk::pooled_size - header);
-    output_chunk* exact = output_chunk::acquire(output_chunk::pooled_size);
-    EXPECT_EQ(exact->capacity, output_chunk::pooled_size);
+    EXPECT_EQ(page->capacity, output_chunk::large_size - header);
+    output_chunk* exact = output_chunk::acquire(output_chunk::large_size);
+    EXPECT_EQ(exact->capacity, output_chunk::large_size);
     for (output_chunk* c : {small, page, exact}) {
         EXPECT_EQ(c->begin, 0u);
         EXPECT_EQ(c->end, 0u);

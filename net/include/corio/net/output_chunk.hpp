@@ -20,7 +20,7 @@ struct output_chunk {
     /// Bytes of a small pooled chunk, header included: one typical answer waiting for its send.
     static constexpr std::size_t small_size = 512;
     /// Bytes of a large pooled chunk, header included (one page): a batch of pipelined answers.
-    static constexpr std::size_t pooled_size = 4096;
+    static constexpr std::size_t large_size = 4096;
 
     /// A chunk with room for at least `bytes`: the smallest pooled size that fits, else exact.
     static output_chunk* acquire(std::size_t bytes);
