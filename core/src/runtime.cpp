@@ -82,6 +82,8 @@ struct runtime::shard_thread : timer {
     unsigned total = 0;   // shards in the runtime
     bool counted = false; // added to owner->_drained (service drained, or the shard is leaving)
 
+    void run(startup& rendezvous);
+
     // Stops the service, then keeps the loop turning until the service has drained and so have
     // all other shards' (or the deadline passes): so no completion is left referring to freed
     // objects, and a draining shard still answers the submit_to calls of the others.
@@ -118,6 +120,91 @@ struct runtime::shard_thread : timer {
         }
     }
 };
+
+// The shard's thread: pins itself, sets up its heap, reactor and buffers, starts the service on
+// them, reports to start()'s rendezvous, runs the loop until stopped, then tears down in order.
+void runtime::shard_thread::run(startup& rendezvous) {
+    // Termination signals are for wait_for_signal()'s signalfd, never for a shard thread.
+    const sigset_t signals = termination_signals();
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    // However the thread ends, the shards waiting for everyone to drain must not wait for it.
+    struct leaving {
+        shard_thread* st;
+        ~leaving() {
+            if (!st->counted) st->count_drained();
+        }
+    } leave{this};
+    if (cpu >= 0) {
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        CPU_SET(cpu, &set);
+        if (const int err = pthread_setaffinity_np(pthread_self(), sizeof set, &set); err != 0) {
+            rendezvous.report("pinning shard " + std::to_string(id) + " to CPU " + std::to_string(cpu) +
+                              " failed: " + std::strerror(err));
+            return;
+        }
+    }
+    heap_scope heap;
+    std::string message;
+    auto set_up = create_reactor_with_buffers(owner->_config.ring, recv_buffer_group, owner->_config.recv_buffers,
+                                              owner->_config.recv_buffer_size, message);
+    if (!set_up) {
+        rendezvous.report("shard " + std::to_string(id) + ": " + message);
+        return;
+    }
+    auto& loop = set_up->loop;
+    auto& buffers = set_up->buffers;
+    shard here(id, total, cpu, *loop, *buffers);
+    shard::set_current(&here);
+    // Armed before the service starts, so the timers a service finds armed include it.
+    std::optional<detail::memory_give_back> give_back;
+    if (owner->_config.give_back_ms != 0) give_back.emplace(here, owner->_config.give_back_ms);
+    self = &here;
+    owner->_mesh->attach(id, *loop);
+    if (auto started = work->start(here); !started) {
+        stop_here();
+        rendezvous.report("shard " + std::to_string(id) +
+                          ": starting the service failed: " + started.error().message());
+    } else {
+        loop->set_notify_handler(
+            [](void* context) {
+                auto* t = static_cast<shard_thread*>(context);
+                if (t->stop_requested.load(std::memory_order_acquire)) t->stop_here();
+            },
+            this);
+        if (id == 0) {
+            owner->_features = loop->features();
+            owner->_backend = loop->backend();
+            owner->_backend_description = loop->describe();
+            // Said once for the process, not once per shard: every shard met the same refusal.
+            if (!loop->fallback_reason().empty()) {
+                log(log_level::warning, loop->fallback_reason() + " — using epoll");
+            }
+        }
+        {
+            std::lock_guard lock(notify_mutex);
+            running = loop.get();
+        }
+        // A stop() that raced with start-up saw no reactor to notify: notice it here.
+        if (stop_requested.load(std::memory_order_acquire)) stop_here();
+        rendezvous.report({});
+        loop->run();
+        stop_here();
+    }
+    owner->_mesh->detach(id);
+    {
+        std::lock_guard lock(notify_mutex);
+        running = nullptr;
+    }
+    work->finish(here);
+    here.run_exit_hooks();
+    give_back.reset();
+    shard::set_current(nullptr);
+    buffers.reset();
+    loop.reset();
+    const std::uint64_t one = 1;
+    [[maybe_unused]] const ssize_t n = write(owner->_stopped_fd, &one, sizeof one);
+}
 
 std::vector<int> allowed_cpus() {
     cpu_set_t set;
@@ -170,88 +257,7 @@ result<void> runtime::start(service& work) {
     }
     for (auto& owned : _shards) {
         shard_thread* st = owned.get();
-        st->thread = std::thread([this, st, count, &rendezvous] {
-            // Termination signals are for wait_for_signal()'s signalfd, never for a shard thread.
-            const sigset_t signals = termination_signals();
-            pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-            // However the thread ends, the shards waiting for everyone to drain must not wait for it.
-            struct leaving {
-                shard_thread* st;
-                ~leaving() {
-                    if (!st->counted) st->count_drained();
-                }
-            } leave{st};
-            if (st->cpu >= 0) {
-                cpu_set_t set;
-                CPU_ZERO(&set);
-                CPU_SET(st->cpu, &set);
-                if (const int err = pthread_setaffinity_np(pthread_self(), sizeof set, &set); err != 0) {
-                    rendezvous.report("pinning shard " + std::to_string(st->id) + " to CPU " + std::to_string(st->cpu) +
-                                      " failed: " + std::strerror(err));
-                    return;
-                }
-            }
-            heap_scope heap;
-            std::string message;
-            auto set_up = create_reactor_with_buffers(_config.ring, recv_buffer_group, _config.recv_buffers,
-                                                      _config.recv_buffer_size, message);
-            if (!set_up) {
-                rendezvous.report("shard " + std::to_string(st->id) + ": " + message);
-                return;
-            }
-            auto& loop = set_up->loop;
-            auto& buffers = set_up->buffers;
-            shard self(st->id, count, st->cpu, *loop, *buffers);
-            shard::set_current(&self);
-            // Armed before the service starts, so the timers a service finds armed include it.
-            std::optional<detail::memory_give_back> give_back;
-            if (_config.give_back_ms != 0) give_back.emplace(self, _config.give_back_ms);
-            st->self = &self;
-            _mesh->attach(st->id, *loop);
-            if (auto started = st->work->start(self); !started) {
-                st->stop_here();
-                rendezvous.report("shard " + std::to_string(st->id) +
-                                  ": starting the service failed: " + started.error().message());
-            } else {
-                loop->set_notify_handler(
-                    [](void* context) {
-                        auto* t = static_cast<shard_thread*>(context);
-                        if (t->stop_requested.load(std::memory_order_acquire)) t->stop_here();
-                    },
-                    st);
-                if (st->id == 0) {
-                    _features = loop->features();
-                    _backend = loop->backend();
-                    _backend_description = loop->describe();
-                    // Said once for the process, not once per shard: every shard met the same refusal.
-                    if (!loop->fallback_reason().empty()) {
-                        log(log_level::warning, loop->fallback_reason() + " — using epoll");
-                    }
-                }
-                {
-                    std::lock_guard lock(st->notify_mutex);
-                    st->running = loop.get();
-                }
-                // A stop() that raced with start-up saw no reactor to notify: notice it here.
-                if (st->stop_requested.load(std::memory_order_acquire)) st->stop_here();
-                rendezvous.report({});
-                loop->run();
-                st->stop_here();
-            }
-            _mesh->detach(st->id);
-            {
-                std::lock_guard lock(st->notify_mutex);
-                st->running = nullptr;
-            }
-            st->work->finish(self);
-            self.run_exit_hooks();
-            give_back.reset();
-            shard::set_current(nullptr);
-            buffers.reset();
-            loop.reset();
-            const std::uint64_t one = 1;
-            [[maybe_unused]] const ssize_t n = write(_stopped_fd, &one, sizeof one);
-        });
+        st->thread = std::thread([st, &rendezvous] { st->run(rendezvous); });
     }
 
     std::unique_lock lock(rendezvous.mutex);
