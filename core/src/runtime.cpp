@@ -296,7 +296,7 @@ int runtime::run(service& work) {
     const std::string what = work.describe();
     const unsigned count = shard_count();
     log((what.empty() ? std::string("started") : what) + ", " + std::to_string(count) +
-        (count == 1 ? " shard, io_uring: " : " shards, io_uring: ") + _features.describe());
+        (count == 1 ? " shard, backend " : " shards, backend ") + _backend_description);
     return wait_for_signal();
 }
 

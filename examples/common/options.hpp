@@ -61,7 +61,7 @@ std::optional<int> parse_command_line(int argc, char** argv, const program& who,
 bool parse_number(std::string_view text, unsigned long long max, unsigned long long& out);
 
 /// Starts `server` (with the access log `opts` asks for) on a runtime made from opts.runtime and
-/// prints "NAME: listening on ADDR port N, S shards, io_uring: FEATURES"; on SIGINT/SIGTERM drains
+/// prints "NAME: listening on ADDR port N, S shards, backend BACKEND (FEATURES)"; on SIGINT/SIGTERM drains
 /// (after the server's drain_delay_ms; the runtime's stop deadline is raised to cover delay and
 /// drain), prints "NAME: stopped after answering N requests" and returns 0. Returns 1 after printing
 /// why when start-up fails.

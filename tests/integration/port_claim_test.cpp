@@ -167,7 +167,7 @@ TEST(start_up_line, run_logs_where_it_listens_and_a_failure_by_name) {
             GTEST_SKIP() << lines[0];
         }
         ASSERT_EQ(lines.size(), 1U);
-        EXPECT_TRUE(lines[0].starts_with(fmt::format("listening on 127.0.0.1 port {}, 2 shards, io_uring: ", s.port())))
+        EXPECT_TRUE(lines[0].starts_with(fmt::format("listening on 127.0.0.1 port {}, 2 shards, backend ", s.port())))
             << lines[0];
         s.rt.stop();
         runner.join();

@@ -59,7 +59,7 @@ public:
     /// when the signal arrives, before the drain starts.
     int wait_for_signal();
     /// start(), one line through the log sink ("listening on 127.0.0.1 port 8080, 4 shards,
-    /// io_uring: ..."; see log.hpp to route or silence it), then wait_for_signal(); returns 1 (after
+    /// backend io_uring (...)"; see log.hpp to route or silence it), then wait_for_signal(); returns 1 (after
     /// logging why) if start-up failed.
     int run(service& work);
 
