@@ -74,6 +74,13 @@ run() {
     timeout 600 taskset -c 1 "$load" -t1 -c"$connections" -n "$2" "${flags[@]}" --no-progress \
         "http://127.0.0.1:$port$path" >"$work/load.txt" 2>&1 || { cat "$work/load.txt" >&2; exit 1; }
     kill -TERM "$server"
+    # Valgrind runs one thread at a time and keeps its lock while the shard waits in io_uring_enter,
+    # so the thread that reads the signal may never run: a connection (no request) wakes the shard.
+    for _ in $(seq 100); do
+        sleep 0.2
+        kill -0 "$server" 2>/dev/null || break
+        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || true
+    done
     wait "$server" || { echo "server_callgrind.sh: hello failed:" >&2; cat "$log" >&2; exit 1; }
     server=""
     [ -z "$keep" ] || cp "$out" "$keep/$1.$2.callgrind.out"
