@@ -73,7 +73,13 @@ void tcp_listener::stop() {
     _loop.timers().cancel(*this);
     if (_armed) _loop.cancel(_fd, make_user_data(this));
     if (_fd >= 0) {
-        // Closed synchronously: the port must be free when stop() returns (restarts, tests).
+        // The port must be free when stop() returns (restarts, tests). An armed io_uring accept holds
+        // the socket beyond close() until the ring lets go of the request (after the process has
+        // exited, if it stops first): shutdown() takes it out of the listening state at once.
+        // ENOTCONN: it never listened.
+        if (::shutdown(_fd, SHUT_RDWR) != 0 && errno != ENOTCONN) {
+            log(log_level::warning, std::string("shutting the listening socket down failed: ") + std::strerror(errno));
+        }
         ::close(_fd);
         _fd = -1;
     }

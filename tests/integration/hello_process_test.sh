@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # The hello example as a user runs it: --help, start on a free port, answer /plaintext and /json
 # with the right bodies, with TCP_NODELAY on every accepted connection (inherited from the listening
-# socket), stop on SIGTERM with exit status 0 within the deadline.
+# socket), stop on SIGTERM with exit status 0 within the deadline, and start again on the same port
+# at once.
 # Usage: hello_process_test.sh PATH/TO/hello
 set -euo pipefail
 hello=$1
@@ -55,4 +56,15 @@ kill -TERM $pid
 for _ in $(seq 50); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
 if kill -0 $pid 2>/dev/null; then echo "hello did not stop within 5 s of SIGTERM"; exit 1; fi
 wait $pid
+
+# A restart on the same port at once: the port is free when hello has exited (io_uring lets go of
+# an armed accept only after the process is gone, unless the listener was shut down).
+for round in 1 2 3 4 5; do
+    "$hello" --address 127.0.0.1 --port "$port" --threads 1 >"$log" 2>&1 &
+    pid=$!
+    for _ in $(seq 50); do grep -q 'listening\|cannot' "$log" && break; sleep 0.1; done
+    grep -q 'listening' "$log" || { echo "restart $round on port $port failed:"; cat "$log"; exit 1; }
+    kill -TERM $pid
+    wait $pid
+done
 echo "hello_process_test: ok"
