@@ -106,7 +106,7 @@ measure() {
     p99=$(to_us "$(echo "$wout" | awk '$1 == "99%" {print $2}')")
     # Socket errors (connect, read, write, timeout) and non-2xx responses, summed.
     errors=$(echo "$wout" | awk '/Socket errors/ {gsub(",", ""); n += $4 + $6 + $8 + $10} /Non-2xx/ {n += $NF} END {print n + 0}')
-    us=$(awk -v t=$((after - before)) -v hz="$hz" -v n="${total:-0}" 'BEGIN {printf "%.2f", (n > 0 ? t / hz * 1e6 / n : 0)}')
+    us=$(awk -v t=$((after - before)) -v hz="$hz" -v n="${total:-0}" 'BEGIN {printf "%.3f", (n > 0 ? t / hz * 1e6 / n : 0)}')
     use=$(awk -v t=$((after - before)) -v hz="$hz" -v d="$duration" 'BEGIN {printf "%.0f", t / hz / d * 100}')
     echo "| $scen | $round | $s | ${rps:-0} | $p50 | $p99 | $us | $use% | $((hwm / 1024)).$(((hwm % 1024) * 10 / 1024)) | $errors |"
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$scen" "$round" "$s" "${rps:-0}" "$p50" "$p99" "$us" "$hwm" "$errors" \

@@ -16,7 +16,7 @@ import subprocess
 import sys
 
 FIELDS = [("requests_per_s", "requests/s", "{:.0f}"), ("p50_us", "p50 µs", "{:.0f}"), ("p99_us", "p99 µs", "{:.0f}"),
-          ("cpu_us_per_request", "server CPU µs/request", "{:.2f}"), ("cpu_use_pct", "server CPU use %", "{:.0f}"),
+          ("cpu_us_per_request", "server CPU µs/request", "{:.3f}"), ("cpu_use_pct", "server CPU use %", "{:.0f}"),
           ("peak_rss_mib", "peak RSS MiB", "{:.1f}")]
 
 
