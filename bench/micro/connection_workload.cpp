@@ -13,24 +13,24 @@ namespace corio::bench {
 
 namespace {
 
-// Feeds `depth` pipelined copies of `request` as one receive, then drops the responses as a send would.
+// Feeds `depth` pipelined copies of `request` as one receive; the loopback's peer drops the responses.
 class connection_workload final : public workload {
 public:
     connection_workload(std::string_view request, std::size_t depth, std::string_view body)
         : _input(pipelined(request, depth)), _depth(depth), _connection(_harness.connect()) {
         std::string out;
-        server_harness::feed(_connection, _input);
-        server_harness::take_output(_connection, out);
+        _harness.feed(_connection, _input);
+        _harness.take_output(_connection, out);
         std::size_t responses = 0;
         for (std::size_t at = 0; (at = out.find("HTTP/1.1 200 OK\r\n", at)) != std::string::npos; ++at)
             ++responses;
         check(responses == depth, "the connection did not answer every request with 200");
         check(out.ends_with(body), "the response body is wrong");
+        _harness.discard_output(_connection);
     }
 
     std::size_t run() override {
-        server_harness::feed(_connection, _input);
-        server_harness::discard_output(_connection);
+        _harness.feed(_connection, _input);
         return _depth;
     }
 

@@ -6,7 +6,6 @@
 
 #include <corio/http/json.hpp>
 #include <corio/http/router.hpp>
-#include <corio/net/connection_probe.hpp>
 
 #include "server_shard.hpp"
 
@@ -23,6 +22,7 @@ server_harness::server_harness() {
     }
     _buffers = std::move(*buffers);
     _shard = std::make_unique<shard>(0, 1, -1, *_loop, *_buffers);
+    _wire = std::make_unique<net::loopback>(*_loop);
     // The hello example's routes (examples/hello/main.cpp).
     http::router routes;
     routes.get("/plaintext", [](http::request&) { return http::response::text("Hello, World!"); });
@@ -32,7 +32,7 @@ server_harness::server_harness() {
         return res;
     });
     _server = std::make_unique<http::server>(std::move(routes), http::server_config{});
-    _state = std::make_unique<http::server::shard_state>(*_shard, *_server, -1);
+    _state = std::make_unique<http::server::shard_state>(*_shard, *_server, -1, nullptr, _wire.get());
 }
 
 server_harness::~server_harness() {
@@ -44,19 +44,27 @@ http::server_connection& server_harness::connect() {
         std::fprintf(stderr, "micro benchmarks: no io_uring here (%s): skipped\n", _error.c_str());
         std::exit(77); // CTest's skip code (SKIP_RETURN_CODE)
     }
-    return *new http::server_connection(*_state, -1);
+    auto* c = new http::server_connection(*_state, _wire->open());
+    c->open();
+    return *c;
 }
 
-void server_harness::feed(http::server_connection& c, std::span<char> bytes) {
-    net::connection_probe::feed(c, bytes);
+void server_harness::feed(http::server_connection& c, std::string_view bytes) {
+    _wire->put(c.handle(), bytes);
+    _wire->run();
+}
+
+void server_harness::send(http::server_connection& c) {
+    c.flush();
+    _wire->run();
 }
 
 void server_harness::discard_output(http::server_connection& c) {
-    net::connection_probe::discard_output(c);
+    _wire->discard(c.handle());
 }
 
 void server_harness::take_output(http::server_connection& c, std::string& out) {
-    net::connection_probe::take_output(c, out);
+    out += _wire->take(c.handle());
 }
 
 } // namespace corio::bench

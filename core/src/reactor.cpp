@@ -32,8 +32,6 @@ static_assert(offsetof(uring_timespec, tv_nsec) == offsetof(__kernel_timespec, t
 
 namespace {
 
-constexpr std::uint64_t op_mask = max_completion_op;
-
 std::uint64_t monotonic_ms() noexcept {
     timespec ts{};
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -531,9 +529,7 @@ void reactor::run() {
                 const int res = cqe.res;
                 const std::uint32_t flags = cqe.flags;
                 io_uring_cq_advance(ring, 1);
-                if (auto* target = reinterpret_cast<completion_target*>(ud & ~op_mask); target != nullptr) {
-                    target->on_completion(static_cast<unsigned>(ud & op_mask), res, flags);
-                }
+                deliver_completion(ud, res, flags);
             }
         }
         _timers.advance(_now_ms);

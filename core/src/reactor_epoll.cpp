@@ -39,7 +39,6 @@ constexpr int max_recvs_per_wake = 16;
 // (peak RSS 6.5 MiB, bench/load/peak_rss.sh); 128 hold 512 KiB (5.1 MiB), at one more epoll_wait
 // per 128 ready descriptors.
 constexpr int max_events = 128;
-constexpr std::uint64_t op_mask = max_completion_op;
 
 std::int64_t monotonic_ns() noexcept {
     timespec ts{};
@@ -173,12 +172,6 @@ bool reactor::epoll_state::valid_fd(int fd, std::uint64_t user_data) {
 
 void reactor::epoll_state::post(std::uint64_t user_data, int result, std::uint32_t flags) {
     if (user_data != 0) _posted.push_back({user_data, result, flags});
-}
-
-void reactor::epoll_state::deliver(std::uint64_t user_data, int result, std::uint32_t flags) {
-    if (auto* target = reinterpret_cast<completion_target*>(user_data & ~op_mask); target != nullptr) {
-        target->on_completion(static_cast<unsigned>(user_data & op_mask), result, flags);
-    }
 }
 
 // --- interest ---
@@ -531,7 +524,7 @@ void reactor::epoll_state::dispatch(const bool& stopping) {
     _delivering.swap(_posted);
     for (const completion& c : _delivering) {
         if (stopping) break;
-        deliver(c.user_data, c.result, c.flags);
+        deliver_completion(c.user_data, c.result, c.flags);
     }
     _delivering.clear();
     for (int i = 0; i < _ready && !stopping; ++i) {
@@ -553,7 +546,7 @@ void reactor::epoll_state::expire_timeouts(const bool& stopping) {
         std::pop_heap(_timeouts.begin(), _timeouts.end(), later);
         const std::uint64_t user_data = _timeouts.back().user_data;
         _timeouts.pop_back();
-        deliver(user_data, -ETIME, 0);
+        deliver_completion(user_data, -ETIME, 0);
     }
 }
 
@@ -573,13 +566,13 @@ void reactor::epoll_state::on_ready(int fd, std::uint32_t events) {
         socklen_t len = sizeof err;
         if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) err = errno;
         disarm(fd, where_connect);
-        deliver(data, -err, 0);
+        deliver_completion(data, -err, 0);
     }
     const fd_state& s = _fds[static_cast<std::size_t>(fd)];
     if (const std::uint32_t ready = events & (s.poll_events | EPOLLERR | EPOLLHUP); s.poll_data != 0 && ready != 0) {
         const std::uint64_t data = s.poll_data;
         disarm(fd, where_poll);
-        deliver(data, static_cast<int>(ready), 0);
+        deliver_completion(data, static_cast<int>(ready), 0);
     }
 }
 
@@ -593,7 +586,7 @@ void reactor::epoll_state::on_input(int fd, std::uint32_t) {
         for (int i = 0; i < max_accepts_per_wake && _fds[at].in_data == data; ++i) {
             const int client = accept4(fd, nullptr, nullptr, SOCK_CLOEXEC);
             if (client >= 0) {
-                deliver(data, client, cqe_flags::more);
+                deliver_completion(data, client, cqe_flags::more);
                 continue;
             }
             if (errno == EAGAIN || errno == EWOULDBLOCK) return;
@@ -601,7 +594,7 @@ void reactor::epoll_state::on_input(int fd, std::uint32_t) {
             // EMFILE and the like end the multishot accept, as io_uring's does.
             const int err = errno;
             disarm(fd, where_input);
-            deliver(data, -err, 0);
+            deliver_completion(data, -err, 0);
             return;
         }
         return;
@@ -612,7 +605,7 @@ void reactor::epoll_state::on_input(int fd, std::uint32_t) {
         if (n < 0 && (errno == EAGAIN || errno == EINTR)) return; // not ready after all: stay armed
         const int result = n < 0 ? -errno : static_cast<int>(n);
         disarm(fd, where_input);
-        deliver(data, result, 0);
+        deliver_completion(data, result, 0);
         return;
     }
     case input::recv:
@@ -627,7 +620,7 @@ void reactor::epoll_state::on_input(int fd, std::uint32_t) {
         if (ring == nullptr || g->head == io_uring_smp_load_acquire(&ring->tail)) {
             // None free: the multishot receive ends with -ENOBUFS and the bytes wait in the socket.
             disarm(fd, where_input);
-            deliver(data, ring == nullptr ? -ENOENT : -ENOBUFS, 0);
+            deliver_completion(data, ring == nullptr ? -ENOENT : -ENOBUFS, 0);
             return;
         }
         const io_uring_buf& b = ring->bufs[g->head & g->mask];
@@ -638,7 +631,7 @@ void reactor::epoll_state::on_input(int fd, std::uint32_t) {
             // The peer's FIN (after all its data) or an error ends the multishot receive.
             const int result = n < 0 ? -errno : 0;
             disarm(fd, where_input);
-            deliver(data, result, 0);
+            deliver_completion(data, result, 0);
             return;
         }
         ++g->head;
@@ -647,10 +640,10 @@ void reactor::epoll_state::on_input(int fd, std::uint32_t) {
         const bool filled = static_cast<std::size_t>(n) == b.len;
         if (once) {
             disarm(fd, where_input);
-            deliver(data, static_cast<int>(n), flags);
+            deliver_completion(data, static_cast<int>(n), flags);
             return;
         }
-        deliver(data, static_cast<int>(n), flags);
+        deliver_completion(data, static_cast<int>(n), flags);
         if (!filled) return; // the socket is empty; more data will be reported
     }
 }
@@ -666,7 +659,7 @@ void reactor::epoll_state::on_send_ready(std::uint32_t slot) {
     if (n > 0) s.done += static_cast<std::size_t>(n);
     if (n >= 0 && s.all && s.done < s.size) return;
     const int result = n < 0 && s.done == 0 ? -err : static_cast<int>(s.done);
-    deliver(release_send(slot), result, 0);
+    deliver_completion(release_send(slot), result, 0);
 }
 
 std::uint64_t reactor::epoll_state::release_send(std::uint32_t slot) noexcept {

@@ -161,7 +161,6 @@ private:
     // Ends a waiting send (closing its duplicate); returns its user_data.
     std::uint64_t release_send(std::uint32_t slot) noexcept;
     group_ring* find_group(std::uint16_t group) noexcept;
-    void deliver(std::uint64_t user_data, int result, std::uint32_t flags);
     std::int64_t earliest_timeout_ns() const noexcept;
     void expire_timeouts(const bool& stopping);
 

@@ -76,11 +76,24 @@ result<void> client::add_host(std::string_view host) {
 detail::client_shard& client::local() {
     for (const local_part& p : local_parts)
         if (p.owner == this) return *p.part;
+    return make_local(nullptr);
+}
+
+void client::run_over(net::transport& over) {
+    for (const local_part& p : local_parts) {
+        if (p.owner == this && &p.part->connections().transport() != &over) {
+            fatal("http::client::run_over called after the shard's first request");
+        }
+    }
+    make_local(&over);
+}
+
+detail::client_shard& client::make_local(net::transport* over) {
     shard* s = shard::current();
     if (s == nullptr) {
         fatal("http::client used outside a shard thread; call it from code the runtime runs");
     }
-    auto* part = new detail::client_shard(_config, *s, _hosts);
+    auto* part = new detail::client_shard(_config, *s, _hosts, over);
     local_parts.push_back({this, part});
     s->at_exit(&destroy_part, part);
     return *part;

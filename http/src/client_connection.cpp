@@ -14,9 +14,9 @@
 
 namespace corio::http::detail {
 
-client_connection::client_connection(net::connection_set& set, int fd, origin_pool& pool, response_parser& parser,
+client_connection::client_connection(net::connection_set& set, int handle, origin_pool& pool, response_parser& parser,
                                      std::uint64_t max_body_bytes) noexcept
-    : tcp_connection(set, fd), timer(&client_connection::on_idle_timeout), _pool(&pool),
+    : tcp_connection(set, handle), timer(&client_connection::on_idle_timeout), _pool(&pool),
       _reader(parser, max_body_bytes) {}
 
 client_connection::~client_connection() {

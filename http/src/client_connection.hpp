@@ -25,8 +25,9 @@ class origin_pool;
 /// A pooled client connection; owned (and deleted) by the shard's connection_set.
 class client_connection final : public net::tcp_connection, private timer {
 public:
-    /// Wraps connected socket `fd` (owned from now on) for `pool`, reading heads with `parser`.
-    client_connection(net::connection_set& set, int fd, origin_pool& pool, response_parser& parser,
+    /// Wraps connection `handle` at `set`'s transport (owned from now on) for `pool`, reading heads
+    /// with `parser`.
+    client_connection(net::connection_set& set, int handle, origin_pool& pool, response_parser& parser,
                       std::uint64_t max_body_bytes) noexcept;
     ~client_connection() override;
 

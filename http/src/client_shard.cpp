@@ -5,8 +5,9 @@
 
 namespace corio::http::detail {
 
-client_shard::client_shard(const client_config& config, shard& home, std::span<const resolved_host> hosts)
-    : _config(config), _home(home), _hosts(hosts), _connections(home),
+client_shard::client_shard(const client_config& config, shard& home, std::span<const resolved_host> hosts,
+                           net::transport* over)
+    : _config(config), _home(home), _hosts(hosts), _connections(home, nullptr, over),
       _parser(response_limits{config.max_head_bytes, config.max_headers}) {}
 
 client_shard::~client_shard() {

@@ -30,7 +30,9 @@ struct resolved_host {
 /// One shard's pools and connections.
 class client_shard {
 public:
-    client_shard(const client_config& config, shard& home, std::span<const resolved_host> hosts);
+    /// Connections run over `over`, or over sockets when null.
+    client_shard(const client_config& config, shard& home, std::span<const resolved_host> hosts,
+                 net::transport* over = nullptr);
     ~client_shard();
     client_shard(const client_shard&) = delete;
     client_shard& operator=(const client_shard&) = delete;

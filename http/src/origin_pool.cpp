@@ -4,10 +4,7 @@
 #include <algorithm>
 #include <cerrno>
 
-#include <unistd.h>
-
 #include <corio/http/client_error.hpp>
-#include <corio/net/tcp_connector.hpp>
 
 #include "client_connection.hpp"
 #include "client_exchange.hpp"
@@ -19,15 +16,18 @@ connect_attempt::connect_attempt(origin_pool& pool) noexcept : timer(&connect_at
 
 connect_attempt::~connect_attempt() {
     _pool.part().home().reactor().timers().cancel(*this);
-    if (_fd >= 0) ::close(_fd);
+    if (_handle >= 0) transport().close(_handle);
+}
+
+net::transport& connect_attempt::transport() const noexcept {
+    return _pool.part().connections().transport();
 }
 
 int connect_attempt::start() {
-    result<int> fd = net::open_client_socket(_pool.address());
-    if (!fd) return -fd.error().value();
-    _fd = *fd;
+    const int handle = transport().connect(_pool.address(), make_user_data(this));
+    if (handle < 0) return handle;
+    _handle = handle;
     reactor& loop = _pool.part().home().reactor();
-    loop.connect(_fd, _pool.address().data(), _pool.address().size(), make_user_data(this));
     loop.timers().schedule(*this,
                            loop.now_ms() + static_cast<std::uint64_t>(_pool.part().config().connect_timeout.count()));
     return 0;
@@ -35,9 +35,9 @@ int connect_attempt::start() {
 
 void connect_attempt::on_completion(unsigned, int result, std::uint32_t) {
     _pool.part().home().reactor().timers().cancel(*this);
-    if (result == 0 && !_timed_out) return _pool.on_connected(*this, std::exchange(_fd, -1));
+    if (result == 0 && !_timed_out) return _pool.on_connected(*this, std::exchange(_handle, -1));
     // The connect is over (the cancel's completion included): the socket can go.
-    ::close(std::exchange(_fd, -1));
+    transport().close(std::exchange(_handle, -1));
     _pool.on_connect_failed(*this, _timed_out ? ETIMEDOUT : -result);
 }
 
@@ -45,7 +45,7 @@ void connect_attempt::on_timer(timer& t) {
     auto& a = static_cast<connect_attempt&>(t);
     a._timed_out = true;
     // The completion (-ECANCELED, or a success that raced the cancel) ends the attempt.
-    a._pool.part().home().reactor().cancel(make_user_data(&a));
+    a.transport().cancel(a._handle, make_user_data(&a));
 }
 
 origin_pool::origin_pool(client_shard& part, const net::socket_address& address) noexcept
@@ -137,9 +137,9 @@ void origin_pool::detach(client_connection& c) noexcept {
     grow_if_waiting();
 }
 
-void origin_pool::on_connected(connect_attempt& a, int fd) {
+void origin_pool::on_connected(connect_attempt& a, int handle) {
     erase(a);
-    auto* c = new client_connection(_part.connections(), fd, *this, _part.parser(), _part.config().max_body_bytes);
+    auto* c = new client_connection(_part.connections(), handle, *this, _part.parser(), _part.config().max_body_bytes);
     ++_open;
     c->start();
     if (client_exchange* ex = pop_waiter()) return ex->connected(*c, false);

@@ -14,6 +14,7 @@
 #include <corio/core/reactor.hpp>
 #include <corio/core/timer_wheel.hpp>
 #include <corio/net/socket_address.hpp>
+#include <corio/net/transport.hpp>
 
 namespace corio::http::detail {
 
@@ -22,24 +23,26 @@ class client_connection;
 class client_exchange;
 class origin_pool;
 
-/// One connect in flight: a socket, the reactor's connect, and client_config::connect_timeout.
+/// One connect in flight: a connection being made by the shard's transport (a socket's connect),
+/// and client_config::connect_timeout.
 class connect_attempt final : private completion_target, private timer {
 public:
     explicit connect_attempt(origin_pool& pool) noexcept;
-    /// Closes the socket if the connect has not completed (the shard is ending).
+    /// Closes the connection being made if the connect has not completed (the shard is ending).
     ~connect_attempt();
     connect_attempt(const connect_attempt&) = delete;
     connect_attempt& operator=(const connect_attempt&) = delete;
 
-    /// Opens the socket and queues the connect; -errno if the socket could not be made.
+    /// Starts the connect; -errno if no connection could be made.
     int start();
 
 private:
     void on_completion(unsigned op, int result, std::uint32_t flags) override;
     static void on_timer(timer& t);
+    net::transport& transport() const noexcept;
 
     origin_pool& _pool;
-    int _fd = -1;
+    int _handle = -1;
     bool _timed_out = false;
 };
 
@@ -64,7 +67,7 @@ public:
     void detach(client_connection& c) noexcept;
 
     // From connect_attempt, which is deleted in these calls.
-    void on_connected(connect_attempt& a, int fd);
+    void on_connected(connect_attempt& a, int handle);
     void on_connect_failed(connect_attempt& a, int error);
 
     const net::socket_address& address() const noexcept { return _address; }

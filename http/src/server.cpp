@@ -64,13 +64,14 @@ server_stats server::shard_counters::snapshot() const noexcept {
 }
 
 server::shard_state::shard_state(corio::shard& s, const server& server_owner, int listen_fd,
-                                 shard_counters* server_counters)
-    : shard_state(s, server_owner, listen_fd, server_counters,
+                                 shard_counters* server_counters, net::transport* over)
+    : shard_state(s, server_owner, listen_fd, server_counters, over,
                   server_counters != nullptr ? nullptr : std::make_unique<shard_counters>()) {}
 
 server::shard_state::shard_state(corio::shard& s, const server& server_owner, int listen_fd,
-                                 shard_counters* server_counters, std::unique_ptr<shard_counters> own)
-    : net::connection_set(s, &(server_counters != nullptr ? *server_counters : *own).connections),
+                                 shard_counters* server_counters, net::transport* over,
+                                 std::unique_ptr<shard_counters> own)
+    : net::connection_set(s, &(server_counters != nullptr ? *server_counters : *own).connections, over),
       timer([](timer& t) { static_cast<shard_state&>(t).on_timer(); }), owner(server_owner),
       own_counters(std::move(own)), counters(server_counters != nullptr ? *server_counters : *own_counters),
       listener(s.reactor(), listen_fd, &on_accept, this, &counters.accept_backoffs),

@@ -243,7 +243,8 @@ std::size_t server_connection::on_data(std::span<char> data) {
     bool wrote = false;
     std::uint32_t served = 0;
     // Whose and when, for request::peer() and received_us(): the scratch request is the shard's.
-    st.scratch._peer_fd = fd();
+    st.scratch._transport = &st.transport();
+    st.scratch._peer_handle = handle();
     st.scratch._received_us = owner().shard().reactor().now_us();
     while (offset < data.size() && !closing()) {
         // Backpressure: a client that pipelines without reading stops being read, so the unsent
@@ -480,7 +481,8 @@ void server_connection::fail(status code, const request* req) {
     if (!st.chain.empty()) {
         request unparsed; // a head that never ended: only where and when
         if (req == nullptr) {
-            unparsed._peer_fd = fd();
+            unparsed._transport = &owner().transport();
+            unparsed._peer_handle = handle();
             unparsed._received_us = owner().shard().reactor().now_us();
             req = &unparsed;
         }

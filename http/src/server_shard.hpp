@@ -63,8 +63,10 @@ struct alignas(128) server::shard_counters {
 /// the drain deadline, when connections still busy are cut.
 struct server::shard_state : net::connection_set, timer {
     /// Counts into `server_counters` (the server's block for this shard) or, if null (a shard_state
-    /// driven without a server start: benchmarks, fuzzing), into a block of its own.
-    shard_state(corio::shard& s, const server& owner, int listen_fd, shard_counters* server_counters = nullptr);
+    /// driven without a server start: benchmarks, fuzzing), into a block of its own. Connections
+    /// run over `over`, or kernel sockets when null (net::connection_set).
+    shard_state(corio::shard& s, const server& owner, int listen_fd, shard_counters* server_counters = nullptr,
+                net::transport* over = nullptr);
     ~shard_state();
 
     /// Graceful stop: no more accepting, idle connections closed, the others after their response.
@@ -109,7 +111,7 @@ private:
     std::uint64_t _listeners_deadline_ms = 0;
     // `own` is the block to count into when `server_counters` is null; made before the base class needs it.
     shard_state(corio::shard& s, const server& owner, int listen_fd, shard_counters* server_counters,
-                std::unique_ptr<shard_counters> own);
+                net::transport* over, std::unique_ptr<shard_counters> own);
 };
 
 /// One HTTP connection: parses what arrives, runs handlers, queues responses. One timer counts down

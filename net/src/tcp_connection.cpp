@@ -5,10 +5,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
-#include <unistd.h>
+#include <corio/core/buffer_ring.hpp>
 
 namespace corio::net {
 
@@ -31,7 +28,7 @@ std::span<const char> tcp_connection::unconsumed_input() const noexcept {
     return _spill->live();
 }
 
-tcp_connection::tcp_connection(connection_set& owner, int fd) noexcept : _owner(&owner), _fd(fd) {
+tcp_connection::tcp_connection(connection_set& owner, int handle) noexcept : _owner(&owner), _handle(handle) {
     _next = owner._first;
     if (_next != nullptr) _next->_prev = this;
     owner._first = this;
@@ -43,18 +40,11 @@ tcp_connection::tcp_connection(connection_set& owner, int fd) noexcept : _owner(
 tcp_connection::~tcp_connection() {
     release_output();
     if (_spill != nullptr) shard_free(_spill);
-    if ((_flags & flag_closed) == 0 && _fd >= 0) ::close(_fd);
+    if ((_flags & flag_closed) == 0) _owner->_transport->close(_handle);
 }
 
 void tcp_connection::start() {
-    if (_fd < 0) return; // no socket: driven from memory by connection_probe
-    connection_set& set = *_owner;
-    reactor& loop = set._shard.reactor();
-    if ((_flags & flag_throttled) == 0) {
-        loop.recv_multishot(_fd, set._shard.buffers().group(), make_user_data(this, op_recv));
-    } else {
-        loop.recv_once(_fd, set._shard.buffers().group(), make_user_data(this, op_recv));
-    }
+    _owner->_transport->receive(_handle, (_flags & flag_throttled) != 0, make_user_data(this, op_recv));
     _flags |= flag_recv_armed;
 }
 
@@ -113,14 +103,12 @@ void tcp_connection::close_after_flush(bool linger) noexcept {
 void tcp_connection::abort() noexcept {
     if ((_flags & flag_closed) != 0) return;
     _flags |= flag_closing | flag_closed;
-    reactor& loop = _owner->_shard.reactor();
-    if ((_flags & flag_recv_armed) != 0) loop.cancel(_fd, make_user_data(this, op_recv));
+    net::transport& t = *_owner->_transport;
+    if ((_flags & flag_recv_armed) != 0) t.cancel(_handle, make_user_data(this, op_recv));
     // A send waiting for room in the socket (a peer that stopped reading) would hold the socket,
     // and this object, until the peer read again: cancel it too.
-    if ((_flags & flag_send_inflight) != 0) loop.cancel(_fd, make_user_data(this, op_send));
-    // Closed now: the armed receive and an in-flight send hold their own file references, and the
-    // port number of a closed connection is free for the next accept at once.
-    ::close(_fd);
+    if ((_flags & flag_send_inflight) != 0) t.cancel(_handle, make_user_data(this, op_send));
+    t.close(_handle); // the cancelled operations still complete
     if ((_flags & flag_send_inflight) == 0) release_output();
     // The object goes away from the set's turn hook (or a later completion), never under a caller
     // that may still touch it: a timer callback, a handler, on_data.
@@ -155,24 +143,21 @@ void tcp_connection::stop_discarding() noexcept {
     if (_tail == nullptr && (_flags & flag_send_inflight) == 0) {
         abort();
     } else if ((_flags & flag_recv_armed) != 0) {
-        _owner->_shard.reactor().cancel(_fd, make_user_data(this, op_recv));
+        _owner->_transport->cancel(_handle, make_user_data(this, op_recv));
     }
 }
 
 void tcp_connection::pause_reading() noexcept {
     if ((_flags & (flag_paused | flag_closing)) != 0) return;
     if ((_flags & flag_throttled) == 0 && _owner->_unsent_limit != 0) {
-        // Linux grows a socket's send buffer up to 4 MiB (tcp_wmem): unbounded, a client that never
-        // reads gets that much queued before pending_output() sees anything. Set here, not on every
-        // socket: set on the listener (inherited at accept) it made a shard under connection churn
-        // fall behind (4,600 descriptors open instead of 60; not investigated further). A failure
-        // leaves the kernel's default: nothing to recover.
-        const int bytes = static_cast<int>(std::min<std::uint32_t>(_owner->_unsent_limit, INT32_MAX));
-        static_cast<void>(::setsockopt(_fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &bytes, sizeof bytes));
+        // Set here, not on every socket: set on the listener (inherited at accept) it made a shard
+        // under connection churn fall behind (4,600 descriptors open instead of 60; not
+        // investigated further).
+        _owner->_transport->limit_unsent(_handle, _owner->_unsent_limit);
     }
     _flags |= flag_paused | flag_throttled;
     // Completions already on their way still bring data; receive() keeps it in the spill block.
-    if ((_flags & flag_recv_armed) != 0) _owner->_shard.reactor().cancel(_fd, make_user_data(this, op_recv));
+    if ((_flags & flag_recv_armed) != 0) _owner->_transport->cancel(_handle, make_user_data(this, op_recv));
 }
 
 void tcp_connection::resume_reading() {
@@ -198,21 +183,21 @@ void tcp_connection::on_recv(int result, std::uint32_t flags) {
     connection_set& set = *_owner;
     if ((flags & cqe_flags::more) == 0) _flags &= ~flag_recv_armed;
     if (result > 0) {
-        if ((flags & cqe_flags::buffer) != 0) {
-            buffer_ring& ring = set._shard.buffers();
-            const std::uint16_t id = cqe_flags::buffer_id(flags);
-            const std::span<char> data = ring.take(id, static_cast<std::size_t>(result));
-            set._stats->bytes_in.add(static_cast<std::uint64_t>(result));
-            if (!closing()) {
-                on_input(data.size());
-                receive(data);
-            } else if (static_cast<std::uint32_t>(result) < _want) {
-                _want -= static_cast<std::uint32_t>(result); // discarded
-            } else {
-                stop_discarding();
-            }
-            ring.recycle(id);
+        // From the shard's ring (sockets), or lent by a transport that keeps the bytes itself.
+        const bool ring_buffer = (flags & cqe_flags::buffer) != 0;
+        const std::uint16_t id = cqe_flags::buffer_id(flags);
+        const std::span<char> data = ring_buffer ? set._shard.buffers().take(id, static_cast<std::size_t>(result))
+                                                 : set._transport->received(_handle, static_cast<std::size_t>(result));
+        set._stats->bytes_in.add(static_cast<std::uint64_t>(result));
+        if (!closing()) {
+            on_input(data.size());
+            receive(data);
+        } else if (static_cast<std::uint32_t>(result) < _want) {
+            _want -= static_cast<std::uint32_t>(result); // discarded
+        } else {
+            stop_discarding();
         }
+        if (ring_buffer) set._shard.buffers().recycle(id);
         // A multishot receive can end after delivering data; keep the connection reading.
         if ((_flags & (flag_recv_armed | flag_closing | flag_paused)) == 0) start();
     } else if (result == -ENOBUFS) {
@@ -335,7 +320,7 @@ void tcp_connection::send_next() {
         }
         if ((_flags & (flag_close_after_flush | flag_lingering)) == flag_close_after_flush) {
             // Let the peer read everything before the FIN; then close, lingering if it may still send.
-            ::shutdown(_fd, SHUT_WR);
+            _owner->_transport->shutdown_write(_handle);
             const bool may_discard = _want != 0 && ((_flags & flag_linger_wanted) != 0 || _spill != nullptr);
             if ((_flags & flag_peer_closed) != 0 || !may_discard) {
                 abort();
@@ -348,8 +333,8 @@ void tcp_connection::send_next() {
         return;
     }
     output_chunk* head = oldest();
-    _owner->_shard.reactor().send(_fd, head->data() + head->begin, head->end - head->begin,
-                                  make_user_data(this, op_send));
+    _owner->_transport->send(_handle, head->data() + head->begin, head->end - head->begin,
+                             make_user_data(this, op_send));
     _flags |= flag_send_inflight;
 }
 
@@ -372,8 +357,9 @@ void tcp_connection::on_send(int result) {
     finish_if_done();
 }
 
-connection_set::connection_set(corio::shard& s, connection_stats* stats)
-    : _shard(s), _stats(stats != nullptr ? stats : &_own_stats) {
+connection_set::connection_set(corio::shard& s, connection_stats* stats, net::transport* over)
+    : _shard(s), _sockets(s), _transport(over != nullptr ? over : &_sockets),
+      _stats(stats != nullptr ? stats : &_own_stats) {
     _flush.reserve(1024);
     _starved.reserve(64);
     _shard.reactor().add_turn_hook(&connection_set::on_turn, this);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Fuzz target for the HTTP connection state machine (server_connection over tcp_connection, the
-// code the server runs), driven from memory through connection_probe. The input, after a header
+// code the server runs), over a net::loopback: no socket, no loop. The input, after a header
 // byte, is fed twice to fresh connections: once whole, once cut at fuzzer-chosen points (a byte
 // at a time included). The responses must be well-formed and identical either way: cutting a
 // stream into receives must never change what the server answers (spill, re-parse and the
@@ -17,13 +17,9 @@
 
 #include <fmt/format.h>
 
-#include <corio/core/buffer_ring.hpp>
-#include <corio/core/reactor.hpp>
-#include <corio/core/shard.hpp>
-#include <corio/net/connection_probe.hpp>
-
 #include <corio/http/body_writer.hpp>
 
+#include "memory_shard.hpp"
 #include "server_shard.hpp"
 
 namespace {
@@ -34,20 +30,11 @@ void check(bool ok) {
     if (!ok) std::abort();
 }
 
-struct harness {
-    std::string error;
-    std::unique_ptr<reactor> loop;
-    std::unique_ptr<buffer_ring> buffers;
-    std::unique_ptr<shard> self;
+struct harness : test::memory_shard {
     std::unique_ptr<http::server> server;
     std::unique_ptr<http::server::shard_state> state;
 
     harness() {
-        auto r = reactor::create({}, error);
-        if (!r) return; // no io_uring here: the target does nothing
-        loop = std::move(*r);
-        buffers = std::move(*buffer_ring::create(*loop, 0, 8, 4096));
-        self = std::make_unique<shard>(0, 1, -1, *loop, *buffers);
         http::router routes;
         routes.get("/plaintext", [](http::request&) { return http::response::text("Hello, World!"); });
         routes.post("/echo", [](http::request& req) { return http::response::copy_of(req.body(), "text/plain"); });
@@ -94,20 +81,22 @@ struct harness {
         config.max_body_bytes = 4096;
         config.max_pending_output = 64 << 20; // no backpressure: both runs must see every request
         server = std::make_unique<http::server>(std::move(routes), config);
-        state = std::make_unique<http::server::shard_state>(*self, *server, -1);
+        state = std::make_unique<http::server::shard_state>(*self, *server, -1, nullptr, wire.get());
     }
 };
 
 // Runs `input` through a fresh connection, cut before the offsets in `cuts` (ascending).
 std::string serve(harness& h, std::string input, std::string_view cuts) {
-    auto* c = new http::server_connection(*h.state, -1);
+    const int end = h.wire->open();
+    (new http::server_connection(*h.state, end))->open();
     std::string out;
     std::size_t at = 0;
     for (std::size_t i = 0; i <= cuts.size() && at < input.size(); ++i) {
         const std::size_t step = i < cuts.size() ? static_cast<unsigned char>(cuts[i]) % 64 + 1 : input.size();
         const std::size_t n = std::min(step, input.size() - at);
-        net::connection_probe::feed(*c, {input.data() + at, n});
-        net::connection_probe::take_output(*c, out);
+        h.wire->put(end, {input.data() + at, n});
+        h.wire->run();
+        out += h.wire->take(end);
         at += n;
     }
     h.state->destroy_all();

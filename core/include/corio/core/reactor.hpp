@@ -52,6 +52,15 @@ inline std::uint64_t make_user_data(completion_target* target, unsigned op = 0) 
     return reinterpret_cast<std::uintptr_t>(target) | op;
 }
 
+/// Hands a completion to the target packed in `user_data` (none when 0), as the reactor does with
+/// every completion; transports that complete operations themselves (net::loopback) call it too.
+inline void deliver_completion(std::uint64_t user_data, int result, std::uint32_t flags) {
+    constexpr std::uint64_t op_mask = max_completion_op;
+    if (auto* target = reinterpret_cast<completion_target*>(user_data & ~op_mask); target != nullptr) {
+        target->on_completion(static_cast<unsigned>(user_data & op_mask), result, flags);
+    }
+}
+
 /// CQE flag helpers (the values are io_uring's ABI, checked against liburing in reactor.cpp).
 namespace cqe_flags {
 inline constexpr std::uint32_t buffer = 1U << 0; ///< a provided buffer was consumed
@@ -194,6 +203,9 @@ public:
     /// The shard's timer wheel, advanced once per turn.
     timer_wheel& timers() noexcept { return _timers; }
 
+    /// Runs the turn hooks now, as the loop does at the start of every turn: for drivers that run
+    /// no loop (net::loopback).
+    void run_turn_hooks();
     /// Adds a hook run at the start of every turn, before submission (batched sends, re-arms).
     void add_turn_hook(void (*hook)(void* context), void* context);
     /// Removes a hook added with the same arguments.
@@ -239,7 +251,6 @@ private:
     static result<std::unique_ptr<reactor>> create_uring(const reactor_config& config, std::string& error_message);
     static result<std::unique_ptr<reactor>> create_epoll(const reactor_config& config, std::string& error_message);
     void run_epoll();
-    void run_turn_hooks();
     void update_clock() noexcept;
     void arm_notify();
     // The eventfd read behind notify() completed.

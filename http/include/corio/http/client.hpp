@@ -35,6 +35,7 @@
 #include <corio/http/client_error.hpp>
 #include <corio/http/client_response.hpp>
 #include <corio/http/request.hpp>
+#include <corio/net/transport.hpp>
 
 namespace corio::http {
 
@@ -83,6 +84,11 @@ public:
     /// `headers` are refused as bad_request). Everything is moved into the task. Call on a shard.
     task<result<client_response>> request(method m, std::string url, header_list headers = {}, std::string body = {});
 
+    /// Runs the calling shard's connections of this client over `over` instead of sockets (`over`
+    /// must outlive the shard's use of the client): over a net::loopback, a test answers the calls
+    /// itself. Call on the shard before its first request there.
+    void run_over(net::transport& over);
+
     /// The configuration.
     const client_config& config() const noexcept { return _config; }
 
@@ -90,6 +96,8 @@ public:
     detail::client_shard& local();
 
 private:
+    detail::client_shard& make_local(net::transport* over);
+
     client_config _config;
     std::vector<detail::resolved_host> _hosts; // filled by add_host() before the shards run, read-only after
 };

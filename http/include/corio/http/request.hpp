@@ -9,6 +9,7 @@
 #pragma once
 
 #include <array>
+#include <cerrno>
 #include <coroutine>
 #include <cstddef>
 #include <cstdint>
@@ -20,6 +21,7 @@
 
 #include <corio/core/result.hpp>
 #include <corio/net/socket_address.hpp>
+#include <corio/net/transport.hpp>
 
 namespace corio::http {
 
@@ -169,7 +171,10 @@ public:
     std::string_view body() const noexcept { return _body; }
     /// The client's address as the connection's socket has it (asks the kernel each call: one
     /// getpeername); behind a proxy, the proxy's. An error once the connection has gone.
-    result<net::socket_address> peer() const { return net::socket_address::peer_of(_peer_fd); }
+    result<net::socket_address> peer() const {
+        if (_transport == nullptr) return system_error(ENOTCONN);
+        return _transport->peer_address(_peer_handle);
+    }
     /// The shard's loop clock (reactor::now_us) when the request's head was received: the start of
     /// its latency.
     std::uint64_t received_us() const noexcept { return _received_us; }
@@ -206,13 +211,14 @@ private:
     std::span<const header_field> _headers;
     std::string_view _body;
     route_params _params;
-    std::string_view _decoded;             // the block of decoded text (captures, then query pairs), if any
-    std::string_view _packed_query;        // the decoded query pairs, when _query_packed
-    bool _query_packed = false;            // the query had escapes: its pairs are read from _packed_query
-    detail::exchange* _exchange = nullptr; // set while an asynchronous handler owns the request
-    std::size_t _body_read = 0;            // bytes of a buffered body already given to read_body()
-    int _peer_fd = -1;                     // the connection's socket
-    std::uint64_t _received_us = 0;        // see received_us()
+    std::string_view _decoded;                  // the block of decoded text (captures, then query pairs), if any
+    std::string_view _packed_query;             // the decoded query pairs, when _query_packed
+    bool _query_packed = false;                 // the query had escapes: its pairs are read from _packed_query
+    detail::exchange* _exchange = nullptr;      // set while an asynchronous handler owns the request
+    std::size_t _body_read = 0;                 // bytes of a buffered body already given to read_body()
+    const net::transport* _transport = nullptr; // the connection's transport
+    int _peer_handle = -1;                      // the connection's end there (its socket)
+    std::uint64_t _received_us = 0;             // see received_us()
 };
 
 } // namespace corio::http

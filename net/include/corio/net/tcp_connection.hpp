@@ -20,17 +20,18 @@
 #include <corio/core/heap.hpp>
 #include <corio/core/shard.hpp>
 #include <corio/net/output_chunk.hpp>
+#include <corio/net/socket_transport.hpp>
 
 namespace corio::net {
 
 class connection_set;
-struct connection_probe;
 
 /// Base class of protocol connections; allocated on the shard heap and deleted by its connection_set.
 class tcp_connection : public shard_allocated, private completion_target {
 public:
-    /// Takes ownership of connected socket `fd` and joins `owner`; call start() to begin receiving.
-    tcp_connection(connection_set& owner, int fd) noexcept;
+    /// Takes ownership of `handle` at `owner`'s transport (a connected socket's descriptor) and
+    /// joins `owner`; call start() to begin receiving.
+    tcp_connection(connection_set& owner, int handle) noexcept;
     virtual ~tcp_connection();
     tcp_connection(const tcp_connection&) = delete;
     tcp_connection& operator=(const tcp_connection&) = delete;
@@ -78,8 +79,8 @@ public:
     /// True once the connection is closing (no more on_data calls).
     bool closing() const noexcept { return (_flags & flag_closing) != 0; }
 
-    /// The socket descriptor.
-    int fd() const noexcept { return _fd; }
+    /// The connection's end at its set's transport (the socket descriptor, on sockets).
+    int handle() const noexcept { return _handle; }
     /// The set (and thereby the shard) the connection belongs to.
     connection_set& owner() const noexcept { return *_owner; }
 
@@ -114,7 +115,6 @@ protected:
 
 private:
     friend class connection_set;
-    friend struct connection_probe;
     struct spill;
 
     // The receive and send completions (make_user_data tags).
@@ -173,7 +173,7 @@ private:
     spill* _spill = nullptr;
     std::uint32_t _want = 0;    // before closing: wait_for_input(); once closing: input bytes still to discard
     std::uint32_t _pending = 0; // output bytes not yet sent
-    int _fd;
+    int _handle;
     std::uint16_t _flags = 0;
 };
 
@@ -192,8 +192,9 @@ struct connection_stats {
 class connection_set {
 public:
     /// Registers the per-turn send hook with `s`'s reactor; counts into `stats` (which must outlive
-    /// the set; other threads may read it) or, if null, into the set's own counters.
-    explicit connection_set(corio::shard& s, connection_stats* stats = nullptr);
+    /// the set; other threads may read it) or, if null, into the set's own counters. The connections
+    /// run over `over` (which must outlive the set) or, if null, over kernel sockets.
+    explicit connection_set(corio::shard& s, connection_stats* stats = nullptr, net::transport* over = nullptr);
     /// Deletes every connection still there (after the loop has stopped).
     ~connection_set();
     /// Deletes every connection object now, whatever is in flight (teardown after the loop stopped).
@@ -203,6 +204,8 @@ public:
 
     /// The shard the set lives on.
     corio::shard& shard() const noexcept { return _shard; }
+    /// What carries the connections' bytes.
+    net::transport& transport() const noexcept { return *_transport; }
     /// Open connections.
     std::size_t size() const noexcept { return _size; }
     /// Counters since creation (the ones given to the constructor, if any).
@@ -231,12 +234,13 @@ public:
 
 private:
     friend class tcp_connection;
-    friend struct connection_probe;
     static void on_turn(void* context);
     void enqueue(tcp_connection& c);
     void destroy(tcp_connection& c) noexcept;
 
     corio::shard& _shard;
+    socket_transport _sockets;
+    net::transport* _transport;
     tcp_connection* _first = nullptr;
     std::size_t _size = 0;
     std::size_t _kept_end = 0; // during an on_data call: keep_input_before()'s offset (one call at a time per shard)

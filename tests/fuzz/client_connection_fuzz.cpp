@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: MIT
+// Fuzz target for the HTTP client's connection (http::client, its pool, client_connection and the
+// response reader: the code a service runs), over a net::loopback whose far end answers with the
+// input. Byte 0 gives how many cut points follow (0-7), each a piece size (1-64 bytes); the rest is
+// what the origin sends before it closes the connection. The call is made twice, on fresh clients:
+// once answered whole, once in the pieces. Both must finish (no hang), with the same outcome
+// (status and body, or the same error), and the pool must serve a good answer right after.
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <corio/http/client.hpp>
+
+#include "memory_shard.hpp"
+
+namespace {
+
+using namespace corio;
+
+void check(bool ok) {
+    if (!ok) std::abort();
+}
+
+struct harness : test::memory_shard {
+    harness() { shard::set_current(self.get()); }
+};
+
+// What a call ended with: "status body" or the error's message.
+std::string outcome(task<result<http::client_response>>& call) {
+    check(call.done());
+    const result<http::client_response> r = call.result();
+    if (!r) return "error: " + r.error().message();
+    return std::to_string(r->status()) + " " + r->body();
+}
+
+// Makes a call and answers every connection it dials with `answer` in the pieces `cuts` gives,
+// then closes; returns the outcome, after checking that a good answer follows on the same client.
+std::string call(harness& h, std::string_view answer, std::string_view cuts) {
+    http::client_config config;
+    config.max_head_bytes = 1024;
+    config.max_headers = 16;
+    config.max_body_bytes = 4096;
+    std::optional<http::client> client(std::in_place, config);
+    client->run_over(*h.wire);
+    auto first = client->get("http://127.0.0.1:8080/fuzz");
+    first.start();
+    h.wire->run();
+    // A retry (the connection closed before any byte of the answer) dials again: answer it the same.
+    for (int attempt = 0; attempt < 2 && !first.done(); ++attempt) {
+        const int end = h.wire->accept();
+        check(end >= 0);
+        std::size_t at = 0;
+        for (std::size_t i = 0; i <= cuts.size() && at < answer.size(); ++i) {
+            const std::size_t step = i < cuts.size() ? static_cast<unsigned char>(cuts[i]) % 64 + 1 : answer.size();
+            const std::size_t n = std::min(step, answer.size() - at);
+            h.wire->put(end, answer.substr(at, n));
+            h.wire->run();
+            at += n;
+        }
+        h.wire->close_peer(end);
+        h.wire->run();
+    }
+    const std::string result = outcome(first);
+    // The pool is healthy: the next call gets a connection of its own and its answer.
+    auto second = client->get("http://127.0.0.1:8080/after");
+    second.start();
+    h.wire->run();
+    const int end = h.wire->accept();
+    check(end >= 0);
+    h.wire->put(end, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    h.wire->run();
+    check(outcome(second) == "200 ok");
+    h.self->run_exit_hooks(); // the client's part of the shard goes
+    client.reset();
+    h.wire->run();
+    return result;
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    static harness h;
+    if (size == 0) return 0;
+    const std::size_t ncuts = std::min<std::size_t>(data[0] % 8, size - 1);
+    const std::string_view cuts(reinterpret_cast<const char*>(data + 1), ncuts);
+    const std::string_view answer(reinterpret_cast<const char*>(data + 1 + ncuts), size - 1 - ncuts);
+    const std::string whole = call(h, answer, {});
+    const std::string pieces = call(h, answer, ncuts == 0 ? std::string_view("\x00", 1) : cuts);
+    check(whole == pieces);
+    return 0;
+}
