@@ -6,7 +6,7 @@
 begin_test() {
     work=$(mktemp -d "/tmp/$1.XXXXXX")
     hello_pid=
-    trap '[ -n "$hello_pid" ] && kill "$hello_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+    trap '[ -z "$hello_pid" ] || kill "$hello_pid" 2>/dev/null || true; wait 2>/dev/null; rm -rf "$work"' EXIT
 }
 fail() { echo "FAIL: $*" >&2; exit 1; }
 # start_hello [PREFIX...] starts examples/hello ($hello) on 127.0.0.1 with a free port and one shard

@@ -19,7 +19,7 @@ work=$(mktemp -d /tmp/corio-io_uring-disabled-test.XXXXXX)
 hello_pid=
 cleanup() {
     echo "$original" >$sysctl 2>/dev/null || true
-    [ -n "$hello_pid" ] && kill "$hello_pid" 2>/dev/null
+    [ -z "$hello_pid" ] || kill "$hello_pid" 2>/dev/null || true
     wait 2>/dev/null
     rm -rf "$work"
 }
