@@ -14,6 +14,9 @@
 #                               with apt-get download and unpacked into $CORIO_ARM64_VM_CACHE, default
 #                               /var/cache/corio-arm64; never installed), and simdjson's arm64
 #                               and libpq-dev's arm64 packages unpacked into $CORIO_ARM64_VM_CACHE/sysroot
+#   toolchains/deps.sh --arm64 --bench  also Debian's arm64 valgrind for bench/micro/callgrind_arm64.sh,
+#                               unpacked into $CORIO_ARM64_VM_CACHE/valgrind (it does not co-install
+#                               with the amd64 one)
 set -euo pipefail
 
 packages=(
@@ -202,5 +205,23 @@ if [ $arm64 = 1 ]; then
             $sudo tee "$libpq_pc" >/dev/null
         $sudo rm "$overlay/usr/lib/aarch64-linux-gnu/pkgconfig/libpq.pc"
         echo "deps.sh: arm64 libpq-dev unpacked into $overlay"
+    fi
+    # valgrind:arm64 for bench/micro/callgrind_arm64.sh, which runs its callgrind tool binary under
+    # qemu-aarch64-static: unpacked whole into $cache/valgrind (moved there once complete), never
+    # installed, as valgrind:arm64 and valgrind:amd64 cannot both be.
+    valgrind_dir=$cache/valgrind
+    if [ $bench = 1 ]; then
+        if [ -x "$valgrind_dir/usr/libexec/valgrind/callgrind-arm64-linux" ]; then
+            echo "deps.sh: arm64 valgrind in $valgrind_dir"
+        else
+            update
+            tmp=$($sudo mktemp -d "$cache/.fetch.XXXXXX")
+            (cd "$tmp" && apt_get -o APT::Sandbox::User=root download -qq valgrind:arm64)
+            $sudo dpkg-deb -x "$tmp"/valgrind_*_arm64.deb "$tmp/valgrind"
+            $sudo rm -rf "$valgrind_dir"
+            $sudo mv "$tmp/valgrind" "$valgrind_dir"
+            $sudo rm -rf "$tmp"
+            echo "deps.sh: arm64 valgrind unpacked into $valgrind_dir"
+        fi
     fi
 fi

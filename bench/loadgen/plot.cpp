@@ -139,13 +139,9 @@ bool draw_plot(const std::string& path, const plot_data& data, std::string& erro
                 "or `toolchains/deps.sh --bench`, then run `gnuplot " + script + "`)";
         return false;
     }
-    // Beside the picture, so that the rename cannot cross file systems.
-    std::string temporary = path + ".XXXXXX";
-    const int fd = mkstemp(temporary.data());
-    if (fd < 0) {
-        error = fmt::format("--plot {}: cannot write it ({})", path, std::strerror(errno));
-        return false;
-    }
+    std::string temporary;
+    const int fd = open_output_temporary("--plot", path, temporary, error);
+    if (fd < 0) return false;
     close(fd);
     const std::string set_output = "corio_output = " + gnuplot_quote(temporary);
     const pid_t child = fork();
@@ -159,25 +155,14 @@ bool draw_plot(const std::string& path, const plot_data& data, std::string& erro
         error = "gnuplot failed to draw " + path + " (its messages are above; script: " + script + ")";
         return false;
     }
-    // mkstemp makes the file 0600; a picture is as readable as any other file the user writes.
-    const mode_t mask = umask(0);
-    umask(mask);
     struct stat st {};
-    int err = 0; // -1: gnuplot exited 0 without drawing
+    const char* failure = nullptr;
     if (stat(temporary.c_str(), &st) != 0) {
-        err = errno;
+        failure = std::strerror(errno);
     } else if (st.st_size == 0) {
-        err = -1;
-    } else if (chmod(temporary.c_str(), 0666 & ~mask) != 0 || std::rename(temporary.c_str(), path.c_str()) != 0) {
-        err = errno;
+        failure = "gnuplot drew nothing";
     }
-    if (err != 0) {
-        unlink(temporary.c_str());
-        error = fmt::format("--plot {}: writing it failed ({})", path,
-                            err > 0 ? std::strerror(err) : "gnuplot drew nothing");
-        return false;
-    }
-    return true;
+    return publish_output_temporary("--plot", path, temporary, failure, error);
 }
 
 } // namespace corio::load

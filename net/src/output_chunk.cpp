@@ -19,7 +19,7 @@ struct chunk_pool {
     output_chunk* free = nullptr;
     std::size_t count = 0;
     std::size_t lowest = 0; // fewest chunks in the pool since the last give-back
-    bool hooked = false;    // trim() is among the shard's give-back hooks
+    bool hooked = false;    // trim() is among the shard's give-back hooks, or the thread has no shard
 
     [[gnu::always_inline]] output_chunk* take(std::size_t size) {
         output_chunk* c = free;
@@ -46,12 +46,15 @@ struct chunk_pool {
             hook();
     }
 
-    // Once per shard thread; a thread without a shard (tests, clients) keeps its pool. Out of line,
-    // so that put() saves no registers.
+    // Once per shard thread. A thread without a shard (tests, clients, the micro-benchmarks) keeps
+    // its pool and looks again only after its next shard::set_current(), not on every release. Out
+    // of line, so that put() saves no registers.
     [[gnu::noinline, gnu::cold]] void hook() noexcept {
+        hooked = true;
         if (shard* s = shard::current(); s != nullptr) {
             s->at_give_back(&chunk_pool::trim, this);
-            hooked = true;
+        } else {
+            shard::at_next_change([](void* self) { static_cast<chunk_pool*>(self)->hooked = false; }, this);
         }
     }
 

@@ -7,27 +7,24 @@
 // response must be the one response_reader reads from the same bytes. Anything else aborts.
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
 #include <span>
 #include <string_view>
 #include <vector>
 
 #include "response_framer.hpp"
+#include "response_input.hpp"
 #include "response_parser.hpp"
 #include "response_reader.hpp"
 
 namespace {
 
+using corio::fuzz::check;
 using corio::http::client_response;
 using corio::http::framed_response;
 using corio::http::response_framer;
 using corio::http::response_limits;
 using corio::http::response_parser;
 using reader = corio::http::detail::response_reader;
-
-void check(bool ok) {
-    if (!ok) std::abort();
-}
 
 struct framing {
     std::vector<framed_response> responses;
@@ -63,12 +60,12 @@ framing frame(response_parser& parser, std::string_view input, std::size_t piece
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    if (size == 0) return 0;
-    const bool to_head = (data[0] & 0x80) != 0;
-    const std::string_view input(reinterpret_cast<const char*>(data + 1), size - 1);
+    const auto in = corio::fuzz::response_input::from(data, size);
+    if (!in) return 0;
+    const auto [to_head, seed, input] = *in;
     static response_parser parser(response_limits{1024, 16});
     const framing whole = frame(parser, input, input.size() + 1, to_head);
-    const std::size_t split = input.empty() ? 1 : (data[0] & 0x7f) % input.size() + 1;
+    const std::size_t split = input.empty() ? 1 : seed % input.size() + 1;
     check(frame(parser, input, split, to_head) == whole);
     if (input.size() <= 512) check(frame(parser, input, 1, to_head) == whole);
 

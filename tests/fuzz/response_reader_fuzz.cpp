@@ -6,25 +6,22 @@
 // than was given, and keep the body within its limit. Anything else aborts.
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "response_input.hpp"
 #include "response_parser.hpp"
 #include "response_reader.hpp"
 
 namespace {
 
+using corio::fuzz::check;
 using corio::http::client_response;
 using corio::http::response_limits;
 using corio::http::response_parser;
 using reader = corio::http::detail::response_reader;
-
-void check(bool ok) {
-    if (!ok) std::abort();
-}
 
 constexpr std::uint64_t max_body = 4096;
 
@@ -74,12 +71,12 @@ reading read(response_parser& parser, std::string_view input, const std::vector<
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    if (size == 0) return 0;
-    const bool to_head = (data[0] & 0x80) != 0;
-    const std::string_view input(reinterpret_cast<const char*>(data + 1), size - 1);
+    const auto in = corio::fuzz::response_input::from(data, size);
+    if (!in) return 0;
+    const auto [to_head, seed, input] = *in;
     static response_parser parser(response_limits{1024, 16});
     const reading whole = read(parser, input, {}, to_head);
-    const std::size_t split = input.empty() ? 0 : (data[0] & 0x7f) % (input.size() + 1);
+    const std::size_t split = input.empty() ? 0 : seed % (input.size() + 1);
     check(read(parser, input, {split}, to_head) == whole);
     if (input.size() <= 512) {
         std::vector<std::size_t> every;

@@ -24,7 +24,7 @@
 #include <corio/http/json.hpp>
 #include <corio/http/server.hpp>
 
-#include "loopback_client.hpp"
+#include "harness.hpp"
 
 namespace {
 
@@ -171,17 +171,12 @@ void expect_steady_state_allocates_nothing(const std::string& metrics_path) {
         fmt::format_to(std::back_inserter(res.body_buffer()), "{} {}", shard_allocs, news);
         return res;
     });
-    corio::http::server_config config;
-    config.address = "127.0.0.1";
-    config.port = 0;
+    corio::http::server_config config = corio::test::loopback_config();
     config.metrics_path = metrics_path;
-    corio::http::server srv(std::move(routes), config);
-    corio::runtime_config one;
-    one.shards = 1;
-    corio::runtime rt(one);
-    CORIO_START_OR_SKIP(rt, srv);
+    corio::test::served s(std::move(config), 1, std::move(routes));
+    CORIO_START_OR_SKIP(s.rt, s.srv);
 
-    loopback_client client(srv.port());
+    loopback_client client(s.port());
     ASSERT_TRUE(client.connected()) << client.error();
 
     ASSERT_EQ(run_requests(client, 2000), 0) << client.error();
@@ -207,7 +202,7 @@ void expect_steady_state_allocates_nothing(const std::string& metrics_path) {
     EXPECT_EQ(count_global_cost, 0U);
     if (!metrics_path.empty()) {
         // The counters did count those requests (the scrape itself may allocate).
-        EXPECT_GE(srv.stats(0).responses[1], 12'003U);
+        EXPECT_GE(s.srv.stats(0).responses[1], 12'003U);
         reply r;
         ASSERT_TRUE(client.roundtrip("GET " + metrics_path + " HTTP/1.1\r\nHost: loopback\r\n\r\n", r))
             << client.error();
@@ -237,17 +232,12 @@ TEST(allocation, a_burst_leaves_only_the_idle_connections_in_the_shard_heap) {
         fmt::format_to(std::back_inserter(res.body_buffer()), "{}", live);
         return res;
     });
-    corio::http::server_config config;
-    config.address = "127.0.0.1";
-    config.port = 0;
-    corio::http::server srv(std::move(routes), config);
-    corio::runtime_config one;
-    one.shards = 1;
+    corio::runtime_config one = corio::test::shards(1);
     one.give_back_ms = 50;
-    corio::runtime rt(one);
-    CORIO_START_OR_SKIP(rt, srv);
+    corio::test::served s(corio::test::loopback_config(), one, std::move(routes));
+    CORIO_START_OR_SKIP(s.rt, s.srv);
 
-    loopback_client probe(srv.port());
+    loopback_client probe(s.port());
     ASSERT_TRUE(probe.connected()) << probe.error();
     // The heap as it settles after one request and a give-back, read twice.
     const auto live_bytes = [&probe](std::size_t& out) {
@@ -269,7 +259,7 @@ TEST(allocation, a_burst_leaves_only_the_idle_connections_in_the_shard_heap) {
     std::vector<loopback_client> clients;
     clients.reserve(connections);
     for (int i = 0; i < connections; ++i) {
-        clients.emplace_back(srv.port());
+        clients.emplace_back(s.port());
         ASSERT_TRUE(clients.back().connected()) << clients.back().error();
     }
     for (loopback_client& c : clients)

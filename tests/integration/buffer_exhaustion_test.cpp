@@ -2,50 +2,26 @@
 // Receive-buffer exhaustion: a shard with two 256-byte provided buffers and fifty connections
 // sending 4 KiB bodies at once. Multishot receives run the ring dry and end with -ENOBUFS; the
 // connection set re-arms them and every body still arrives intact.
-#include <cstdint>
 #include <string>
 #include <vector>
 
-#include <fmt/format.h>
 #include <gtest/gtest.h>
 
-#include <corio/core/runtime.hpp>
-#include <corio/http/server.hpp>
-
-#include "loopback_client.hpp"
+#include "harness.hpp"
 
 namespace {
 
 using corio::test::loopback_client;
+using corio::test::post_sum_head;
 using corio::test::reply;
-
-// "<length> <sum of bytes>" of a body.
-std::string digest(std::string_view body) {
-    std::uint64_t sum = 0;
-    for (const char c : body)
-        sum += static_cast<unsigned char>(c);
-    return fmt::format("{} {}", body.size(), sum);
-}
+using corio::test::sum_of;
 
 TEST(buffer_exhaustion, every_body_arrives_when_receives_run_out_of_buffers) {
-    corio::http::router routes;
-    routes.post("/digest", [](corio::http::request& req) {
-        corio::http::response res;
-        res.set_content_type("text/plain");
-        const std::string d = digest(req.body());
-        res.body_buffer().append(std::string_view(d));
-        return res;
-    });
-    corio::http::server_config config;
-    config.address = "127.0.0.1";
-    config.port = 0;
-    corio::http::server srv(std::move(routes), config);
-    corio::runtime_config small;
-    small.shards = 1;
+    corio::runtime_config small = corio::test::shards(1);
     small.recv_buffers = 2;
     small.recv_buffer_size = 256;
-    corio::runtime rt(small);
-    CORIO_START_OR_SKIP(rt, srv);
+    corio::test::served s(corio::test::loopback_config(), small); // POST /sum answers sum_of(body)
+    CORIO_START_OR_SKIP(s.rt, s.srv);
 
     constexpr int connections = 50;
     constexpr std::size_t body_size = 4096;
@@ -53,7 +29,7 @@ TEST(buffer_exhaustion, every_body_arrives_when_receives_run_out_of_buffers) {
     std::vector<std::string> expected;
     clients.reserve(connections);
     for (int i = 0; i < connections; ++i) {
-        clients.emplace_back(srv.port(), 10000, 4096);
+        clients.emplace_back(s.port(), 10000, 4096);
         ASSERT_TRUE(clients.back().connected()) << "connection " << i << ": " << clients.back().error();
     }
     // Every request is written before any response is read: all fifty compete for two buffers.
@@ -61,10 +37,9 @@ TEST(buffer_exhaustion, every_body_arrives_when_receives_run_out_of_buffers) {
         std::string body(body_size, '\0');
         for (std::size_t j = 0; j < body_size; ++j)
             body[j] = static_cast<char>((j * 31 + static_cast<std::size_t>(i) * 7) % 251);
-        expected.push_back(digest(body));
-        const std::string request =
-            fmt::format("POST /digest HTTP/1.1\r\nHost: loopback\r\nContent-Length: {}\r\n\r\n{}", body.size(), body);
-        ASSERT_TRUE(clients[i].send_all(request)) << "connection " << i << ": " << clients[i].error();
+        expected.push_back(sum_of(body));
+        ASSERT_TRUE(clients[i].send_all(post_sum_head(body.size()) + body))
+            << "connection " << i << ": " << clients[i].error();
     }
     reply r;
     for (int i = 0; i < connections; ++i) {
@@ -74,14 +49,14 @@ TEST(buffer_exhaustion, every_body_arrives_when_receives_run_out_of_buffers) {
     }
     // The connections still work after the storm.
     for (int i = 0; i < connections; ++i) {
-        ASSERT_TRUE(clients[i].roundtrip("POST /digest HTTP/1.1\r\nHost: loopback\r\nContent-Length: 3\r\n\r\nabc", r))
+        ASSERT_TRUE(clients[i].roundtrip(post_sum_head(3) + "abc", r))
             << "connection " << i << ": " << clients[i].error();
-        ASSERT_EQ(r.body, digest("abc"));
+        ASSERT_EQ(r.body, sum_of("abc"));
     }
     clients.clear();
-    rt.stop();
-    rt.join();
-    const corio::http::server_stats stats = srv.stats(0);
+    s.rt.stop();
+    s.rt.join();
+    const corio::http::server_stats stats = s.srv.stats(0);
     EXPECT_EQ(stats.requests, 2U * connections);
     EXPECT_EQ(stats.parse_errors, 0U);
     // The test only proves something if the -ENOBUFS path ran. On io_uring it does: the kernel
@@ -89,7 +64,7 @@ TEST(buffer_exhaustion, every_body_arrives_when_receives_run_out_of_buffers) {
     // takes a buffer only as it receives into it, and the connection gives it back before the
     // next receive, so its ring runs dry only while buffers are held (buffer_ring_test covers that).
     RecordProperty("recv_no_buffers", static_cast<int>(stats.recv_no_buffers));
-    if (rt.backend() == corio::backend_kind::io_uring) {
+    if (s.rt.backend() == corio::backend_kind::io_uring) {
         EXPECT_GT(stats.recv_no_buffers, 0U);
     }
     EXPECT_GE(stats.bytes_in, connections * body_size);

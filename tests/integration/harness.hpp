@@ -108,7 +108,11 @@ inline std::string post_sum_head(std::size_t length, std::string_view extra = {}
 struct served {
     explicit served(corio::http::server_config config, unsigned shard_count = 1,
                     corio::http::router routes = harness_routes())
-        : srv(std::move(routes), std::move(config)), rt(shards(shard_count)) {}
+        : served(std::move(config), shards(shard_count), std::move(routes)) {}
+    /// The same on a runtime configured beyond its shard count (receive buffers, give-back period).
+    served(corio::http::server_config config, const corio::runtime_config& runtime,
+           corio::http::router routes = harness_routes())
+        : srv(std::move(routes), std::move(config)), rt(runtime) {}
 
     std::uint16_t port() const noexcept { return srv.port(); }
 

@@ -16,23 +16,23 @@ command -v setpriv >/dev/null || { echo "skip: setpriv (util-linux) not installe
 original=$(cat $sysctl)
 [ "$original" = 0 ] || { echo "skip: io_uring is already disabled here ($sysctl = $original)"; exit 77; }
 work=$(mktemp -d /tmp/corio-io_uring-disabled-test.XXXXXX)
-pid=
+hello_pid=
 cleanup() {
     echo "$original" >$sysctl 2>/dev/null || true
-    [ -n "$pid" ] && kill "$pid" 2>/dev/null
+    [ -z "$hello_pid" ] || kill "$hello_pid" 2>/dev/null || true
     wait 2>/dev/null
     rm -rf "$work"
 }
 trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
 # shellcheck source=tests/seccomp/hello_under.sh
 . "$(dirname "$0")/hello_under.sh"
 unset CORIO_BACKEND # the test decides which backend is asked for
+expect_refusal=1     # hello says io_uring is denied and must start on epoll, not skip
 (echo 1 >$sysctl) 2>/dev/null || { echo "skip: cannot write $sysctl here"; exit 77; }
 unprivileged=(setpriv --bounding-set -sys_admin --inh-caps -sys_admin) # run without CAP_SYS_ADMIN
 
 # 1. Automatic: epoll, the reason naming the sysctl, once.
-start_under hello.log "${unprivileged[@]}" -- --threads 1
+start_hello "${unprivileged[@]}"
 grep -q "io_uring_setup: Operation not permitted (sysctl kernel.io_uring_disabled=1) — using epoll" "$work/hello.log" ||
     { cat "$work/hello.log" >&2; fail "no one-line reason naming the sysctl"; }
 [ "$(grep -c 'using epoll' "$work/hello.log")" = 1 ] || fail "the reason was said more than once"

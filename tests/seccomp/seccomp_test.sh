@@ -10,19 +10,17 @@ set -euo pipefail
 deny=$1
 hello=$2
 load=${3:-}
-work=$(mktemp -d /tmp/corio-seccomp-test.XXXXXX)
-pid=
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
 # shellcheck source=tests/seccomp/hello_under.sh
 . "$(dirname "$0")/hello_under.sh"
+begin_test corio-seccomp-test
 unset CORIO_BACKEND # the test decides which backend is asked for
+expect_refusal=1     # hello says io_uring is denied and must start on epoll, not skip
+hello_args=(--threads 2)
 
 "$deny" true || { echo "skip: cannot install a seccomp filter here"; exit 77; }
 
 # 1. Automatic: epoll, with the reason on one line, and the banner naming the backend.
-start_under hello.log "$deny" -- --threads 2
+start_hello "$deny"
 grep -q "io_uring_setup: Operation not permitted (seccomp? .*see README 'Containers') — using epoll" \
     "$work/hello.log" || { cat "$work/hello.log" >&2; fail "no one-line reason for the fallback"; }
 [ "$(grep -c 'using epoll' "$work/hello.log")" = 1 ] || fail "the reason was said more than once"
@@ -54,7 +52,8 @@ CORIO_BACKEND=io_uring refused forced-env.log 'io_uring_setup: Operation not per
 
 # 4. io_uring that sets up but cannot register its provided-buffer ring: epoll, saying why; forced
 #    io_uring fails with that reason. corio-load falls back the same way.
-start_under pbuf.log "$deny" --only-buffer-rings -- --threads 2
+hello_log=pbuf.log
+start_hello "$deny" --only-buffer-rings
 grep -q "registering io_uring's provided-buffer ring failed: Operation not permitted — using epoll" "$work/pbuf.log" ||
     { cat "$work/pbuf.log" >&2; fail "no reason for the buffer-ring fallback"; }
 [ "$(grep -c 'using epoll' "$work/pbuf.log")" = 1 ] || fail "the buffer-ring reason was said more than once"

@@ -48,8 +48,13 @@ public:
 
     /// The shard running on the calling thread, or nullptr outside shard threads.
     static shard* current() noexcept;
-    /// Makes `s` the calling thread's current shard (runtime internals and tests).
+    /// Makes `s` the calling thread's current shard (runtime internals and tests), then runs and
+    /// forgets the at_next_change() functions of the calling thread.
     static void set_current(shard* s) noexcept;
+    /// Runs `fn(context)` once, at the calling thread's next set_current(): a per-thread cache of
+    /// current() (a pool that found no shard to give memory back through) looks again then, not on
+    /// every use. Only on the calling thread.
+    static void at_next_change(void (*fn)(void* context), void* context);
 
 private:
     unsigned _id;
