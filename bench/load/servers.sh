@@ -11,7 +11,12 @@
 #   reference_epoll  ../shared/reference/sol_epoll.c: raw level-triggered epoll, the epoll ceiling
 #   hyper, fasthttp  the peers ../shared/reference/peers/build.sh builds into $CORIO_PEERS
 #              (default /tmp/corio-peers): hyper + tokio on one thread, fasthttp with GOMAXPROCS=1
-# Every server is pinned to CPU 0 and listens on 127.0.0.1.
+#   gateway      examples/gateway --threads 1 in front of an upstream hello
+#   nginx_proxy  Debian nginx, one worker, proxy_pass to the same upstream with an
+#                `upstream { keepalive 256; }` block (HTTP/1.1 keep-alive to the upstream)
+# The two proxies share one upstream: hello --threads 1 pinned to CPU 1 (beside the load
+# generator), started with the first of them and stopped by servers_stop_all; the proxy's own CPU
+# is what is measured. Every server is pinned to CPU 0 and listens on 127.0.0.1.
 #
 #   source bench/load/servers.sh
 #   servers_setup ROOT BUILD WORK [PORT_BASE]   # BUILD holds examples/hello; WORK a scratch directory
@@ -19,7 +24,7 @@
 #   server_stop NAME; servers_stop_all           # the caller's EXIT trap calls servers_stop_all
 #   server_cpu_ticks PID; server_rss_kib PID; server_hwm_reset PID; server_hwm_kib PID
 
-servers_known="corio nginx h2o reference corio_epoll reference_epoll hyper fasthttp"
+servers_known="corio nginx h2o reference corio_epoll reference_epoll hyper fasthttp gateway nginx_proxy upstream"
 declare -A server_pid server_port
 _servers_root= _servers_build= _servers_work= _servers_port_base=18080
 
@@ -77,6 +82,57 @@ http {
 }
 CONF
     taskset -c 0 nginx -p "$dir" -c "$dir/nginx.conf" >"$_servers_work/nginx.log" 2>&1 &
+}
+
+# The upstream of the proxies: hello on CPU 1, started once (not in a subshell: it sets server_pid).
+_upstream_start() {
+    if [ -z "${server_pid[upstream]:-}" ]; then
+        local hello="$_servers_build/examples/hello/hello" port
+        [ -x "$hello" ] || { echo "servers.sh: $hello not built" >&2; return 1; }
+        port=$(_server_port_of upstream)
+        taskset -c 1 "$hello" --address 127.0.0.1 --port "$port" --threads 1 >"$_servers_work/upstream.log" 2>&1 &
+        server_pid[upstream]=$!
+        server_port[upstream]=$port
+        for _ in $(seq 50); do curl -sf -o /dev/null "http://127.0.0.1:$port/plaintext" && break; sleep 0.1; done
+    fi
+}
+
+_start_gateway() {
+    local gateway="$_servers_build/examples/gateway/gateway"
+    [ -x "$gateway" ] || { echo "servers.sh: $gateway not built" >&2; return 1; }
+    _upstream_start
+    taskset -c 0 "$gateway" --upstream "http://127.0.0.1:${server_port[upstream]}" --address 127.0.0.1 --port "$1" --threads 1 \
+        >"$_servers_work/gateway.log" 2>&1 &
+}
+
+_start_nginx_proxy() {
+    local dir="$_servers_work/nginx_proxy"
+    _upstream_start
+    mkdir -p "$dir"
+    cat >"$dir/nginx.conf" <<CONF
+worker_processes 1;
+worker_cpu_affinity 1;
+worker_rlimit_nofile 20000;
+daemon off;
+pid $dir/nginx.pid;
+error_log $dir/error.log crit;
+events { worker_connections 16384; }
+http {
+    access_log off;
+    keepalive_requests 100000000;
+    upstream hello { server 127.0.0.1:${server_port[upstream]}; keepalive 256; keepalive_requests 100000000; }
+    server {
+        listen 127.0.0.1:$1 reuseport backlog=4096;
+        location / {
+            proxy_pass http://hello;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_buffering on;
+        }
+    }
+}
+CONF
+    taskset -c 0 nginx -p "$dir" -c "$dir/nginx.conf" >"$_servers_work/nginx_proxy.log" 2>&1 &
 }
 
 # h2o 2.2 from Debian: one thread; no mruby handler (it would run Ruby per request), each path is a

@@ -7,7 +7,7 @@
 #include "check.hpp"
 #include "response_writer.hpp"
 #include "server_harness.hpp"
-#include "server_shard.hpp"
+#include "server_connection.hpp"
 #include "workload.hpp"
 
 namespace corio::bench {

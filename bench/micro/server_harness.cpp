@@ -7,7 +7,7 @@
 #include <corio/http/json.hpp>
 #include <corio/http/router.hpp>
 
-#include "server_shard.hpp"
+#include "server_connection.hpp"
 
 namespace corio::bench {
 

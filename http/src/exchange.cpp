@@ -12,7 +12,7 @@
 #include <corio/core/log.hpp>
 
 #include "response_writer.hpp"
-#include "server_shard.hpp"
+#include "server_connection.hpp"
 
 namespace corio::http {
 

@@ -18,7 +18,7 @@
 #include <corio/net/socket_activation.hpp>
 
 #include "health.hpp"
-#include "server_shard.hpp"
+#include "server_connection.hpp"
 
 namespace corio::http {
 

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: MIT
+#include "server_connection.hpp"
+
 #include <algorithm>
 #include <cerrno>
 #include <exception>
@@ -10,7 +12,6 @@
 
 #include "exchange.hpp"
 #include "response_writer.hpp"
-#include "server_shard.hpp"
 
 namespace corio::http {
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // server::shard_state: what an HTTP server keeps on one shard (listener, connections, parser,
-// request scratch, Date cache), server::shard_counters, the shard's counters, and server_connection,
-// the per-connection state machine.
+// request scratch, Date cache), and server::shard_counters, the shard's counters. Its connections
+// are server_connection (server_connection.hpp).
 #pragma once
 
 #include <array>
@@ -20,7 +20,6 @@
 #include "body_decoder.hpp"
 #include "date_header.hpp"
 #include "request_parser.hpp"
-#include "response_writer.hpp"
 
 namespace corio::http {
 
@@ -112,69 +111,6 @@ private:
     // `own` is the block to count into when `server_counters` is null; made before the base class needs it.
     shard_state(corio::shard& s, const server& owner, int listen_fd, shard_counters* server_counters,
                 net::transport* over, std::unique_ptr<shard_counters> own);
-};
-
-/// One HTTP connection: parses what arrives, runs handlers, queues responses. One timer counts down
-/// the phase it is in: idle between requests (close), a head arriving (408), a body arriving (408),
-/// a handler answering (503), a streamed response's client reading (close), the lingering close.
-class server_connection final : public net::tcp_connection, private timer {
-public:
-    /// What the connection's single timer is counting down.
-    enum class phase : std::uint8_t { idle, head, body, answer, sending, linger };
-
-    server_connection(server::shard_state& state, int fd) noexcept;
-    ~server_connection() override;
-
-    /// Starts receiving and arms the idle timeout.
-    void open();
-
-    // For the exchange (the asynchronous request in progress).
-    /// The server's configuration.
-    const server_config& config() const noexcept;
-    /// How a response to a request of `version_minor` (HEAD or not) is framed.
-    response_framing framing(int version_minor, bool head, bool close) const noexcept;
-    /// `x` is now the request in progress; the timer counts down `next` (capped by x's deadline).
-    void exchange_started(detail::exchange& x, phase next);
-    /// The exchange ended (its response is queued); `close`: the connection closes after it,
-    /// lingering if the client may still be sending the `unread_body`.
-    void exchange_finished(bool close, bool unread_body);
-    /// Arms the timer for `next` (the deadline of an exchange in progress caps it).
-    void arm_timer(phase next);
-    /// Receiving a body or waiting for a reader: starts a new window of the minimum data rate
-    /// (server_config::min_data_rate) now.
-    void start_rate_window();
-    /// Asks for more input while reading is paused.
-    void want_input() noexcept;
-    /// Queues `res` (its head only, if streamed) and counts it by status class: every final response
-    /// of the server goes through here (interim 100 Continue lines do not).
-    void queue_response(const response& res, const response_framing& framing);
-    /// Runs the after() steps of the first `passed` middlewares on an exchange's response.
-    void run_after(std::size_t passed, const request& req, response& res) { state().run_after(passed, req, res); }
-
-private:
-    std::size_t on_data(std::span<char> data) override;
-    void on_partial_input() override;
-    void on_output_sent(std::size_t bytes) override;
-    void on_input(std::size_t bytes) override;
-    // True when the window that just ended kept the minimum data rate.
-    bool kept_rate() const noexcept;
-    void on_peer_closed() override;
-    void on_lingering() override;
-    void on_drain() override;
-    void serve(request& req, const parse_outcome& parsed, std::span<const char> raw, bool close);
-    bool take_chunked_body(std::span<char> input, parse_outcome& parsed, std::size_t& raw_size);
-    bool answer_expect_continue(request& req, const parse_outcome& parsed);
-    bool over_shard_budget() const noexcept;
-    /// Answers `code` and closes; `req`: what was parsed of the refused request, if its head ended.
-    void fail(status code, const request* req = nullptr);
-    server::shard_state& state() const noexcept { return static_cast<server::shard_state&>(owner()); }
-    static void on_timer(timer& t);
-
-    detail::exchange* _exchange = nullptr; // the asynchronous request in progress
-    phase _phase = phase::idle;
-    bool _continue_sent = false;     // 100 Continue already sent for the request being received
-    bool _chunked_body = false;      // the input starts with a request whose chunked body is being decoded
-    std::uint32_t _window_bytes = 0; // body bytes received or response bytes sent in this rate window
 };
 
 } // namespace corio::http

@@ -20,7 +20,7 @@
 #include <corio/http/body_writer.hpp>
 
 #include "memory_shard.hpp"
-#include "server_shard.hpp"
+#include "server_connection.hpp"
 
 namespace {
 

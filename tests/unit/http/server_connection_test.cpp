@@ -11,7 +11,7 @@
 #include <corio/http/router.hpp>
 
 #include "memory_shard.hpp"
-#include "server_shard.hpp"
+#include "server_connection.hpp"
 
 namespace {
 
