@@ -2,7 +2,6 @@
 #include "exchange.hpp"
 
 #include <cerrno>
-#include <charconv>
 #include <cstring>
 #include <exception>
 #include <new>
@@ -19,9 +18,6 @@ namespace corio::http {
 namespace detail {
 
 namespace {
-
-constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
-constexpr std::string_view last_chunk = "0\r\n\r\n";
 
 response internal_error() {
     return response::text("Internal Server Error", status::internal_server_error);
@@ -192,7 +188,7 @@ task<void> exchange::respond(response res) {
         c.abort();
         co_return;
     }
-    if (_chunked && !c.closing()) c.write(last_chunk);
+    if (_chunked && !c.closing()) write_last_chunk(c);
     c.flush();
 }
 
@@ -201,13 +197,7 @@ bool exchange::write_piece(std::string_view bytes) noexcept {
     if (c.closing()) return false;
     if (bytes.empty()) return true; // an empty chunk would end the body
     if (_chunked) {
-        char size[20];
-        char* end = std::to_chars(size, size + sizeof size - 2, bytes.size(), 16).ptr;
-        *end++ = '\r';
-        *end++ = '\n';
-        c.write({size, static_cast<std::size_t>(end - size)});
-        c.write(bytes);
-        c.write("\r\n");
+        write_chunk(c, bytes);
     } else {
         c.write(bytes);
     }
@@ -307,7 +297,7 @@ void body_read::await_suspend(std::coroutine_handle<> waiting) noexcept {
     if (x->_expect_continue) {
         // RFC 9110 10.1.1: the handler reads the body, so the client may send it now.
         x->_expect_continue = false;
-        c.write(detail::continue_line);
+        write_continue(c);
         c.flush();
         c.start_rate_window(); // the client may send only from now on
     }

@@ -180,4 +180,22 @@ void write_response(net::tcp_connection& out, const response& res, const respons
     write_any(out, res, framing);
 }
 
+void write_continue(net::tcp_connection& out) {
+    out.write("HTTP/1.1 100 Continue\r\n\r\n");
+}
+
+void write_chunk(net::tcp_connection& out, std::string_view bytes) {
+    char size[20];
+    char* end = std::to_chars(size, size + sizeof size - 2, bytes.size(), 16).ptr;
+    *end++ = '\r';
+    *end++ = '\n';
+    out.write({size, static_cast<std::size_t>(end - size)});
+    out.write(bytes);
+    out.write("\r\n");
+}
+
+void write_last_chunk(net::tcp_connection& out) {
+    out.write("0\r\n\r\n");
+}
+
 } // namespace corio::http

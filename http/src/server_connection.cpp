@@ -20,7 +20,6 @@ namespace corio::http {
 static_assert(sizeof(server_connection) <= 128, "server_connection outgrew its memory budget");
 
 namespace {
-constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
 
 void report_throw(std::string_view path, const char* what) {
     log(log_level::error, fmt::format("handler threw for {}: {}", path, what));
@@ -412,7 +411,7 @@ bool server_connection::over_shard_budget() const noexcept {
 bool server_connection::answer_expect_continue(request& req, const parse_outcome& parsed) {
     _continue_sent = true;
     if (parsed.route.target != nullptr) {
-        write(continue_line);
+        write_continue(*this);
         return true;
     }
     serve(req, parsed, {}, true);
