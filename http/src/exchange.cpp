@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "exchange.hpp"
 
-#include <cerrno>
 #include <cstring>
 #include <exception>
 #include <new>
@@ -29,9 +28,7 @@ void report(std::string_view what, std::string_view path, const char* detail) {
 
 } // namespace
 
-exchange::exchange(server_connection& c, bool close) noexcept : _conn(&c), _close(close) {
-    _decoder.reset(body_decoder::framing::none); // no streamed body unless start_async says so
-}
+exchange::exchange(server_connection& c, bool close) noexcept : _conn(&c), _close(close) {}
 
 exchange::~exchange() = default;
 
@@ -89,12 +86,9 @@ void exchange::start_async(server_connection& c, const request& req, std::span<c
     const endpoint& target = *parsed.route.target;
     const server_config& config = c.config();
     if (parsed.what == parse_outcome::kind::head) {
-        x->_streaming_body = true;
-        x->_expect_continue = parsed.expect_continue;
-        x->_body_limit = target.options.max_body_bytes != 0 ? target.options.max_body_bytes : config.max_body_bytes;
-        x->_decoder.reset(parsed.framing == body_framing::chunked ? body_decoder::framing::chunked
-                                                                  : body_decoder::framing::length,
-                          parsed.body_length, config.max_header_bytes);
+        x->_body.start(parsed.framing == body_framing::chunked, parsed.body_length,
+                       target.options.max_body_bytes != 0 ? target.options.max_body_bytes : config.max_body_bytes,
+                       config.max_header_bytes, parsed.expect_continue);
     }
     if (config.handler_timeout_ms != 0) {
         x->_deadline_ms = c.owner().shard().reactor().now_ms() + config.handler_timeout_ms;
@@ -111,7 +105,8 @@ void exchange::start_stream(server_connection& c, response&& res, int version_mi
 
 void exchange::launch(task<void> driver) {
     _driver = driver.release();
-    _conn->exchange_started(*this, _streaming_body ? server_connection::phase::body : server_connection::phase::answer);
+    _conn->exchange_started(*this,
+                            _body.streaming() ? server_connection::phase::body : server_connection::phase::answer);
     resume(_driver);
 }
 
@@ -153,8 +148,8 @@ task<void> exchange::drive(exchange& x, const endpoint* target, response res) {
     co_await x.respond(std::move(res));
     x._finished = true;
     // A body the handler did not read to its end cannot be told from the next request: close.
-    const bool unread = x._streaming_body && !x._decoder.done();
-    x._conn->exchange_finished(x._close || unread || x._body_error != 0, unread);
+    const bool unread = x._body.unread();
+    x._conn->exchange_finished(x._close || unread || x._body.error() != 0, unread);
     // Resumed by the exchange itself, it destroys itself once control is back there; resumed by
     // anything else (a timer, another shard), it goes now. This frame touches it no more.
     if (!x._running) x.destroy();
@@ -163,7 +158,7 @@ task<void> exchange::drive(exchange& x, const endpoint* target, response res) {
 task<void> exchange::respond(response res) {
     server_connection& c = *_conn;
     const bool head = _request.method() == method::head;
-    if (_streaming_body && !_decoder.done()) _close = true;
+    if (_body.unread()) _close = true;
     // Draining: this answer says close unless requests already received wait behind it (the last
     // of them will say it).
     if (c.owner().draining() && !c.input_pending()) _close = true;
@@ -215,70 +210,30 @@ void exchange::output_sent() {
     resume(std::exchange(_writer, nullptr));
 }
 
-bool exchange::read_from_input(body_read& op) noexcept {
-    if (_body_error != 0) {
-        op._error = _body_error;
-        return true;
-    }
-    if (op._into.empty()) {
-        op._error = EINVAL;
-        return true;
-    }
-    while (!_decoder.done() && !_input.empty()) {
-        const body_decoder::step st = _decoder.decode(_input, op._into);
-        _input = _input.subspan(st.consumed);
-        if (st.what == body_decoder::state::error) {
-            _body_error = EPROTO;
-        } else if (_decoder.total() > _body_limit) {
-            _body_error = EMSGSIZE;
-        }
-        if (_body_error != 0) {
-            op._error = _body_error;
-            return true;
-        }
-        if (st.produced != 0) {
-            op._produced = st.produced;
-            return true;
-        }
-    }
-    return _decoder.done(); // the end of the body reads as 0 bytes
-}
-
 std::size_t exchange::feed(std::span<char> input) {
-    _input = input;
+    _body.offer(input);
     _running = true; // resumed handlers may read on synchronously; the exchange stays until the end
-    while (_reader && !_input.empty() && !_finished) {
-        if (!read_from_input(*_read)) break;
-        _read = nullptr;
-        resume(std::exchange(_reader, nullptr));
+    while (!_finished) {
+        const std::coroutine_handle<> reader = _body.completed();
+        if (!reader) break;
+        resume(reader);
     }
-    // Framing after the last piece read (a chunked body's last chunk and trailers) ends the body
-    // without the handler having to ask again.
-    if (!_finished && !_reader && !_decoder.done() && !_input.empty() && _body_error == 0) {
-        const body_decoder::step st = _decoder.decode(_input, {});
-        _input = _input.subspan(st.consumed);
-    }
-    const std::size_t used = input.size() - _input.size();
-    _input = {};
+    if (!_finished) _body.skip_framing();
+    const std::size_t used = _body.withdraw(input);
     _running = false;
     if (_finished) destroy();
     return used;
 }
 
 void exchange::fail_body(int error) {
-    if (!_streaming_body || _decoder.done()) return; // the body is all there: nothing to fail
-    if (_body_error == 0) _body_error = error;
-    if (!_reader) return;
-    _read->_error = _body_error;
-    _read = nullptr;
-    resume(std::exchange(_reader, nullptr));
+    if (const std::coroutine_handle<> reader = _body.fail(error)) resume(reader);
 }
 
 } // namespace detail
 
 bool body_read::await_ready() noexcept {
     detail::exchange* x = _request->_exchange;
-    if (x == nullptr || !x->_streaming_body) {
+    if (x == nullptr || !x->_body.streaming()) {
         // A buffered body (or none): read it from memory.
         const std::string_view rest = _request->_body.substr(_request->_body_read);
         _produced = std::min(rest.size(), _into.size());
@@ -286,17 +241,15 @@ bool body_read::await_ready() noexcept {
         _request->_body_read += _produced;
         return true;
     }
-    return x->read_from_input(*this);
+    return x->_body.read(*this);
 }
 
 void body_read::await_suspend(std::coroutine_handle<> waiting) noexcept {
     detail::exchange* x = _request->_exchange;
-    x->_reader = waiting;
-    x->_read = this;
+    x->_body.wait(*this, waiting);
     server_connection& c = *x->_conn;
-    if (x->_expect_continue) {
+    if (x->_body.take_expect_continue()) {
         // RFC 9110 10.1.1: the handler reads the body, so the client may send it now.
-        x->_expect_continue = false;
         write_continue(c);
         c.flush();
         c.start_rate_window(); // the client may send only from now on

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 // exchange: one request whose answer is not produced by a synchronous call: an asynchronous handler,
 // a streamed request body, or a streamed response. It owns a copy of the request (so the views
-// outlive the receive buffer), the coroutine that drives the handler and the response, and the
-// state shared with the handler's body reads and the producer's body writes. One per connection at
-// a time; the connection reads no further request until it has finished.
+// outlive the receive buffer), the coroutine that drives the handler and the response, the streamed
+// request body (request_body) and the producer's body writes. One per connection at a time; the
+// connection reads no further request until it has finished.
 #pragma once
 
 #include <coroutine>
@@ -13,7 +13,7 @@
 #include <corio/http/body_writer.hpp>
 #include <corio/http/handler.hpp>
 
-#include "body_decoder.hpp"
+#include "request_body.hpp"
 #include "request_parser.hpp"
 
 namespace corio::http {
@@ -38,7 +38,7 @@ public:
     /// the bytes used; stops at the end of the body (later bytes are the next request).
     std::size_t feed(std::span<char> input);
     /// True while the handler can use more input (it waits in read_body and the body has not ended).
-    bool wants_input() const noexcept { return _reader && !_decoder.done(); }
+    bool wants_input() const noexcept { return _body.wants_input(); }
     /// The streamed body did not arrive in time or the client went away before its end: the
     /// waiting (or next) body read fails with `error`.
     void fail_body(int error);
@@ -64,25 +64,16 @@ private:
     // Resumes `h`; true if the exchange has ended (and is gone, unless this call is nested).
     bool resume(std::coroutine_handle<> h);
     void destroy() noexcept;
-    // body_read: takes what the input on offer holds; true if the read is complete.
-    bool read_from_input(body_read& op) noexcept;
     bool write_piece(std::string_view bytes) noexcept;
     bool room_to_write() const noexcept;
 
     server_connection* _conn;
     request _request;
     std::coroutine_handle<> _driver;
-    std::coroutine_handle<> _reader; // the handler, waiting in read_body()
-    body_read* _read = nullptr;
+    request_body _body;              // a body streamed to the handler, if any
     std::coroutine_handle<> _writer; // the producer, waiting for the output to drain
-    std::span<char> _input;          // input on offer during feed()
-    body_decoder _decoder;
     std::uint64_t _deadline_ms = 0;
-    std::uint64_t _body_limit = 0;
     std::size_t _passed = 0; // middlewares whose after() the handler's response goes through
-    int _body_error = 0;
-    bool _streaming_body = false;
-    bool _expect_continue = false;
     bool _close = false;
     bool _responded = false;
     bool _chunked = false;

@@ -116,7 +116,8 @@ private:
 
 namespace detail {
 class exchange;
-}
+class request_body;
+} // namespace detail
 class request;
 class server_connection;
 
@@ -132,6 +133,7 @@ public:
 private:
     friend class request;
     friend class detail::exchange;
+    friend class detail::request_body;
     body_read(request& r, std::span<char> into) noexcept : _request(&r), _into(into) {}
     request* _request;
     std::span<char> _into;
