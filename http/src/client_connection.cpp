@@ -95,6 +95,23 @@ void client_connection::complete(std::error_code e, bool reusable) {
     if (ex != nullptr) ex->finish(e);
 }
 
+namespace {
+
+// What a failed read tells the caller. A head too large is too_large whether the connection ended
+// before the parser could tell (client_connection_fuzz found it called malformed there).
+client_errc error_of(response_reader::failure why) noexcept {
+    switch (why) {
+    case response_reader::failure::too_large:
+        return client_errc::too_large;
+    case response_reader::failure::truncated:
+        return client_errc::closed;
+    default:
+        return client_errc::malformed;
+    }
+}
+
+} // namespace
+
 std::size_t client_connection::on_data(std::span<char> data) {
     if (_ex == nullptr) {
         // Nothing was asked: a server's 408 before it closes, or junk. Not a connection to reuse.
@@ -110,9 +127,7 @@ std::size_t client_connection::on_data(std::span<char> data) {
         complete({}, _reader.keep_alive() && used == data.size());
         return used;
     case response_reader::state::failed:
-        complete(make_error_code(_reader.why() == response_reader::failure::too_large ? client_errc::too_large
-                                                                                      : client_errc::malformed),
-                 false);
+        complete(make_error_code(error_of(_reader.why())), false);
         return data.size();
     default:
         if (!had_head && _reader.head_received()) _ex->head_received();
@@ -128,9 +143,7 @@ void client_connection::on_peer_closed() {
     }
     _reader.end_of_input(unconsumed_input());
     if (_reader.where() == response_reader::state::done) return complete({}, false);
-    complete(make_error_code(_reader.why() == response_reader::failure::truncated ? client_errc::closed
-                                                                                  : client_errc::malformed),
-             false);
+    complete(make_error_code(error_of(_reader.why())), false);
 }
 
 void client_connection::on_failed(int error) {

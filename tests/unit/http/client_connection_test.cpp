@@ -123,6 +123,22 @@ TEST_F(client_connection_test, an_oversized_head_is_too_large) {
     EXPECT_EQ(c.work.result().error(), client_errc::too_large);
 }
 
+TEST_F(client_connection_test, too_many_fields_found_only_at_the_close_are_too_large) {
+    call c = get();
+    const int end = mem.wire->accept();
+    std::string fields;
+    for (unsigned i = 0; i < client->config().max_headers; ++i)
+        fields += "X: y\r\n";
+    // The second piece is too small to be worth parsing again: the close finds the extra fields.
+    answer(end, "HTTP/1.1 200 OK\r\n" + fields);
+    answer(end, "Y: z\r\nZ: z\r\n");
+    EXPECT_FALSE(c.finished());
+    mem.wire->close_peer(end);
+    mem.wire->run();
+    ASSERT_TRUE(c.finished());
+    EXPECT_EQ(c.work.result().error(), client_errc::too_large);
+}
+
 TEST_F(client_connection_test, an_endless_chunked_body_is_too_large) {
     call c = get();
     const int end = mem.wire->accept();
