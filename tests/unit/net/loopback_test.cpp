@@ -16,19 +16,26 @@ namespace {
 using corio::net::connection_set;
 using corio::net::tcp_connection;
 
-// Records each receive as it came; consumes everything.
+// Records each receive as it came; consumes everything; sets `*ended` (if given) when the input
+// ends (the object may be gone by the time the test looks).
 class recorder final : public tcp_connection {
 public:
-    recorder(connection_set& set, int handle) : tcp_connection(set, handle) { start(); }
+    recorder(connection_set& set, int handle, bool* ended = nullptr) : tcp_connection(set, handle), _ended(ended) {
+        start();
+    }
     std::vector<std::string> receives;
-    bool ended = false;
 
 protected:
     std::size_t on_data(std::span<char> data) override {
         receives.emplace_back(data.data(), data.size());
         return data.size();
     }
-    void on_peer_closed() override { ended = true; }
+    void on_peer_closed() override {
+        if (_ended != nullptr) *_ended = true;
+    }
+
+private:
+    bool* _ended;
 };
 
 struct loopback_test : ::testing::Test {
@@ -51,8 +58,9 @@ TEST_F(loopback_test, paired_ends_carry_each_others_output_and_close) {
     const int a = mem.wire->open();
     const int b = mem.wire->open();
     mem.wire->pair(a, b);
+    bool right_ended = false;
     auto* left = new recorder(set, a);
-    auto* right = new recorder(set, b);
+    auto* right = new recorder(set, b, &right_ended);
     left->write("hello");
     left->flush();
     right->write("back");
@@ -62,7 +70,7 @@ TEST_F(loopback_test, paired_ends_carry_each_others_output_and_close) {
     EXPECT_EQ(left->receives, std::vector<std::string>{"back"});
     left->close_after_flush();
     mem.wire->run();
-    EXPECT_TRUE(right->ended); // left's close reached right as the end of its input
+    EXPECT_TRUE(right_ended);  // left's close reached right as the end of its input
     EXPECT_EQ(set.size(), 0u); // right closed in turn; both are gone
 }
 

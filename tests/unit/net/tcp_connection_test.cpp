@@ -18,15 +18,18 @@ using corio::net::tcp_connection;
 // Consumes whole lines ("...\n") and answers each with "<line>!\n"; "close\n" closes after the
 // answer, "linger\n" too but lingers (as after a refused request), "pause\n" stops reading until
 // the output has drained.
-class line_connection final : public tcp_connection {
-public:
-    line_connection(connection_set& set, int handle) : tcp_connection(set, handle) { start(); }
-
+// What a connection saw, kept by the test: the connection is deleted once it has closed.
+struct observed {
     std::string seen;
     int failed = 0;
     bool peer_closed = false;
     bool lingering = false;
     std::size_t sent = 0;
+};
+
+class line_connection final : public tcp_connection {
+public:
+    line_connection(connection_set& set, int handle, observed& o) : tcp_connection(set, handle), _o(o) { start(); }
 
 protected:
     std::size_t on_data(std::span<char> data) override {
@@ -35,7 +38,7 @@ protected:
              (end = std::string_view(data.data() + used, data.size() - used).find('\n')) != std::string_view::npos;) {
             const std::string_view line(data.data() + used, end);
             used += end + 1;
-            seen.append(line).push_back('|');
+            _o.seen.append(line).push_back('|');
             write(line);
             write("!\n");
             flush();
@@ -50,17 +53,21 @@ protected:
         }
         return used;
     }
-    void on_peer_closed() override { peer_closed = true; }
-    void on_failed(int error) override { failed = error; }
-    void on_lingering() override { lingering = true; }
-    void on_output_sent(std::size_t bytes) override { sent += bytes; }
+    void on_peer_closed() override { _o.peer_closed = true; }
+    void on_failed(int error) override { _o.failed = error; }
+    void on_lingering() override { _o.lingering = true; }
+    void on_output_sent(std::size_t bytes) override { _o.sent += bytes; }
+
+private:
+    observed& _o;
 };
 
 struct tcp_connection_test : ::testing::Test {
     corio::test::memory_shard mem;
     connection_set set{*mem.self, nullptr, mem.wire.get()};
     int end = mem.wire->open();
-    line_connection* c = new line_connection(set, end);
+    observed o;
+    line_connection* c = new line_connection(set, end, o);
 
     void run() { mem.wire->run(); }
 };
@@ -71,7 +78,7 @@ TEST_F(tcp_connection_test, answers_lines_however_the_input_is_cut) {
         mem.wire->put(end, input.substr(i, 1));
         run();
     }
-    EXPECT_EQ(c->seen, "one|two|three|");
+    EXPECT_EQ(o.seen, "one|two|three|");
     EXPECT_EQ(mem.wire->take(end), "one!\ntwo!\nthree!\n");
     EXPECT_FALSE(c->input_pending());
     EXPECT_EQ(set.stats().bytes_in.value(), input.size());
@@ -82,7 +89,7 @@ TEST_F(tcp_connection_test, one_receive_of_many_lines_leaves_in_one_send) {
     mem.wire->put(end, "a\nb\nc\nunfinished");
     run();
     EXPECT_EQ(mem.wire->take(end), "a!\nb!\nc!\n");
-    EXPECT_EQ(c->sent, 9u); // one send took all three answers
+    EXPECT_EQ(o.sent, 9u); // one send took all three answers
     EXPECT_TRUE(c->input_pending());
     EXPECT_EQ(std::string(c->unconsumed_input().data(), c->unconsumed_input().size()), "unfinished");
     mem.wire->put(end, "\n");
@@ -98,21 +105,21 @@ TEST_F(tcp_connection_test, a_peer_that_stops_reading_holds_the_output_and_then_
     EXPECT_TRUE(c->reading_paused());
     EXPECT_FALSE(mem.wire->reading(end));
     EXPECT_EQ(c->pending_output(), 3u); // "pause!\n" is 7 bytes: 4 went, 3 wait
-    EXPECT_EQ(c->seen, "pause|");
+    EXPECT_EQ(o.seen, "pause|");
     // The peer reads: the rest goes, reading resumes, and the line kept meanwhile is answered.
     EXPECT_EQ(mem.wire->take(end), "paus");
     mem.wire->set_window(end, 1 << 20);
     run();
     EXPECT_EQ(mem.wire->take(end), "e!\nafter!\n");
     EXPECT_FALSE(c->reading_paused());
-    EXPECT_EQ(c->seen, "pause|after|");
+    EXPECT_EQ(o.seen, "pause|after|");
 }
 
 TEST_F(tcp_connection_test, the_peer_closing_ends_the_connection_after_the_answers) {
     mem.wire->put(end, "last\n");
     mem.wire->close_peer(end);
     run();
-    EXPECT_TRUE(c->peer_closed);
+    EXPECT_TRUE(o.peer_closed);
     EXPECT_EQ(mem.wire->take(end), "last!\n");
     EXPECT_TRUE(mem.wire->closed(end));
     EXPECT_TRUE(set.empty()); // deleted once its last completion came
@@ -122,7 +129,7 @@ TEST_F(tcp_connection_test, a_reset_fails_the_connection) {
     run();
     mem.wire->reset_peer(end);
     run();
-    EXPECT_EQ(c->failed, -ECONNRESET);
+    EXPECT_EQ(o.failed, -ECONNRESET);
     EXPECT_TRUE(mem.wire->closed(end));
     EXPECT_TRUE(set.empty());
 }
@@ -131,8 +138,8 @@ TEST_F(tcp_connection_test, close_after_flush_sends_first_then_closes) {
     mem.wire->put(end, "close\nignored\n");
     run();
     EXPECT_EQ(mem.wire->take(end), "close!\n");
-    EXPECT_EQ(c->seen, "close|");
-    EXPECT_FALSE(c->lingering);
+    EXPECT_EQ(o.seen, "close|");
+    EXPECT_FALSE(o.lingering);
     EXPECT_TRUE(mem.wire->closed(end));
     EXPECT_TRUE(set.empty());
 }
@@ -144,10 +151,10 @@ TEST_F(tcp_connection_test, a_lingering_close_drops_input_until_the_peer_closes)
     // The write side is shut down; input is read and dropped until the peer closes.
     EXPECT_TRUE(mem.wire->output_ended(end));
     EXPECT_FALSE(mem.wire->closed(end));
-    EXPECT_TRUE(c->lingering);
+    EXPECT_TRUE(o.lingering);
     mem.wire->put(end, "more\n");
     run();
-    EXPECT_EQ(c->seen, "linger|"); // dropped, not offered
+    EXPECT_EQ(o.seen, "linger|"); // dropped, not offered
     EXPECT_FALSE(mem.wire->closed(end));
     mem.wire->close_peer(end);
     run();
@@ -159,7 +166,7 @@ TEST_F(tcp_connection_test, a_lingering_close_aborts_past_the_discard_limit) {
     set.set_discard_limit(10);
     mem.wire->put(end, "linger\nx\n");
     run();
-    ASSERT_TRUE(c->lingering);
+    ASSERT_TRUE(o.lingering);
     mem.wire->put(end, std::string(64, 'y'));
     run();
     EXPECT_TRUE(mem.wire->closed(end));
@@ -180,7 +187,8 @@ TEST_F(tcp_connection_test, abort_drops_the_output_and_cancels_what_is_armed) {
 
 TEST_F(tcp_connection_test, close_all_leaves_no_connection_behind) {
     const int second = mem.wire->open();
-    new line_connection(set, second);
+    observed other;
+    new line_connection(set, second, other);
     mem.wire->put(end, "a\n");
     run();
     EXPECT_EQ(set.size(), 2u);
