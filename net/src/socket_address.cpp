@@ -104,24 +104,30 @@ result<socket_address> socket_address::peer_of(int fd) {
     return a;
 }
 
-std::string_view socket_address::write(std::span<char, text_size> out) const noexcept {
-    // By hand rather than with inet_ntop and snprintf for IPv4: the access log writes one per line.
-    char* at = out.data();
-    char* const end = out.data() + out.size();
+// The address without the port at `at` (IPv6 in brackets when `bracketed`); returns its end. By hand
+// rather than with inet_ntop (which formats through snprintf) for IPv4: the access log writes one
+// per line, and a proxy one per request (X-Forwarded-For).
+char* socket_address::write_host(char* at, char* end, bool bracketed) const noexcept {
     if (family() == AF_INET6) {
-        *at++ = '[';
+        if (bracketed) *at++ = '[';
         inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&_storage)->sin6_addr, at,
                   static_cast<socklen_t>(end - at - 8));
         at += std::strlen(at);
-        *at++ = ']';
-    } else {
-        const auto* octets =
-            reinterpret_cast<const unsigned char*>(&reinterpret_cast<const sockaddr_in*>(&_storage)->sin_addr);
-        for (int i = 0; i < 4; ++i) {
-            if (i != 0) *at++ = '.';
-            at = std::to_chars(at, end, octets[i]).ptr;
-        }
+        if (bracketed) *at++ = ']';
+        return at;
     }
+    const auto* octets =
+        reinterpret_cast<const unsigned char*>(&reinterpret_cast<const sockaddr_in*>(&_storage)->sin_addr);
+    for (int i = 0; i < 4; ++i) {
+        if (i != 0) *at++ = '.';
+        at = std::to_chars(at, end, octets[i]).ptr;
+    }
+    return at;
+}
+
+std::string_view socket_address::write(std::span<char, text_size> out) const noexcept {
+    char* const end = out.data() + out.size();
+    char* at = write_host(out.data(), end, true);
     *at++ = ':';
     at = std::to_chars(at, end, port()).ptr;
     return {out.data(), static_cast<std::size_t>(at - out.data())};
@@ -133,13 +139,8 @@ std::string socket_address::to_string() const {
 }
 
 std::string socket_address::host() const {
-    char text[INET6_ADDRSTRLEN] = {};
-    if (family() == AF_INET6) {
-        inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&_storage)->sin6_addr, text, sizeof text);
-    } else {
-        inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&_storage)->sin_addr, text, sizeof text);
-    }
-    return text;
+    std::array<char, text_size> out;
+    return std::string(out.data(), write_host(out.data(), out.data() + out.size(), false));
 }
 
 } // namespace corio::net

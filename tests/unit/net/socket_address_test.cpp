@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// socket_address's text forms: write() (no allocation, the access log's) and to_string(), for IPv4
-// and IPv6 at the widest, and peer_of() on a connected pair.
+// socket_address's text forms: write() (no allocation, the access log's), to_string() and host(),
+// for IPv4 and IPv6 at the widest, and peer_of() on a connected pair.
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -29,6 +29,13 @@ TEST(socket_address, writes_ipv4_and_ipv6_with_their_ports) {
     const std::string widest = "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff";
     EXPECT_EQ(written(*socket_address::parse(widest, 65535)), "[" + widest + "]:65535");
     EXPECT_EQ(socket_address::parse("10.1.2.3", 99)->to_string(), "10.1.2.3:99");
+}
+
+TEST(socket_address, host_is_the_address_without_port_or_brackets) {
+    EXPECT_EQ(socket_address::parse("192.168.100.254", 80)->host(), "192.168.100.254");
+    EXPECT_EQ(socket_address::parse("0.0.0.0", 80)->host(), "0.0.0.0");
+    EXPECT_EQ(socket_address::parse("::1", 80)->host(), "::1");
+    EXPECT_EQ(socket_address::parse("fe80::1:2", 80)->host(), "fe80::1:2");
 }
 
 TEST(socket_address, peer_of_a_connected_socket_is_the_other_end) {

@@ -54,6 +54,8 @@ public:
     socklen_t size() const noexcept { return _length; }
 
 private:
+    char* write_host(char* at, char* end, bool bracketed) const noexcept;
+
     sockaddr_storage _storage;
     socklen_t _length;
 };
