@@ -4,7 +4,8 @@
 // on_data() and the buffer goes straight back to the ring (bytes it leaves unconsumed, such as a
 // request cut by a buffer boundary, are copied into a small spill block). Output is written into a
 // chain of pooled chunks and sent once per loop turn, so all responses produced by one receive go
-// out in one send. An idle connection holds no buffer at all, only this object.
+// out in one send. An idle connection holds no buffer at all, only this object. Its bytes move
+// through its set's transport (transport.hpp): kernel sockets, or a loopback in memory for tests.
 //
 // connection_set: the connections of one shard (per server), with the per-turn send batching,
 // receive re-arming after buffer exhaustion (-ENOBUFS) and closing everything when the shard stops.
