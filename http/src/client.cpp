@@ -81,9 +81,11 @@ detail::client_shard& client::local() {
 
 void client::run_over(net::transport& over) {
     for (const local_part& p : local_parts) {
-        if (p.owner == this && &p.part->connections().transport() != &over) {
+        if (p.owner != this) continue;
+        if (&p.part->connections().transport() != &over) {
             fatal("http::client::run_over called after the shard's first request");
         }
+        return; // already so
     }
     make_local(&over);
 }
