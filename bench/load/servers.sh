@@ -60,10 +60,13 @@ _start_corio_epoll() {
         >"$_servers_work/corio_epoll.log" 2>&1 &
 }
 
-_start_nginx() {
-    local dir="$_servers_work/nginx"
+# _run_nginx NAME: Debian's nginx, one worker on CPU 0; the upstreams and server blocks of its
+# http {} come on standard input.
+_run_nginx() {
+    local dir="$_servers_work/$1"
     mkdir -p "$dir"
-    cat >"$dir/nginx.conf" <<CONF
+    {
+        cat <<CONF
 worker_processes 1;
 worker_cpu_affinity 1;
 worker_rlimit_nofile 20000;
@@ -74,14 +77,21 @@ events { worker_connections 16384; }
 http {
     access_log off;
     keepalive_requests 100000000;
+CONF
+        cat
+        echo "}"
+    } >"$dir/nginx.conf"
+    taskset -c 0 nginx -p "$dir" -c "$dir/nginx.conf" >"$_servers_work/$1.log" 2>&1 &
+}
+
+_start_nginx() {
+    _run_nginx nginx <<CONF
     server {
         listen 127.0.0.1:$1 reuseport backlog=4096;
         location /plaintext { default_type text/plain; return 200 "Hello, World!"; }
         location /json { default_type application/json; return 200 '{"message":"Hello, World!"}'; }
     }
-}
 CONF
-    taskset -c 0 nginx -p "$dir" -c "$dir/nginx.conf" >"$_servers_work/nginx.log" 2>&1 &
 }
 
 # The upstream of the proxies: hello on CPU 1, started once (not in a subshell: it sets server_pid).
@@ -106,20 +116,8 @@ _start_gateway() {
 }
 
 _start_nginx_proxy() {
-    local dir="$_servers_work/nginx_proxy"
     _upstream_start
-    mkdir -p "$dir"
-    cat >"$dir/nginx.conf" <<CONF
-worker_processes 1;
-worker_cpu_affinity 1;
-worker_rlimit_nofile 20000;
-daemon off;
-pid $dir/nginx.pid;
-error_log $dir/error.log crit;
-events { worker_connections 16384; }
-http {
-    access_log off;
-    keepalive_requests 100000000;
+    _run_nginx nginx_proxy <<CONF
     upstream hello { server 127.0.0.1:${server_port[upstream]}; keepalive 256; keepalive_requests 100000000; }
     server {
         listen 127.0.0.1:$1 reuseport backlog=4096;
@@ -130,9 +128,7 @@ http {
             proxy_buffering on;
         }
     }
-}
 CONF
-    taskset -c 0 nginx -p "$dir" -c "$dir/nginx.conf" >"$_servers_work/nginx_proxy.log" 2>&1 &
 }
 
 # h2o 2.2 from Debian: one thread; no mruby handler (it would run Ruby per request), each path is a
