@@ -6,8 +6,8 @@
 
 #include "check.hpp"
 #include "response_writer.hpp"
-#include "server_harness.hpp"
 #include "server_connection.hpp"
+#include "server_harness.hpp"
 #include "workload.hpp"
 
 namespace corio::bench {
