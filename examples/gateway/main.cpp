@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
 // gateway: a reverse proxy in front of one HTTP/1.1 upstream.
-//   gateway --upstream http://HOST:PORT [--port 8080] [--upstream-timeout MS]
+//   gateway --upstream http://HOST:PORT [--port 8080] [--upstream-timeout MS] [--max-body BYTES]
 // Every request (GET, HEAD, POST, PUT, DELETE, PATCH on any path) goes to the upstream over a
 // keep-alive pool per shard (corio::http::client); 502 when the upstream fails, 504 when it is slow.
 // Hop-by-hop fields are dropped; X-Forwarded-For gets the client's address appended.
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <string>
 #include <string_view>
@@ -19,6 +20,7 @@
 int main(int argc, char** argv) {
     std::string base;
     corio::http::client_config config;
+    std::uint64_t max_body = gateway::upstream{}.max_body_bytes;
     const corio::examples::extra_flag flags[] = {
         {"--upstream", "URL", "where to forward: http://HOST:PORT (required; a host name is resolved at start-up)",
          [&](std::string_view v) {
@@ -37,6 +39,14 @@ int main(int argc, char** argv) {
              if (!corio::examples::parse_number(v, 3'600'000, ms) || ms == 0) return false;
              config.exchange_timeout = std::chrono::milliseconds(ms);
              config.head_timeout = std::min(config.head_timeout, config.exchange_timeout);
+             return true;
+         }},
+        {"--max-body", "BYTES",
+         "largest request body forwarded, streamed (413 past it; default " + std::to_string(max_body) + ")",
+         [&](std::string_view v) {
+             unsigned long long bytes = 0;
+             if (!corio::examples::parse_number(v, ~0ull, bytes) || bytes == 0) return false;
+             max_body = bytes;
              return true;
          }},
     };
@@ -63,7 +73,7 @@ int main(int argc, char** argv) {
             return 2;
         }
     }
-    const gateway::upstream to{base, &upstream_calls};
+    const gateway::upstream to{base, &upstream_calls, max_body};
     corio::http::server server(gateway::routes(to), options.server);
     return corio::examples::serve("gateway", server, options);
 }

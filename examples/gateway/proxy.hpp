@@ -3,9 +3,13 @@
 // corio::http::client's keep-alive pool: method, target, header fields without the hop-by-hop ones
 // (RFC 9110 7.6.1: Connection, the fields it names, Keep-Alive, Proxy-*, TE, Trailer,
 // Transfer-Encoding, Upgrade) and the body. The upstream's answer comes back the same way; 502 when
-// the upstream cannot be reached or answers badly, 504 when it does not answer in time.
+// the upstream cannot be reached or answers badly, 504 when it does not answer in time. Bodies
+// stream both ways, a piece at a time, so memory stays bounded however large they are: the request
+// body as the upstream takes it, the answer's as the client reads it (with its Content-Length when
+// the upstream sent one; chunked otherwise).
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include <corio/http/client.hpp>
@@ -17,6 +21,7 @@ namespace gateway {
 struct upstream {
     std::string base;           ///< "http://127.0.0.1:8081" (no trailing slash): the request target is appended
     corio::http::client* calls; ///< the pool; outlives the server
+    std::uint64_t max_body_bytes = 1ull << 30; ///< largest request body forwarded (413 past it)
 };
 
 /// The route table: GET (and so HEAD), POST, PUT, DELETE, PATCH on `/*rest` forwarded to `to`.

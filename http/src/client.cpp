@@ -102,6 +102,49 @@ detail::client_shard& client::make_local(net::transport* over) {
 }
 
 task<result<client_response>> client::request(method m, std::string url, header_list headers, std::string body) {
+    result<client_stream> done = co_await call(m, std::move(url), std::move(headers), std::move(body), nullptr, false);
+    if (!done) co_return tl::unexpected(done.error());
+    co_return done->take_head();
+}
+
+task<result<client_response>> client::request(method m, std::string url, header_list headers, body_source& body) {
+    result<client_stream> done = co_await call(m, std::move(url), std::move(headers), {}, &body, false);
+    if (!done) co_return tl::unexpected(done.error());
+    co_return done->take_head();
+}
+
+namespace {
+
+// Writes `source`'s body on `ex`'s connection, a piece at a time while the connection has room;
+// stops early when the exchange ends first (an early answer, a failure, the deadline). An error of
+// the source is returned (the exchange is then abandoned and its connection closed).
+task<std::error_code> upload(detail::client_exchange& ex, body_source& source) {
+    constexpr std::size_t piece_size = 64 << 10;
+    const std::unique_ptr<char[]> piece(new char[piece_size]);
+    std::optional<std::uint64_t> left = source.size();
+    while (ex.where() != detail::client_exchange::phase::done) {
+        const std::size_t want =
+            left ? static_cast<std::size_t>(std::min<std::uint64_t>(*left, piece_size)) : piece_size;
+        result<std::size_t> got = want == 0 ? result<std::size_t>(0) : co_await source.read({piece.get(), want});
+        if (ex.where() == detail::client_exchange::phase::done) break;
+        if (!got) co_return got.error();
+        // A source that ends before its announced size cannot be sent as a valid request.
+        if (*got == 0 && left && *left != 0) co_return make_error_code(std::errc::message_size);
+        if (*got == 0) {
+            ex.connection()->end_body();
+            break;
+        }
+        if (left) *left -= *got;
+        ex.connection()->write_body({piece.get(), *got});
+        if (!ex.connection()->room_for_body()) co_await ex; // resumed by room() or by the end of the exchange
+    }
+    co_return std::error_code();
+}
+
+} // namespace
+
+task<result<client_stream>> client::call(method m, std::string url, header_list headers, std::string body,
+                                         body_source* source, bool stream) {
     const result<detail::client_url> target = detail::parse_client_url(url);
     if (!target) co_return tl::unexpected(target.error());
     if (m == method::connect || m == method::other || !std::all_of(headers.begin(), headers.end(), sendable))
@@ -111,17 +154,28 @@ task<result<client_response>> client::request(method m, std::string url, header_
     if (!pool) co_return tl::unexpected(pool.error());
     const std::uint64_t deadline =
         part.home().reactor().now_ms() + static_cast<std::uint64_t>(_config.exchange_timeout.count());
+    const std::uint64_t prefetch = stream ? std::max<std::uint32_t>(_config.stream_prefetch_bytes, 1) : 0;
     for (int attempt = 0;; ++attempt) {
         detail::client_exchange ex(**pool, deadline);
         ex.acquire(attempt > 0);
         co_await ex;
         if (ex.error) co_return tl::unexpected(ex.error);
-        ex.connection()->send(ex, m, *target, headers, body);
+        if (source == nullptr) {
+            ex.connection()->send(ex, m, *target, headers, body, prefetch);
+        } else {
+            const std::optional<std::uint64_t> size = source->size();
+            ex.connection()->send_head(ex, m, *target, headers,
+                                       size ? detail::request_framing{detail::request_framing::kind::length, *size}
+                                            : detail::request_framing{detail::request_framing::kind::chunked},
+                                       prefetch);
+            if (const std::error_code failed = co_await upload(ex, *source)) co_return tl::unexpected(failed);
+        }
         co_await ex;
-        if (!ex.error) co_return std::move(ex.response);
+        if (!ex.error) co_return std::move(ex.stream);
         // Only a request the server cannot have answered, and may safely get twice, goes again.
         const bool broke = ex.error == client_errc::reset || ex.error == client_errc::closed;
-        if (attempt > 0 || !broke || ex.any_byte || !idempotent(m)) co_return tl::unexpected(ex.error);
+        if (attempt > 0 || !broke || ex.any_byte || !idempotent(m) || source != nullptr)
+            co_return tl::unexpected(ex.error);
     }
 }
 

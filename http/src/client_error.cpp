@@ -38,6 +38,8 @@ public:
             return "the response head or body is larger than the client's limit";
         case client_errc::pool_full:
             return "too many calls already wait for a connection to this origin";
+        case client_errc::body_timed_out:
+            return "no byte of the streamed body within the body timeout";
         }
         return "unknown client error";
     }

@@ -162,9 +162,12 @@ task<void> exchange::respond(response res) {
     // Draining: this answer says close unless requests already received wait behind it (the last
     // of them will say it).
     if (c.owner().draining() && !c.input_pending()) _close = true;
-    if (res.streamed() && _request.version_minor() == 0) _close = true; // the end of the body is the close
+    _sized = res.streamed() && res.stream_length().has_value();
+    _left = res.stream_length().value_or(0);
+    // An HTTP/1.0 client is sent a body of unknown length ended by the close.
+    if (res.streamed() && !_sized && _request.version_minor() == 0) _close = true;
     response_framing framing = c.framing(_request.version_minor(), head, _close);
-    framing.chunked = res.streamed() && _request.version_minor() != 0;
+    framing.chunked = res.streamed() && !_sized && _request.version_minor() != 0;
     _chunked = framing.chunked;
     if (!c.closing()) c.queue_response(res, framing);
     _responded = true;
@@ -184,6 +187,7 @@ task<void> exchange::respond(response res) {
         co_return;
     }
     if (_chunked && !c.closing()) write_last_chunk(c);
+    if (_sized && _left != 0) c.close_after_flush(); // fewer bytes than announced: only the close can tell
     c.flush();
 }
 
@@ -191,6 +195,13 @@ bool exchange::write_piece(std::string_view bytes) noexcept {
     server_connection& c = *_conn;
     if (c.closing()) return false;
     if (bytes.empty()) return true; // an empty chunk would end the body
+    if (_sized) {
+        if (bytes.size() > _left) { // more than announced: it would be read as the next response
+            c.close_after_flush();
+            return false;
+        }
+        _left -= bytes.size();
+    }
     if (_chunked) {
         write_chunk(c, bytes);
     } else {
@@ -265,6 +276,10 @@ result<std::size_t> body_read::await_resume() noexcept {
 
 body_write body_writer::write(std::string_view bytes) noexcept {
     return {_exchange, bytes};
+}
+
+void body_writer::abort() noexcept {
+    _exchange->_conn->abort();
 }
 
 bool body_write::await_ready() noexcept {

@@ -54,6 +54,7 @@ public:
 private:
     friend class corio::http::body_read;
     friend class corio::http::body_write;
+    friend class corio::http::body_writer;
 
     exchange(server_connection& c, bool close) noexcept;
     ~exchange();
@@ -77,6 +78,8 @@ private:
     bool _close = false;
     bool _responded = false;
     bool _chunked = false;
+    bool _sized = false; // a streamed body with a Content-Length: _left bytes of it are still to come
+    std::uint64_t _left = 0;
     bool _running = false; // inside launch(): the driver's first run
     bool _finished = false;
 };

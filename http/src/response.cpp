@@ -16,10 +16,12 @@ response response::copy_of(std::string_view body, static_text content_type, stat
     return r;
 }
 
-response response::stream(body_producer producer, std::string_view content_type, status code) {
+response response::stream(body_producer producer, std::string_view content_type, status code,
+                          std::optional<std::uint64_t> length) {
     response r(code);
     r.copy_content_type(content_type);
     r._producer = std::move(producer);
+    r._stream_length = length.value_or(no_length);
     return r;
 }
 

@@ -93,22 +93,22 @@ std::size_t response_framer::parse_head(std::span<const char> head) {
     return outcome.consumed;
 }
 
-void response_framer::start_body(response_framing framing, std::uint64_t length) {
+void response_framer::start_body(response_body_framing framing, std::uint64_t length) {
     switch (framing) {
-    case response_framing::none:
+    case response_body_framing::none:
         complete();
         break;
-    case response_framing::length:
+    case response_body_framing::length:
         _remaining = length;
         _last.body = length;
         _phase = phase::length;
         break;
-    case response_framing::chunked:
+    case response_body_framing::chunked:
         // The trailer section is bounded like a head.
         _chunks.reset(body_decoder::framing::chunked, 0, _parser->limits().max_head_bytes);
         _phase = phase::chunked;
         break;
-    case response_framing::until_close:
+    case response_body_framing::until_close:
         _last.close = true;
         _phase = phase::until_close;
         break;

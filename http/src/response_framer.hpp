@@ -88,7 +88,7 @@ private:
     // head's size, 0 when incomplete (or failed).
     std::size_t parse_head(std::span<const char> head);
     // The body after a head that `framing` delimits; `_last` holds the head's status and close.
-    void start_body(response_framing framing, std::uint64_t length);
+    void start_body(response_body_framing framing, std::uint64_t length);
     std::size_t head_in_pieces(std::span<const char> data);
     // True when parsing the spill buffer again can tell more than the last parse (see response_reader).
     bool worth_parsing() noexcept;
@@ -108,7 +108,7 @@ private:
     std::string _known_head; // the last head parsed (when short), with what it said:
     framed_response _known;
     std::uint64_t _known_length = 0;
-    response_framing _known_framing = response_framing::none;
+    response_body_framing _known_framing = response_body_framing::none;
     std::uint32_t _scanned = 0;     // spill bytes searched for a blank line
     std::uint32_t _parsed_size = 0; // spill bytes at the last parse
     phase _phase = phase::head;

@@ -92,18 +92,18 @@ struct response_parser::state {
         h.headers = s.fields.list();
         h.content_length = 0;
         if (s.to_head_request || p->status_code == 204 || p->status_code == 304) {
-            h.framing = response_framing::none;
+            h.framing = response_body_framing::none;
         } else if ((p->flags & F_CHUNKED) != 0) {
-            h.framing = response_framing::chunked;
+            h.framing = response_body_framing::chunked;
         } else if ((p->flags & F_TRANSFER_ENCODING) != 0) {
-            h.framing = response_framing::until_close; // chunked is not the final coding (RFC 9112 6.3)
+            h.framing = response_body_framing::until_close; // chunked is not the final coding (RFC 9112 6.3)
         } else if ((p->flags & F_CONTENT_LENGTH) != 0) {
-            h.framing = p->content_length == 0 ? response_framing::none : response_framing::length;
+            h.framing = p->content_length == 0 ? response_body_framing::none : response_body_framing::length;
             h.content_length = p->content_length;
         } else {
-            h.framing = response_framing::until_close;
+            h.framing = response_body_framing::until_close;
         }
-        h.keep_alive = llhttp_should_keep_alive(p) != 0 && h.framing != response_framing::until_close;
+        h.keep_alive = llhttp_should_keep_alive(p) != 0 && h.framing != response_body_framing::until_close;
         s.head_done = true;
         return HPE_PAUSED;
     }

@@ -25,7 +25,7 @@ struct response_limits {
 };
 
 /// How the body after a response head is delimited (RFC 9112 6.3).
-enum class response_framing : std::uint8_t {
+enum class response_body_framing : std::uint8_t {
     none,       ///< no body: a response to HEAD, 204, 304, or Content-Length: 0
     length,     ///< Content-Length bytes
     chunked,    ///< the chunked transfer-coding
@@ -38,7 +38,7 @@ struct response_head {
     std::uint8_t version_minor = 1;
     std::string_view reason;
     std::span<const header_field> headers;
-    response_framing framing = response_framing::none;
+    response_body_framing framing = response_body_framing::none;
     std::uint64_t content_length = 0; ///< framing::length: the body's size
     bool keep_alive = false;          ///< the connection may carry another exchange after this body
 };

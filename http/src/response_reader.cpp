@@ -2,11 +2,15 @@
 #include "response_reader.hpp"
 
 #include <algorithm>
+#include <cstring>
+#include <limits>
 
 namespace corio::http::detail {
 
-void response_reader::reset(client_response& out, bool to_head_request) noexcept {
+void response_reader::reset(client_response& out, bool to_head_request, std::uint64_t prefetch) noexcept {
     _out = &out;
+    _prefetch = prefetch;
+    _length.reset();
     _to_head = to_head_request;
     _state = state::head;
     _failure = failure::none;
@@ -20,7 +24,9 @@ std::size_t response_reader::feed(std::span<const char> data) {
         used = read_head(data);
         if (_state == state::head || _state == state::failed) return used;
     }
-    if (_state == state::body || _state == state::until_close) used += read_body(data.subspan(used));
+    // A buffered body may take one byte past its limit, which tells that it is too large.
+    const std::uint64_t limit = _prefetch != 0 ? _prefetch : _max_body + 1;
+    if (_state == state::body || _state == state::until_close) used += read_body(data.subspan(used), limit);
     return used;
 }
 
@@ -73,46 +79,44 @@ std::size_t response_reader::read_head(std::span<const char> data, bool last) {
         out._fields.push_back({append(f.name), append(f.value)});
     _keep_alive = head.keep_alive;
     switch (head.framing) {
-    case response_framing::none:
+    case response_body_framing::none:
         _state = state::done;
         break;
-    case response_framing::length:
-        if (head.content_length > _max_body) {
+    case response_body_framing::length:
+        _length = head.content_length;
+        if (_prefetch == 0 && head.content_length > _max_body) {
             fail(failure::too_large);
             break;
         }
-        out._body.reserve(head.content_length);
+        out._body.reserve(_prefetch == 0 ? head.content_length : std::min(head.content_length, _prefetch));
         _decoder.reset(body_decoder::framing::length, head.content_length);
         _state = state::body;
         break;
-    case response_framing::chunked:
+    case response_body_framing::chunked:
         _decoder.reset(body_decoder::framing::chunked);
         _state = state::body;
         break;
-    case response_framing::until_close:
+    case response_body_framing::until_close:
         _state = state::until_close;
         break;
     }
     return outcome.consumed;
 }
 
-std::size_t response_reader::read_body(std::span<const char> data) {
+std::size_t response_reader::read_body(std::span<const char> data, std::uint64_t limit) {
     std::string& body = _out->_body;
     if (_state == state::until_close) {
-        if (body.size() + data.size() > _max_body) {
-            fail(failure::too_large);
-            return 0;
-        }
-        body.append(data.data(), data.size());
-        return data.size();
+        const std::size_t taken = static_cast<std::size_t>(std::min<std::uint64_t>(data.size(), limit - body.size()));
+        body.append(data.data(), taken);
+        if (body.size() > _max_body && _prefetch == 0) fail(failure::too_large);
+        return taken;
     }
     std::size_t used = 0;
     while (true) {
-        // Payload never outgrows the input it comes from: room for all of it, or for one byte past
-        // the limit, which tells that the limit was passed.
+        // Payload never outgrows the input it comes from: room for all of it, or up to the limit.
         const std::size_t old = body.size();
         const std::size_t room = static_cast<std::size_t>(
-            std::min<std::uint64_t>(std::max<std::size_t>(data.size() - used, 1), _max_body + 1 - old));
+            std::min<std::uint64_t>(std::max<std::size_t>(data.size() - used, 1), limit - old));
         body.resize(old + room);
         const body_decoder::step step = _decoder.decode(data.subspan(used), {body.data() + old, room});
         body.resize(old + step.produced);
@@ -121,7 +125,7 @@ std::size_t response_reader::read_body(std::span<const char> data) {
             return used;
         }
         used += step.consumed;
-        if (body.size() > _max_body) {
+        if (_prefetch == 0 && body.size() > _max_body) {
             fail(failure::too_large);
             return used;
         }
@@ -131,6 +135,37 @@ std::size_t response_reader::read_body(std::span<const char> data) {
         }
         if (used == data.size() || (step.consumed == 0 && step.produced == 0)) return used;
     }
+}
+
+response_reader::piece response_reader::read_into(std::span<const char> data, std::span<char> out) {
+    piece p;
+    if (_state == state::until_close) {
+        p.used = p.produced = std::min(data.size(), out.size());
+        std::memcpy(out.data(), data.data(), p.produced);
+        return p;
+    }
+    while (_state == state::body) {
+        const body_decoder::step step = _decoder.decode(data.subspan(p.used), out.subspan(p.produced));
+        p.used += step.consumed;
+        p.produced += step.produced;
+        if (step.what == body_decoder::state::error) {
+            fail(failure::malformed);
+        } else if (step.what == body_decoder::state::done) {
+            _state = state::done;
+        } else if (p.used == data.size() || p.produced == out.size() || (step.consumed == 0 && step.produced == 0)) {
+            break;
+        }
+    }
+    return p;
+}
+
+void response_reader::drain(std::span<const char> rest, client_response& into) {
+    _out = &into;
+    if (_state == state::body || _state == state::until_close) {
+        const std::size_t used = read_body(rest, std::numeric_limits<std::uint64_t>::max());
+        rest = rest.subspan(used);
+    }
+    end_of_input(rest);
 }
 
 void response_reader::end_of_input(std::span<const char> rest) {

@@ -3,11 +3,14 @@
 // through response_parser, then the body through body_decoder (Content-Length, chunked) or until the
 // connection ends, into a client_response. The client connection feeds it what it receives and
 // offers the unconsumed rest again with more bytes (tcp_connection's spill block), so the reader
-// itself holds no input. It never consumes bytes past the end of the response.
+// itself holds no input. It never consumes bytes past the end of the response. For a streamed
+// response (client::open()) it stops after the head and the first bytes of the body; the rest is
+// read piece by piece into the caller's buffers with read_into().
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 
 #include <corio/http/client_response.hpp>
@@ -35,14 +38,28 @@ public:
     response_reader(response_parser& parser, std::uint64_t max_body_bytes) noexcept
         : _parser(&parser), _max_body(max_body_bytes) {}
 
-    /// Starts a new response, to be written into `out`; `to_head_request`: it answers a HEAD.
-    void reset(client_response& out, bool to_head_request) noexcept;
+    /// Bytes of a body read into caller buffers by read_into().
+    struct piece {
+        std::size_t used = 0;     ///< input bytes consumed (framing and payload)
+        std::size_t produced = 0; ///< payload bytes written
+    };
+
+    /// Starts a new response, to be written into `out`; `to_head_request`: it answers a HEAD. With
+    /// `prefetch` (not 0) the body is streamed: at most `prefetch` bytes of it are read into `out`,
+    /// the rest with read_into(), and max_body_bytes does not apply.
+    void reset(client_response& out, bool to_head_request, std::uint64_t prefetch = 0) noexcept;
     /// Reads from `data`; returns how many leading bytes it used. Bytes not used are offered again
     /// with what follows them, except after done or failed, which take nothing more.
     std::size_t feed(std::span<const char> data);
     /// The connection ended, `rest` the bytes offered last but not used: a body delimited by the
     /// close is done, an unfinished head is malformed if it already is, anything else truncated.
     void end_of_input(std::span<const char> rest = {});
+    /// A streamed body: decodes from `data` into `out` (stops when either is used up or the body
+    /// ends: state done, or failed for malformed framing).
+    piece read_into(std::span<const char> data, std::span<char> out);
+    /// A streamed body whose connection ended: the body left in `rest` is appended to `into`'s
+    /// body, then as end_of_input().
+    void drain(std::span<const char> rest, client_response& into);
 
     /// Where the response is.
     state where() const noexcept { return _state; }
@@ -52,6 +69,13 @@ public:
     bool head_received() const noexcept { return _state != state::head; }
     /// After done: the connection may carry another exchange.
     bool keep_alive() const noexcept { return _keep_alive; }
+    /// A streamed response whose head is in, with the body bytes that came with it (at most
+    /// `prefetch`): the rest is to be read with read_into().
+    bool prefetched() const noexcept {
+        return _prefetch != 0 && (_state == state::body || _state == state::until_close);
+    }
+    /// The head's Content-Length, if it had one.
+    std::optional<std::uint64_t> content_length() const noexcept { return _length; }
 
 private:
     // `last`: no more bytes will come (parse even when worth_parsing says it would tell nothing new).
@@ -59,7 +83,8 @@ private:
     // True when parsing `data` (the head so far, offered again from its start) can tell more than
     // the last try: a blank line has arrived since, the head has doubled, or it passes the limit.
     bool worth_parsing(std::span<const char> data) noexcept;
-    std::size_t read_body(std::span<const char> data);
+    // Appends the body decoded from `data` to the response, up to `limit` bytes of it in all.
+    std::size_t read_body(std::span<const char> data, std::uint64_t limit);
     void fail(failure f) noexcept {
         _state = state::failed;
         _failure = f;
@@ -69,6 +94,8 @@ private:
     client_response* _out = nullptr;
     body_decoder _decoder;
     std::uint64_t _max_body;
+    std::uint64_t _prefetch = 0; // streamed: body bytes read into the response before read_into() takes over
+    std::optional<std::uint64_t> _length;
     state _state = state::done;
     failure _failure = failure::none;
     bool _to_head = false;

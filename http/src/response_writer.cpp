@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 
 #include <corio/net/output_chunk.hpp>
 
@@ -110,14 +111,17 @@ bool write_common(net::tcp_connection& out, std::string_view date_line, std::str
 
     const std::string_view body = res.body();
     const bool bodiless = has_no_body(res.status_code());
-    const std::size_t length_size = decimal_digits(body.size());
+    // A streamed body has its length up front only when it was given one.
+    const std::optional<std::uint64_t> streamed_length = res.stream_length();
+    const std::uint64_t length = res.streamed() ? streamed_length.value_or(0) : body.size();
+    const std::size_t length_size = decimal_digits(length);
 
     const std::string_view type = res.content_type();
     const std::string_view extra = res.extra_headers();
     const std::string_view connection = framing.close ? close_line : framing.keep_alive_header ? keep_alive_line : "";
     const std::string_view sent_body = framing.head || bodiless ? std::string_view() : body;
-    // A streamed body has no length up front: chunked, or (HTTP/1.0) ended by closing.
-    const bool has_length = !bodiless && !res.streamed();
+    // Otherwise it is chunked, or (HTTP/1.0) ended by closing.
+    const bool has_length = !bodiless && (!res.streamed() || streamed_length.has_value());
     const std::string_view coding = framing.chunked && !bodiless ? chunked_line : "";
 
     std::size_t head_size = (ok ? ok_head.size() : 9 + 3 + 1 + reason.size() + 2 + server_line.size()) +
@@ -152,7 +156,7 @@ bool write_common(net::tcp_connection& out, std::string_view date_line, std::str
     }
     if (has_length) {
         a.put(content_length_name);
-        a.at = std::to_chars(a.at, a.at + length_size, body.size()).ptr; // straight into the output
+        a.at = std::to_chars(a.at, a.at + length_size, length).ptr; // straight into the output
         a.put(crlf);
     }
     a.put_if_any(coding);

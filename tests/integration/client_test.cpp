@@ -3,17 +3,25 @@
 // keep-alive reuse, concurrent calls over a small pool), and against a hostile in-process server
 // (garbage, early close, slow trickle, oversized head, endless chunked body, silence): each gives
 // its own error within its timeout, and the next call to the same origin succeeds on the same pool.
+// Bodies streamed both ways over real sockets: 16 MiB responses read piece by piece (chunked and
+// with a length), 16 MiB uploads from a body_source (with a length and chunked) to a route that
+// streams its body, and the pool reused afterwards.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <functional>
 #include <mutex>
+#include <optional>
+#include <span>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -23,6 +31,7 @@
 #include <corio/core/sleep.hpp>
 #include <corio/core/timeout.hpp>
 #include <corio/core/when_all.hpp>
+#include <corio/http/body_writer.hpp>
 #include <corio/http/client.hpp>
 
 #include "integration/harness.hpp"
@@ -231,6 +240,109 @@ TEST(ClientAgainstCorio, GetPostAndKeepAlive) {
         }
     });
     // Sequential calls share one keep-alive connection.
+    EXPECT_EQ(server.srv.stats(0).connections_opened, 1U);
+    corio::test::stop_and_join(server.rt);
+}
+
+// A body of `size` bytes, 'a'..'z' repeated with a twist, so that a piece out of place shows.
+std::string big_body(std::size_t size) {
+    std::string s(size, ' ');
+    for (std::size_t i = 0; i < size; ++i)
+        s[i] = static_cast<char>('a' + (i + i / 4096) % 26);
+    return s;
+}
+
+// A request body given from memory in pieces of at most 10,000 bytes.
+class memory_source final : public corio::http::body_source {
+public:
+    memory_source(std::string_view body, bool known) noexcept : _body(body), _known(known) {}
+    std::optional<std::uint64_t> size() const noexcept override {
+        return _known ? std::optional<std::uint64_t>(_body.size()) : std::nullopt;
+    }
+    corio::task<corio::result<std::size_t>> read(std::span<char> into) override {
+        const std::size_t n = std::min({into.size(), std::size_t{10000}, _body.size() - _at});
+        std::memcpy(into.data(), _body.data() + _at, n);
+        _at += n;
+        co_return n;
+    }
+
+private:
+    std::string_view _body;
+    std::size_t _at = 0;
+    bool _known;
+};
+
+TEST(ClientAgainstCorio, BodiesStreamBothWays) {
+    static const std::string body = big_body(16 << 20);
+    corio::http::router routes;
+    for (const auto& [path, sized] : {std::pair{"/download", false}, {"/download-sized", true}}) {
+        routes.get(path, [sized = sized](corio::http::request&) {
+            return corio::http::response::stream(
+                [](corio::http::body_writer& out) -> corio::task<void> {
+                    for (std::size_t at = 0; at < body.size(); at += 100000)
+                        if (!co_await out.write(std::string_view(body).substr(at, 100000))) co_return;
+                },
+                "application/octet-stream", corio::http::status::ok,
+                sized ? std::optional<std::uint64_t>(body.size()) : std::nullopt);
+        });
+    }
+    // Compares the uploaded body with `body` as it arrives; answers "same" or where it differs.
+    routes.put("/upload",
+               [](corio::http::request& req) -> corio::task<corio::http::response> {
+                   std::vector<char> piece(50000);
+                   std::size_t at = 0;
+                   while (true) {
+                       const corio::result<std::size_t> n = co_await req.read_body(piece);
+                       if (!n) co_return corio::http::response::copy_of(n.error().message(), "text/plain");
+                       if (*n == 0) break;
+                       if (at + *n > body.size() || std::string_view(piece.data(), *n) != body.substr(at, *n))
+                           co_return corio::http::response::copy_of(fmt::format("differs at {}", at), "text/plain");
+                       at += *n;
+                   }
+                   co_return corio::http::response::copy_of(at == body.size() ? "same" : fmt::format("short: {}", at),
+                                                            "text/plain");
+               },
+               {.max_body_bytes = 64 << 20, .stream_body = true});
+    corio::test::served server(corio::test::loopback_config(), 1, std::move(routes));
+    CORIO_START_OR_SKIP(server.rt, server.srv);
+    const std::string base = fmt::format("http://127.0.0.1:{}", server.port());
+    client c;
+    on_shard([&]() -> corio::task<void> {
+        for (const char* path : {"/download", "/download-sized", "/download"}) {
+            auto stream = co_await c.open(corio::http::method::get, base + path);
+            EXPECT_TRUE(stream.has_value()) << path;
+            if (!stream) co_return;
+            EXPECT_EQ(stream->head().status(), 200);
+            EXPECT_EQ(stream->content_length(), std::string_view(path) == "/download-sized"
+                                                    ? std::optional<std::uint64_t>(body.size())
+                                                    : std::nullopt);
+            std::string got;
+            std::vector<char> piece(70000);
+            while (true) {
+                const corio::result<std::size_t> n = co_await stream->read_body(piece);
+                EXPECT_TRUE(n.has_value()) << path << ": " << n.error().message();
+                if (!n || *n == 0) break;
+                got.append(piece.data(), *n);
+            }
+            EXPECT_TRUE(got == body) << path << ": " << got.size() << " bytes";
+            EXPECT_TRUE(stream->complete());
+        }
+        for (const bool known : {true, false}) {
+            memory_source source(body, known);
+            auto up = co_await c.request(corio::http::method::put, base + "/upload", {}, source);
+            EXPECT_TRUE(up.has_value()) << why(up);
+            if (up) {
+                EXPECT_EQ(up->body(), "same") << (known ? "with a length" : "chunked");
+            }
+        }
+        // The pool is whole: an ordinary call still works on it.
+        auto again = co_await c.get(base + "/download-sized");
+        EXPECT_FALSE(again.has_value()); // 16 MiB: past max_body_bytes for a buffered call
+        if (!again) {
+            EXPECT_EQ(again.error(), client_errc::too_large);
+        }
+    });
+    // Every stream read to its end gave its connection back; the buffered call's was closed.
     EXPECT_EQ(server.srv.stats(0).connections_opened, 1U);
     corio::test::stop_and_join(server.rt);
 }

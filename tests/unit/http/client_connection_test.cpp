@@ -1,11 +1,17 @@
 // SPDX-License-Identifier: MIT
 // The HTTP client (its pool, client_connection and the response reader) over a net::loopback: the
 // test is the origin server, answering in exactly the pieces it chooses, with no socket and no loop.
-// Each hostile answer gives its own error, and the pool stays healthy afterwards.
+// Each hostile answer gives its own error, and the pool stays healthy afterwards. Streamed bodies
+// both ways: a response read piece by piece (client::open), a request body from a body_source.
 #include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <corio/http/client.hpp>
 #include <corio/http/client_error.hpp>
@@ -49,6 +55,11 @@ struct client_connection_test : ::testing::Test {
     void answer(int end, std::string_view bytes) {
         mem.wire->put(end, bytes);
         mem.wire->run();
+    }
+    static std::string fmt_chunk(std::string_view data) {
+        char size[20];
+        std::snprintf(size, sizeof size, "%zx\r\n", data.size());
+        return size + std::string(data) + "\r\n";
     }
 };
 
@@ -187,6 +198,305 @@ TEST_F(client_connection_test, the_pool_is_healthy_after_each_failure) {
     answer(end, hello);
     ASSERT_TRUE(good.finished());
     EXPECT_EQ(good.work.result()->body(), "hello");
+}
+
+// A response body streamed (client::open) and read `piece` bytes at a time into `got`.
+struct stream_reading {
+    std::string got;
+    std::error_code error;
+    int status = 0;
+    bool ended = false;
+};
+
+task<void> read_stream(http::client& c, std::size_t piece, stream_reading& out, bool stop_after_head = false) {
+    result<http::client_stream> s = co_await c.open(http::method::get, "http://127.0.0.1:8080/big");
+    if (!s) {
+        out.error = s.error();
+        out.ended = true;
+        co_return;
+    }
+    out.status = s->head().status();
+    if (stop_after_head) co_return; // the stream goes with the body unread
+    std::vector<char> buffer(piece);
+    while (true) {
+        result<std::size_t> n = co_await s->read_body(buffer);
+        if (!n) {
+            out.error = n.error();
+            break;
+        }
+        if (*n == 0) break;
+        out.got.append(buffer.data(), *n);
+    }
+    out.ended = true;
+}
+
+std::string pattern(std::size_t size) {
+    std::string s(size, ' ');
+    for (std::size_t i = 0; i < size; ++i)
+        s[i] = static_cast<char>('a' + i % 23);
+    return s;
+}
+
+// Streams keep few bytes with the head, so that most of each body goes through read_body().
+struct client_stream_test : client_connection_test {
+    static http::client_config small_prefetch() {
+        http::client_config c;
+        c.stream_prefetch_bytes = 16;
+        return c;
+    }
+    client_stream_test() : client_connection_test(small_prefetch()) {}
+
+    task<void> work;
+    stream_reading reading;
+    void open(std::size_t piece, bool stop_after_head = false) {
+        work = read_stream(*client, piece, reading, stop_after_head);
+        work.start();
+        mem.wire->run();
+    }
+};
+
+TEST_F(client_stream_test, a_body_is_read_piece_by_piece_however_it_arrives) {
+    const std::string body = pattern(3000);
+    const std::string response = "HTTP/1.1 200 OK\r\nContent-Length: 3000\r\n\r\n" + body;
+    int server = -1;
+    for (const std::size_t cut : {1u, 7u, 50u, 700u, 5000u}) {
+        open(13);
+        const int end = mem.wire->accept();
+        if (server < 0) server = end;
+        ASSERT_GE(server, 0);
+        EXPECT_EQ(end, cut == 1 ? server : -1); // one connection carries every stream
+        EXPECT_TRUE(request_on(server).starts_with("GET /big HTTP/1.1\r\n"));
+        for (std::size_t at = 0; at < response.size(); at += cut)
+            answer(server, std::string_view(response).substr(at, cut));
+        ASSERT_TRUE(reading.ended) << "cut " << cut;
+        EXPECT_FALSE(reading.error) << reading.error.message();
+        EXPECT_EQ(reading.got, body) << "cut " << cut;
+        EXPECT_FALSE(mem.wire->closed(server)); // back in the pool: the next stream reuses it
+        reading = {};
+    }
+}
+
+TEST_F(client_stream_test, a_chunked_body_streams_and_the_connection_is_reused) {
+    open(100);
+    const int end = mem.wire->accept();
+    request_on(end);
+    answer(end, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+    EXPECT_EQ(reading.status, 200); // the call returned with the head
+    std::string body;
+    for (int i = 0; i < 50; ++i) {
+        const std::string piece = pattern(static_cast<std::size_t>(40 + i));
+        body += piece;
+        answer(end, fmt_chunk(piece));
+    }
+    EXPECT_FALSE(reading.ended);
+    answer(end, "0\r\n\r\n");
+    ASSERT_TRUE(reading.ended);
+    EXPECT_FALSE(reading.error);
+    EXPECT_EQ(reading.got, body);
+    call next = get();
+    EXPECT_EQ(mem.wire->accept(), -1);
+    EXPECT_TRUE(request_on(end).starts_with("GET /x "));
+    answer(end, hello);
+    ASSERT_TRUE(next.finished());
+}
+
+TEST_F(client_stream_test, a_reader_that_does_not_ask_stops_the_connection_reading) {
+    // A reader that waits for nothing: the stream is opened by hand and read later.
+    std::optional<result<http::client_stream>> stream;
+    auto opening = [](http::client& c, std::optional<result<http::client_stream>>& into) -> task<void> {
+        into.emplace(co_await c.open(http::method::get, "http://127.0.0.1:8080/big"));
+    };
+    task<void> opened = opening(*client, stream);
+    opened.start();
+    mem.wire->run();
+    const int end = mem.wire->accept();
+    request_on(end);
+    const std::string body = pattern(20000);
+    answer(end, "HTTP/1.1 200 OK\r\nContent-Length: 20000\r\n\r\n" + body.substr(0, 5000));
+    ASSERT_TRUE(stream && *stream);
+    EXPECT_FALSE(mem.wire->reading(end)); // input waits in the connection; nothing more is received
+    answer(end, body.substr(5000));       // the peer sends on: it stays with the peer
+    auto drain = [](http::client_stream& s, std::string& got) -> task<void> {
+        char piece[1000];
+        while (true) {
+            result<std::size_t> n = co_await s.read_body(piece);
+            if (!n || *n == 0) co_return;
+            got.append(piece, *n);
+        }
+    };
+    std::string got;
+    task<void> reader = drain(**stream, got);
+    reader.start();
+    mem.wire->run();
+    ASSERT_TRUE(reader.done());
+    EXPECT_EQ(got, body);
+    EXPECT_TRUE((*stream)->complete());
+}
+
+TEST_F(client_stream_test, a_stream_dropped_before_its_end_closes_the_connection) {
+    open(10, true);
+    const int end = mem.wire->accept();
+    request_on(end);
+    answer(end, "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" + pattern(100));
+    ASSERT_TRUE(work.done());
+    EXPECT_EQ(reading.status, 200);
+    mem.wire->run();
+    EXPECT_TRUE(mem.wire->closed(end));
+    call next = get(); // the pool makes a new connection
+    EXPECT_GE(mem.wire->accept(), 0);
+}
+
+TEST_F(client_stream_test, a_body_ended_by_the_close_is_read_to_its_end_even_when_kept_at_the_close) {
+    open(1000);
+    const int end = mem.wire->accept();
+    request_on(end);
+    const std::string body = pattern(9000);
+    answer(end, "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + body.substr(0, 4000));
+    mem.wire->put(end, body.substr(4000));
+    mem.wire->close_peer(end);
+    mem.wire->run();
+    ASSERT_TRUE(reading.ended);
+    EXPECT_FALSE(reading.error) << reading.error.message();
+    EXPECT_EQ(reading.got, body);
+}
+
+TEST_F(client_stream_test, a_close_inside_the_body_is_closed) {
+    open(100);
+    const int end = mem.wire->accept();
+    request_on(end);
+    answer(end, "HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n" + pattern(300));
+    mem.wire->close_peer(end);
+    mem.wire->run();
+    ASSERT_TRUE(reading.ended);
+    EXPECT_EQ(reading.error, client_errc::closed);
+    EXPECT_EQ(reading.got, pattern(300));
+}
+
+TEST_F(client_stream_test, bad_chunk_framing_is_malformed) {
+    open(100);
+    const int end = mem.wire->accept();
+    request_on(end);
+    answer(end, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+    answer(end, "5\r\nhello\r\nzz\r\n");
+    ASSERT_TRUE(reading.ended);
+    EXPECT_EQ(reading.error, client_errc::malformed);
+    EXPECT_TRUE(mem.wire->closed(end));
+}
+
+TEST_F(client_stream_test, a_silent_body_times_out) {
+    open(100);
+    const int end = mem.wire->accept();
+    request_on(end);
+    answer(end, "HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n");
+    EXPECT_FALSE(reading.ended);
+    mem.advance(static_cast<std::uint64_t>(client->config().body_timeout.count()) + 100);
+    mem.wire->run();
+    ASSERT_TRUE(reading.ended);
+    EXPECT_EQ(reading.error, client_errc::body_timed_out);
+    EXPECT_TRUE(http::is_timeout(reading.error));
+}
+
+// A request body given piece by piece, `piece` bytes at a time; `known`: its size is announced.
+class piece_source final : public http::body_source {
+public:
+    piece_source(std::string body, std::size_t piece, bool known)
+        : _body(std::move(body)), _piece(piece), _known(known) {}
+    std::optional<std::uint64_t> size() const noexcept override {
+        return _known ? std::optional<std::uint64_t>(_body.size()) : std::nullopt;
+    }
+    task<result<std::size_t>> read(std::span<char> into) override {
+        ++reads;
+        const std::size_t n = std::min({into.size(), _piece, _body.size() - _at});
+        std::memcpy(into.data(), _body.data() + _at, n);
+        _at += n;
+        co_return n;
+    }
+    unsigned reads = 0;
+
+private:
+    std::string _body;
+    std::size_t _piece;
+    std::size_t _at = 0;
+    bool _known;
+};
+
+// A 4 MiB PUT, in 64 KiB pieces, to a server that holds at most 64 KiB unread, run until it waits.
+struct stalled_upload {
+    piece_source source{pattern(4 << 20), 64 << 10, true};
+    task<result<http::client_response>> work;
+    int end = -1;
+
+    explicit stalled_upload(client_connection_test& t)
+        : work(t.client->request(http::method::put, "http://127.0.0.1:8080/up", {}, source)) {
+        work.start(); // the connect is made: its end is there before anything moves
+        end = t.mem.wire->accept();
+        if (end >= 0) t.mem.wire->set_window(end, 64 << 10);
+        t.mem.wire->run();
+    }
+};
+
+TEST_F(client_connection_test, a_body_of_known_size_goes_with_its_length) {
+    piece_source source(pattern(100000), 30000, true);
+    auto work = client->request(http::method::put, "http://127.0.0.1:8080/up", {}, source);
+    work.start();
+    mem.wire->run();
+    const int end = mem.wire->accept();
+    std::string sent = request_on(end);
+    for (int i = 0; i < 10 && sent.size() < 100000; ++i) {
+        mem.wire->run();
+        sent += request_on(end);
+    }
+    const std::size_t head_end = sent.find("\r\n\r\n");
+    ASSERT_NE(head_end, std::string::npos);
+    EXPECT_NE(sent.substr(0, head_end).find("Content-Length: 100000"), std::string::npos) << sent.substr(0, head_end);
+    EXPECT_EQ(sent.substr(head_end + 4), pattern(100000));
+    answer(end, hello);
+    ASSERT_TRUE(work.done());
+    EXPECT_EQ(work.result()->body(), "hello");
+}
+
+TEST_F(client_connection_test, a_body_of_unknown_size_goes_chunked) {
+    piece_source source(pattern(1000), 300, false);
+    auto work = client->request(http::method::post, "http://127.0.0.1:8080/up", {}, source);
+    work.start();
+    mem.wire->run();
+    const int end = mem.wire->accept();
+    const std::string sent = request_on(end);
+    EXPECT_NE(sent.find("Transfer-Encoding: chunked\r\n"), std::string::npos);
+    const std::string b = pattern(1000);
+    const std::string chunks = "12c\r\n" + b.substr(0, 300) + "\r\n12c\r\n" + b.substr(300, 300) + "\r\n12c\r\n" +
+                               b.substr(600, 300) + "\r\n64\r\n" + b.substr(900) + "\r\n0\r\n\r\n";
+    EXPECT_TRUE(sent.ends_with("\r\n\r\n" + chunks)) << sent;
+    answer(end, hello);
+    ASSERT_TRUE(work.done());
+    EXPECT_TRUE(work.result());
+}
+
+TEST_F(client_connection_test, an_upload_waits_while_the_server_reads_nothing) {
+    stalled_upload up(*this);
+    ASSERT_GE(up.end, 0);
+    // At most the window, the connection's upload window and a piece have been read from the source.
+    EXPECT_LT(up.source.reads, 10u);
+    std::size_t sent = 0;
+    for (int i = 0; i < 1000 && !up.work.done(); ++i) {
+        sent += request_on(up.end).size();
+        mem.wire->run();
+        if (sent > (4 << 20)) answer(up.end, hello);
+    }
+    ASSERT_TRUE(up.work.done());
+    EXPECT_TRUE(up.work.result());
+    EXPECT_GT(up.source.reads, 60u);
+}
+
+TEST_F(client_connection_test, an_early_answer_stops_the_upload) {
+    stalled_upload up(*this);
+    ASSERT_GE(up.end, 0);
+    answer(up.end, "HTTP/1.1 413 Content Too Large\r\nContent-Length: 0\r\n\r\n");
+    ASSERT_TRUE(up.work.done());
+    ASSERT_TRUE(up.work.result());
+    EXPECT_EQ(up.work.result()->status(), 413);
+    EXPECT_LT(up.source.reads, 10u);
+    EXPECT_TRUE(mem.wire->closed(up.end) || mem.wire->output_ended(up.end)); // half a body was sent: not reused
 }
 
 } // namespace

@@ -266,7 +266,7 @@ TEST(ResponseParser, ParsesTheHeadInPlace) {
     ASSERT_EQ(o.what, response_outcome::kind::complete);
     EXPECT_EQ(o.consumed, input.size());
     EXPECT_EQ(head.status, 404);
-    EXPECT_EQ(head.framing, corio::http::response_framing::none);
+    EXPECT_EQ(head.framing, corio::http::response_body_framing::none);
     EXPECT_TRUE(head.keep_alive);
     ASSERT_EQ(head.headers.size(), 1U);
     EXPECT_EQ(head.headers[0].name.data(), input.data() + 24) << "views into the input, no copy";

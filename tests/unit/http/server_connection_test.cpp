@@ -6,7 +6,9 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 
+#include <corio/http/body_writer.hpp>
 #include <corio/http/response.hpp>
 #include <corio/http/router.hpp>
 
@@ -42,6 +44,17 @@ struct server_connection_test : ::testing::Test {
             }
             co_return http::response::copy_of(std::to_string(total), "text/plain");
         });
+        // Streamed answers of a given length: exactly it, short of it, past it.
+        for (const auto& [path, written] : {std::pair{"/sized", 10}, {"/short", 4}, {"/long", 12}}) {
+            routes.get(path, [n = written](http::request&) {
+                return http::response::stream(
+                    [n](http::body_writer& out) -> task<void> {
+                        for (int i = 0; i < n; i += 2)
+                            if (!co_await out.write("ab")) co_return;
+                    },
+                    "text/plain", http::status::ok, 10);
+            });
+        }
         config.max_header_bytes = 256;
         config.max_body_bytes = 64;
         server = std::make_unique<http::server>(std::move(routes), config);
@@ -203,6 +216,30 @@ TEST_F(server_connection_test, request_peer_is_the_transports_peer_address) {
     const int end = connect();
     const std::string got = exchange(end, "GET /peer HTTP/1.1\r\nHost: t\r\n\r\n");
     EXPECT_TRUE(got.ends_with("\r\n\r\n127.0.0.1:" + std::to_string(10000 + end))) << got;
+}
+
+TEST_F(server_connection_test, a_streamed_body_of_known_length_goes_with_its_length) {
+    const int end = connect();
+    const std::string answer = exchange(end, "GET /sized HTTP/1.1\r\nHost: t\r\n\r\n");
+    EXPECT_NE(answer.find("Content-Length: 10\r\n"), std::string::npos) << answer;
+    EXPECT_EQ(answer.find("chunked"), std::string::npos) << answer;
+    EXPECT_TRUE(answer.ends_with("\r\n\r\nababababab")) << answer;
+    EXPECT_FALSE(mem.wire->output_ended(end)); // kept alive
+    const std::string head = exchange(end, "HEAD /sized HTTP/1.1\r\nHost: t\r\n\r\n");
+    EXPECT_NE(head.find("Content-Length: 10\r\n"), std::string::npos) << head;
+    EXPECT_TRUE(head.ends_with("\r\n\r\n")) << head;
+}
+
+TEST_F(server_connection_test, a_streamed_body_short_of_or_past_its_length_closes_the_connection) {
+    // Short: what was written goes, then the close tells the client the body was cut. Past it: the
+    // write that would overrun is refused, so the bytes on the wire still frame one response.
+    for (const auto& [path, sent] : {std::pair{"/short", "abab"}, {"/long", "ababababab"}}) {
+        const int end = connect();
+        const std::string answer = exchange(end, std::string("GET ") + path + " HTTP/1.1\r\nHost: t\r\n\r\n");
+        EXPECT_NE(answer.find("Content-Length: 10\r\n"), std::string::npos) << path;
+        EXPECT_TRUE(answer.ends_with(std::string("\r\n\r\n") + sent)) << path << ": " << answer;
+        EXPECT_TRUE(mem.wire->output_ended(end)) << path;
+    }
 }
 
 } // namespace

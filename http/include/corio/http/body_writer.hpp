@@ -35,6 +35,9 @@ class body_writer {
 public:
     /// Queues a copy of `bytes` as the next piece of the body (`co_await`); waits while the client is behind.
     body_write write(std::string_view bytes) noexcept;
+    /// The body cannot be finished (its source failed): the connection closes at once, so the client
+    /// sees the response cut short rather than a complete one. Writes fail from then on.
+    void abort() noexcept;
 
 private:
     friend class detail::exchange;

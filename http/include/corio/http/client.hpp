@@ -19,12 +19,18 @@
 // goes on (a connection whose exchange failed is closed, never reused). A request whose method is
 // idempotent (GET, HEAD, PUT, DELETE, OPTIONS, TRACE) is sent once more, on another connection, when
 // its connection broke before any byte of the answer came (a keep-alive connection the server closed
-// while the request was on its way); nothing else is retried.
+// while the request was on its way); nothing else is retried, nor a body streamed from a body_source.
+//
+// Large bodies stream both ways: open() returns once the response head is in and the body is read
+// as it arrives (client_stream.hpp); a body_source gives the request body piece by piece as the
+// connection takes it (sent with its Content-Length, or chunked when its size is not known).
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -34,6 +40,7 @@
 #include <corio/core/task.hpp>
 #include <corio/http/client_error.hpp>
 #include <corio/http/client_response.hpp>
+#include <corio/http/client_stream.hpp>
 #include <corio/http/request.hpp>
 #include <corio/net/transport.hpp>
 
@@ -56,7 +63,22 @@ struct client_config {
     std::chrono::milliseconds idle_timeout{30000};
     std::uint32_t max_head_bytes = 16384;   ///< response head, interim responses included
     std::uint32_t max_headers = 64;         ///< header fields of a response
-    std::uint64_t max_body_bytes = 8 << 20; ///< decoded response body
+    std::uint64_t max_body_bytes = 8 << 20; ///< decoded response body (not for open(), whose body streams)
+    /// open(): a read of the streamed body that gets no byte for this long fails (body_timed_out).
+    std::chrono::milliseconds body_timeout{10000};
+    /// open(): body bytes that came with the head and are kept with it, at most.
+    std::uint32_t stream_prefetch_bytes = 65536;
+};
+
+/// A request body the client reads piece by piece as the connection takes it (a streamed upload).
+class body_source {
+public:
+    virtual ~body_source() = default;
+    /// The body's size, sent as Content-Length, when known; otherwise the body is sent chunked.
+    virtual std::optional<std::uint64_t> size() const noexcept = 0;
+    /// Copies the next piece of the body into `into`: its size, 0 at the end, or an error (the call
+    /// then fails with it and the connection closes).
+    virtual task<result<std::size_t>> read(std::span<char> into) = 0;
 };
 
 /// Header fields to send: name and value, owned.
@@ -83,6 +105,18 @@ public:
     /// `body` (sent with Content-Length; Content-Length, Transfer-Encoding and Connection fields in
     /// `headers` are refused as bad_request). Everything is moved into the task. Call on a shard.
     task<result<client_response>> request(method m, std::string url, header_list headers = {}, std::string body = {});
+    /// `m url` with `headers` and the body read from `body` as it is sent (`body` must outlive the
+    /// call).
+    task<result<client_response>> request(method m, std::string url, header_list headers, body_source& body);
+    /// Like request(), but the result comes once the response head is in: its body is read as it
+    /// arrives (client_stream::read_body), however large.
+    task<result<client_stream>> open(method m, std::string url, header_list headers = {}, std::string body = {}) {
+        return call(m, std::move(url), std::move(headers), std::move(body), nullptr, true);
+    }
+    /// open() with the request body read from `body` as it is sent (`body` must outlive the call).
+    task<result<client_stream>> open(method m, std::string url, header_list headers, body_source& body) {
+        return call(m, std::move(url), std::move(headers), {}, &body, true);
+    }
 
     /// Runs the calling shard's connections of this client over `over` instead of sockets (`over`
     /// must outlive the shard's use of the client): over a net::loopback, a test answers the calls
@@ -97,6 +131,9 @@ public:
 
 private:
     detail::client_shard& make_local(net::transport* over);
+    // Every call: `body`, or `source` when not null; with `stream`, the result comes with the head.
+    task<result<client_stream>> call(method m, std::string url, header_list headers, std::string body,
+                                     body_source* source, bool stream);
 
     client_config _config;
     std::vector<detail::resolved_host> _hosts; // filled by add_host() before the shards run, read-only after

@@ -23,6 +23,7 @@ enum class client_errc {
     malformed,          ///< the response is not valid HTTP/1.1 (or switches protocols)
     too_large,          ///< the response head or body exceeds client_config's limits
     pool_full,          ///< client_config::max_waiting calls already wait for a connection to this origin
+    body_timed_out,     ///< a streamed body's read got no byte within client_config::body_timeout
 };
 
 /// The category of client_errc values ("corio.http.client").
@@ -33,11 +34,12 @@ inline std::error_code make_error_code(client_errc e) noexcept {
     return {static_cast<int>(e), client_category()};
 }
 
-/// True for the three timeouts.
+/// True for the four timeouts.
 inline bool is_timeout(const std::error_code& e) noexcept {
     return e.category() == client_category() && (e.value() == static_cast<int>(client_errc::connect_timed_out) ||
                                                  e.value() == static_cast<int>(client_errc::head_timed_out) ||
-                                                 e.value() == static_cast<int>(client_errc::exchange_timed_out));
+                                                 e.value() == static_cast<int>(client_errc::exchange_timed_out) ||
+                                                 e.value() == static_cast<int>(client_errc::body_timed_out));
 }
 
 } // namespace corio::http

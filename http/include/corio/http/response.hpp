@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string_view>
 #include <type_traits>
 
@@ -102,9 +103,11 @@ public:
     }
     /// A response whose body `producer` streams (chunked; to an HTTP/1.0 client, ended by closing).
     /// The producer is stalled while the client reads slower than it writes, so memory stays bounded.
-    /// The content type is copied.
+    /// The content type is copied. With `length` the body is sent with that Content-Length instead:
+    /// the producer must write exactly that many bytes (more is refused; fewer, and the connection
+    /// closes, cutting the response short).
     static response stream(body_producer producer, std::string_view content_type = "application/octet-stream",
-                           status code = status::ok);
+                           status code = status::ok, std::optional<std::uint64_t> length = std::nullopt);
 
     /// The status code.
     http::status status_code() const noexcept { return _status; }
@@ -169,6 +172,10 @@ public:
     bool streamed() const noexcept { return static_cast<bool>(_producer); }
     /// The producer of a streamed body.
     body_producer& producer() noexcept { return _producer; }
+    /// The length a streamed body was given, if any (see stream()).
+    std::optional<std::uint64_t> stream_length() const noexcept {
+        return _stream_length == no_length ? std::nullopt : std::optional<std::uint64_t>(_stream_length);
+    }
 
 private:
     void copy_body(std::string_view body);
@@ -181,6 +188,8 @@ private:
     // header lines follow it), so that it costs no allocation and no member of its own.
     std::uint16_t _owned_type_size = 0;
     body_producer _producer;
+    static constexpr std::uint64_t no_length = ~std::uint64_t{0};
+    std::uint64_t _stream_length = no_length;
     std::string_view _content_type;
     std::string_view _body_view;
     buffer _body;
