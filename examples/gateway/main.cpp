@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // gateway: a reverse proxy in front of one HTTP/1.1 upstream.
-//   gateway --upstream http://HOST:PORT [--port 8080] [--upstream-timeout MS] [--max-body BYTES]
+//   gateway --upstream http://HOST:PORT [--port 8080] [--upstream-timeout MS] [--upstream-pipeline DEPTH]
+//           [--max-body BYTES]
 // Every request (GET, HEAD, POST, PUT, DELETE, PATCH on any path) goes to the upstream over a
 // keep-alive pool per shard (corio::http::client); 502 when the upstream fails, 504 when it is slow.
 // Hop-by-hop fields are dropped; X-Forwarded-For gets the client's address appended.
@@ -39,6 +40,15 @@ int main(int argc, char** argv) {
              if (!corio::examples::parse_number(v, 3'600'000, ms) || ms == 0) return false;
              config.exchange_timeout = std::chrono::milliseconds(ms);
              config.head_timeout = std::min(config.head_timeout, config.exchange_timeout);
+             return true;
+         }},
+        {"--upstream-pipeline", "DEPTH",
+         "requests one upstream connection carries at once, once a shard has " +
+             std::to_string(config.connections_per_origin) + " of them: GET and HEAD are pipelined (default 1: none)",
+         [&](std::string_view v) {
+             unsigned long long depth = 0;
+             if (!corio::examples::parse_number(v, 1024, depth) || depth == 0) return false;
+             config.pipeline_depth = static_cast<unsigned>(depth);
              return true;
          }},
         {"--max-body", "BYTES",

@@ -157,6 +157,7 @@ task<result<client_stream>> client::call(method m, std::string url, header_list 
     const std::uint64_t prefetch = stream ? std::max<std::uint32_t>(_config.stream_prefetch_bytes, 1) : 0;
     for (int attempt = 0;; ++attempt) {
         detail::client_exchange ex(**pool, deadline);
+        ex.pipelinable = (m == method::get || m == method::head) && source == nullptr && body.empty();
         ex.acquire(attempt > 0);
         co_await ex;
         if (ex.error) co_return tl::unexpected(ex.error);

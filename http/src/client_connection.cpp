@@ -22,8 +22,10 @@ client_connection::client_connection(net::connection_set& set, int handle, origi
 
 client_connection::~client_connection() {
     wheel().cancel(*this);
-    // Only when the shard ends with an exchange or a body in flight: its frame is never resumed.
+    // Only when the shard ends with exchanges or a body in flight: their frames are never resumed.
     if (_ex != nullptr) std::exchange(_ex, nullptr)->abandon();
+    while (client_exchange* ex = pop_behind())
+        ex->abandon();
     if (_stream != nullptr) {
         _stream->_conn = nullptr;
         _stream->_error = make_error_code(client_errc::closed);
@@ -46,9 +48,20 @@ void client_connection::send(client_exchange& ex, method m, const client_url& ur
 
 void client_connection::send_head(client_exchange& ex, method m, const client_url& url, const header_list& headers,
                                   request_framing body, std::uint64_t prefetch) {
-    _ex = &ex;
+    ex.to_head = m == method::head;
+    ex.prefetch = prefetch;
+    if (_ex == nullptr) {
+        _ex = &ex;
+        _reader.reset(ex.stream._head, ex.to_head, prefetch);
+    } else { // pipelined: its answer comes after those of the requests before it
+        ex.next = nullptr;
+        *_behind_tail = &ex;
+        _behind_tail = &ex.next;
+    }
+    ++_in_flight;
     ++_exchanges;
-    _reader.reset(ex.stream._head, m == method::head, prefetch);
+    // Only requests without a body that may safely be repeated share the connection (RFC 9112 9.3.2).
+    _exclusive = _exclusive || body.how != request_framing::kind::none || (m != method::get && m != method::head);
     write(method_name(m));
     write(" ");
     write(url.target);
@@ -93,16 +106,64 @@ void client_connection::end_body() {
     if (_chunked_body) write_last_chunk(*this);
     flush();
     _uploading = false;
-    if (_ex != nullptr) _ex->sent();
+    client_exchange* last = _behind != nullptr ? last_behind() : _ex;
+    if (last != nullptr) last->sent();
+}
+
+client_exchange* client_connection::last_behind() const noexcept {
+    client_exchange* ex = _behind;
+    while (ex->next != nullptr)
+        ex = ex->next;
+    return ex;
+}
+
+client_exchange* client_connection::pop_behind() noexcept {
+    client_exchange* ex = _behind;
+    if (ex == nullptr) return nullptr;
+    _behind = ex->next;
+    if (_behind == nullptr) _behind_tail = &_behind;
+    ex->next = nullptr;
+    return ex;
+}
+
+bool client_connection::can_carry_more() const noexcept {
+    return !closing() && !_exclusive && !_uploading && _stream == nullptr && _in_flight != 0 &&
+           _in_flight < _config->pipeline_depth;
 }
 
 void client_connection::on_output_sent(std::size_t) {
     if (_ex != nullptr && _uploading && room_for_body()) _ex->room();
 }
 
-void client_connection::drop_exchange() noexcept {
-    _ex = nullptr;
+void client_connection::drop_exchange(client_exchange& gone) noexcept {
+    // Its answer would be read into freed memory, and those behind it wait for that answer: the
+    // connection closes, and they fail as a connection closed before their answer began (a retry).
+    if (_ex == &gone) {
+        _ex = nullptr;
+    } else {
+        for (client_exchange** at = &_behind; *at != nullptr; at = &(*at)->next) {
+            if (*at != &gone) continue;
+            *at = gone.next;
+            break;
+        }
+        _behind_tail = &_behind;
+        while (*_behind_tail != nullptr)
+            _behind_tail = &(*_behind_tail)->next;
+    }
+    --_in_flight;
     close_now();
+}
+
+void client_connection::fail_all(std::error_code head, std::error_code behind) noexcept {
+    client_exchange* first = std::exchange(_ex, nullptr);
+    while (client_exchange* ex = pop_behind()) {
+        --_in_flight;
+        ex->finish(behind);
+    }
+    if (first != nullptr) {
+        --_in_flight;
+        first->finish(head);
+    }
 }
 
 void client_connection::drop_stream() noexcept {
@@ -136,14 +197,29 @@ void client_connection::on_timer(timer& t) {
 void client_connection::close_now() noexcept {
     if (_pool != nullptr) std::exchange(_pool, nullptr)->detach(*this);
     abort();
+    // Requests pipelined behind had no byte of their answer: they may be tried again elsewhere.
+    const std::error_code closed = make_error_code(client_errc::closed);
+    fail_all(closed, closed);
+}
+
+void client_connection::next_in_line() noexcept {
+    _ex = pop_behind();
+    if (_ex != nullptr) {
+        _reader.reset(_ex->stream._head, _ex->to_head, _ex->prefetch);
+    } else {
+        _exclusive = false;
+    }
 }
 
 void client_connection::complete(std::error_code e, bool reusable) {
     client_exchange* ex = std::exchange(_ex, nullptr);
+    --_in_flight;
     if (!reusable || _uploading) {
         close_now();
-    } else if (_pool != nullptr) {
-        _pool->give_back(*this); // may start the next waiter's exchange on this connection at once
+    } else {
+        next_in_line();
+        // May start waiters' exchanges on this connection at once (or pipeline them behind).
+        if (_pool != nullptr) _pool->give_back(*this);
     }
     if (ex != nullptr) ex->finish(e);
 }
@@ -158,8 +234,9 @@ void client_connection::end_stream(std::error_code e, bool reusable) {
     }
     if (!reusable || _uploading) {
         close_now();
-    } else if (_pool != nullptr) {
-        _pool->give_back(*this);
+    } else {
+        next_in_line();
+        if (_pool != nullptr) _pool->give_back(*this);
     }
     if (r == nullptr) return;
     // Bytes this read already has are its answer; otherwise what the stream holds, or the end.
@@ -185,34 +262,45 @@ client_errc error_of(response_reader::failure why) noexcept {
 } // namespace
 
 std::size_t client_connection::on_data(std::span<char> data) {
-    if (_stream != nullptr) return stream_input(data);
-    if (_ex == nullptr) {
-        // Nothing was asked: a server's 408 before it closes, or junk. Not a connection to reuse.
-        close_now();
-        return data.size();
+    // One response after another: pipelined answers may share a receive.
+    std::size_t offset = 0;
+    while (!closing()) {
+        if (_stream != nullptr) {
+            offset += stream_input(data.subspan(offset));
+            if (_stream != nullptr) return offset; // it reads on later (or the rest waits for a read)
+            continue;                              // its body ended: the next answer follows
+        }
+        if (offset == data.size()) return offset;
+        if (_ex == nullptr) {
+            // Nothing was asked: a server's 408 before it closes, or junk. Not a connection to reuse.
+            close_now();
+            return data.size();
+        }
+        client_exchange& ex = *_ex;
+        ex.any_byte = true;
+        const bool had_head = _reader.head_received();
+        offset += _reader.feed(data.subspan(offset));
+        switch (_reader.where()) {
+        case response_reader::state::done:
+            // Bytes after the response that no request waits for: the connection is out of step.
+            complete({}, _reader.keep_alive() && (offset == data.size() || _behind != nullptr));
+            continue;
+        case response_reader::state::failed:
+            complete(make_error_code(error_of(_reader.why())), false);
+            return data.size();
+        default:
+            if (!had_head && _reader.head_received()) ex.head_received();
+            if (!_reader.prefetched()) return offset;
+            // A streamed response: the exchange ends with its head, and the stream reads the rest.
+            _stream = &ex.stream;
+            _stream->_conn = this;
+            _stream->_length = _reader.content_length();
+            _ex = nullptr;
+            --_in_flight;
+            ex.finish({}); // the call returns the stream (which moves: stream_moved)
+        }
     }
-    _ex->any_byte = true;
-    const bool had_head = _reader.head_received();
-    const std::size_t used = _reader.feed(data);
-    switch (_reader.where()) {
-    case response_reader::state::done:
-        // Bytes after the response were never asked for: the connection is out of step.
-        complete({}, _reader.keep_alive() && used == data.size());
-        return used;
-    case response_reader::state::failed:
-        complete(make_error_code(error_of(_reader.why())), false);
-        return data.size();
-    default:
-        if (!had_head && _reader.head_received()) _ex->head_received();
-        if (!_reader.prefetched()) return used;
-        // A streamed response: the exchange ends with its head, and the stream reads the rest.
-        _stream = &_ex->stream;
-        _stream->_conn = this;
-        _stream->_length = _reader.content_length();
-        std::exchange(_ex, nullptr)->finish({}); // the call returns the stream (which moves: stream_moved)
-        if (_stream == nullptr || closing()) return data.size();
-        return used + stream_input(data.subspan(used));
-    }
+    return data.size();
 }
 
 std::size_t client_connection::stream_input(std::span<char> data) {
@@ -223,7 +311,7 @@ std::size_t client_connection::stream_input(std::span<char> data) {
         used += p.used;
         r._produced = p.produced;
         if (_reader.where() == response_reader::state::done) {
-            end_stream({}, _reader.keep_alive() && used == data.size());
+            end_stream({}, _reader.keep_alive() && (used == data.size() || _behind != nullptr));
             return used;
         }
         if (_reader.where() == response_reader::state::failed) {
@@ -261,11 +349,8 @@ void client_connection::on_peer_closed() {
 void client_connection::on_failed(int error) {
     static_cast<void>(error); // ECONNRESET, EPIPE, ETIMEDOUT (keep-alive probes): the connection broke
     if (_stream != nullptr) return end_stream(make_error_code(client_errc::reset), false);
-    if (_ex == nullptr) {
-        if (_pool != nullptr) std::exchange(_pool, nullptr)->detach(*this);
-        return;
-    }
-    complete(make_error_code(client_errc::reset), false);
+    if (_pool != nullptr) std::exchange(_pool, nullptr)->detach(*this);
+    fail_all(make_error_code(client_errc::reset), make_error_code(client_errc::closed));
 }
 
 } // namespace corio::http::detail

@@ -54,8 +54,13 @@ public:
     void end_body();
     /// True while the connection can take more of the request body (a bounded amount waits unsent).
     bool room_for_body() const noexcept { return pending_output() < upload_window; }
-    /// The exchange gave up (its frame is gone or its deadline passed): the connection closes.
-    void drop_exchange() noexcept;
+    /// `ex` gave up (its frame is gone or its deadline passed): the connection closes (requests
+    /// pipelined with it fail as closed, which a retry may take elsewhere).
+    void drop_exchange(client_exchange& ex) noexcept;
+    /// Requests sent and not yet answered.
+    unsigned in_flight() const noexcept { return _in_flight; }
+    /// True when a pipelined request may join those in flight (client_config::pipeline_depth).
+    bool can_carry_more() const noexcept;
 
     // From the client_stream reading the body.
     /// The stream moved to `s`.
@@ -84,9 +89,15 @@ protected:
 private:
     // Unsent request body past which the writer waits (backpressure on an upload).
     static constexpr std::size_t upload_window = 256 << 10;
-    // The exchange ended: `e` empty for a complete response; the connection goes back to the pool
-    // when `reusable`, else it leaves the pool and closes.
+    // The exchange whose answer was read ended: `e` empty for a complete response; the connection
+    // goes back to the pool when `reusable`, else it leaves the pool and closes.
     void complete(std::error_code e, bool reusable);
+    // The next pipelined exchange's answer is read from now on (if there is one).
+    void next_in_line() noexcept;
+    // Every exchange in flight fails: the one being answered with `head`, those behind with `behind`.
+    void fail_all(std::error_code head, std::error_code behind) noexcept;
+    client_exchange* pop_behind() noexcept;
+    client_exchange* last_behind() const noexcept;
     // The streamed body is read into the waiting reads from `data`; returns the bytes used.
     std::size_t stream_input(std::span<char> data);
     // The streamed body ended (`e` empty: all of it was read); the stream lets go of the connection,
@@ -98,13 +109,17 @@ private:
 
     origin_pool* _pool;
     const client_config* _config;
-    client_exchange* _ex = nullptr;
+    client_exchange* _ex = nullptr;     // its answer is being read
+    client_exchange* _behind = nullptr; // pipelined behind it, through their `next`
+    client_exchange** _behind_tail = &_behind;
+    unsigned _in_flight = 0;          // _ex and those behind it
     client_stream* _stream = nullptr; // reading the body of the last response
     stream_read* _read = nullptr;     // the stream's read waiting for input
     response_reader _reader;
     unsigned _exchanges = 0;
     bool _chunked_body = false; // the request body is being sent chunked
     bool _uploading = false;    // the request body is not all written: the connection cannot be reused
+    bool _exclusive = false;    // a request in flight must not have company (a body, or not GET/HEAD)
 };
 
 } // namespace corio::http::detail

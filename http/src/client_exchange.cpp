@@ -28,7 +28,7 @@ client_exchange::~client_exchange() {
     } else if (_conn != nullptr) {
         // Gone with a request on the wire (or a connection not used yet): its answer would be
         // read into freed memory, so the connection goes too.
-        std::exchange(_conn, nullptr)->drop_exchange();
+        std::exchange(_conn, nullptr)->drop_exchange(*this);
     }
 }
 
@@ -76,7 +76,7 @@ void client_exchange::on_timer(timer& t) {
         ex._pool.forget(ex);
         return ex.finish(make_error_code(client_errc::exchange_timed_out));
     }
-    if (ex._conn != nullptr) std::exchange(ex._conn, nullptr)->drop_exchange();
+    if (ex._conn != nullptr) std::exchange(ex._conn, nullptr)->drop_exchange(ex);
     ex.finish(make_error_code(ex._head_pending ? client_errc::head_timed_out : client_errc::exchange_timed_out));
 }
 

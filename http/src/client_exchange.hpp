@@ -69,7 +69,10 @@ public:
     client_stream stream;            ///< the response (its head, and its connection if the body streams)
     bool any_byte = false;           ///< some byte of the answer arrived (no retry then)
     bool reused = false;             ///< the connection had carried an exchange before
-    client_exchange* next = nullptr; ///< the pool's queue of waiting exchanges
+    bool pipelinable = false;        ///< may share a connection with others (GET or HEAD without a body)
+    bool to_head = false;            ///< answers a HEAD (no body)
+    std::uint64_t prefetch = 0;      ///< the response body streams (response_reader::reset)
+    client_exchange* next = nullptr; ///< the pool's queue of waiting exchanges, then the connection's
     client_exchange** pprev = nullptr;
 
 private:

@@ -52,7 +52,7 @@ origin_pool::origin_pool(client_shard& part, const net::socket_address& address)
     : _part(part), _address(address) {}
 
 origin_pool::~origin_pool() {
-    for (client_connection* c : _idle)
+    for (client_connection* c : _carrying)
         c->leave_pool();
     // Exchanges still queued belong to frames that will never resume (the shard is ending).
     for (client_exchange* ex = _head; ex != nullptr; ex = ex->next)
@@ -68,10 +68,20 @@ void origin_pool::acquire(client_exchange& ex, bool fresh) {
         c->left_idle();
         if (c->closing()) { // closed since it went idle, not yet told
             c->leave_pool();
+            std::erase(_carrying, c);
             --_open;
             continue;
         }
         return ex.connected(*c, true);
+    }
+    // At its connection limit, the pool pipelines what may be pipelined, on the least busy connection
+    // (unless others wait: they go first, and a request that may not be pipelined gets its turn).
+    if (!fresh && ex.pipelinable && _waiting == 0 && _part.config().pipeline_depth > 1 &&
+        _open + _attempts.size() >= _part.config().connections_per_origin) {
+        client_connection* least = nullptr;
+        for (client_connection* c : _carrying)
+            if (c->can_carry_more() && (least == nullptr || c->in_flight() < least->in_flight())) least = c;
+        if (least != nullptr) return ex.connected(*least, true);
     }
     if (_waiting >= _part.config().max_waiting) return ex.finish(make_error_code(client_errc::pool_full));
     ex.next = nullptr;
@@ -122,13 +132,18 @@ void origin_pool::erase(connect_attempt& a) noexcept {
 }
 
 void origin_pool::give_back(client_connection& c) {
-    if (client_exchange* ex = pop_waiter()) return ex->connected(c, true);
+    // Waiters take it, first come first served; while it carries requests, only a waiter that may
+    // be pipelined joins them (each connected() sends at once, so in_flight() grows).
+    while (_head != nullptr && !c.closing() && (c.in_flight() == 0 || (_head->pipelinable && c.can_carry_more())))
+        pop_waiter()->connected(c, true);
+    if (c.in_flight() != 0 || c.closing()) return;
     _idle.push_back(&c);
     c.went_idle();
 }
 
 void origin_pool::detach(client_connection& c) noexcept {
     c.leave_pool();
+    std::erase(_carrying, &c);
     if (const auto it = std::find(_idle.begin(), _idle.end(), &c); it != _idle.end()) {
         _idle.erase(it);
         c.left_idle();
@@ -141,10 +156,10 @@ void origin_pool::on_connected(connect_attempt& a, int handle) {
     erase(a);
     auto* c = new client_connection(_part.connections(), handle, *this, _part.parser(), _part.config().max_body_bytes);
     ++_open;
+    _carrying.push_back(c);
     c->start();
-    if (client_exchange* ex = pop_waiter()) return ex->connected(*c, false);
-    _idle.push_back(c); // its waiter left meanwhile
-    c->went_idle();
+    if (client_exchange* ex = pop_waiter()) ex->connected(*c, false);
+    give_back(*c); // more waiters pipelined behind it, or idle (its waiter left meanwhile)
 }
 
 void origin_pool::on_connect_failed(connect_attempt& a, int error) {

@@ -4,7 +4,9 @@
 // a connection, first come first served. A waiting exchange makes a new connection while the pool
 // is below client_config::connections_per_origin, else it waits for one to come back. A failed
 // connect fails the exchange at the head of the queue (and the next waiter starts another), so a
-// refused origin answers every caller at once rather than at its deadline.
+// refused origin answers every caller at once rather than at its deadline. With
+// client_config::pipeline_depth above 1, a pool at its connection limit sends a GET or HEAD
+// without a body on the least busy connection that may carry more, behind the requests there.
 #pragma once
 
 #include <cstdint>
@@ -82,6 +84,7 @@ private:
     client_shard& _part;
     net::socket_address _address;
     std::vector<client_connection*> _idle;
+    std::vector<client_connection*> _carrying; // every connection in the pool, idle or not
     std::vector<std::unique_ptr<connect_attempt>> _attempts;
     client_exchange* _head = nullptr; // waiting exchanges, a FIFO through their next/pprev
     client_exchange** _tail = &_head;

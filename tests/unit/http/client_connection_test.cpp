@@ -499,4 +499,113 @@ TEST_F(client_connection_test, an_early_answer_stops_the_upload) {
     EXPECT_TRUE(mem.wire->closed(up.end) || mem.wire->output_ended(up.end)); // half a body was sent: not reused
 }
 
+// One connection per origin, four requests on it at once.
+struct client_pipeline_test : client_connection_test {
+    static http::client_config pipelined() {
+        http::client_config c;
+        c.connections_per_origin = 1;
+        c.pipeline_depth = 4;
+        return c;
+    }
+    client_pipeline_test() : client_connection_test(pipelined()) {}
+
+    static std::string answer_with(std::string_view body) {
+        return "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + std::string(body);
+    }
+    // The number of requests in `sent`.
+    static int requests_in(std::string_view sent) {
+        int n = 0;
+        for (std::size_t at = 0; (at = sent.find(" HTTP/1.1\r\n", at)) != std::string_view::npos; ++at)
+            ++n;
+        return n;
+    }
+};
+
+TEST_F(client_pipeline_test, gets_share_the_connection_and_get_their_answers_in_order_however_cut) {
+    std::string answers;
+    for (int i = 0; i < 4; ++i)
+        answers += answer_with("body " + std::to_string(i));
+    int server = -1;
+    for (const std::size_t cut : {1u, 5u, 40u, 1000u}) {
+        std::vector<call> calls;
+        for (int i = 0; i < 4; ++i)
+            calls.push_back(get("http://127.0.0.1:8080/" + std::to_string(i)));
+        const int end = mem.wire->accept();
+        if (server < 0) server = end;
+        ASSERT_GE(server, 0);
+        EXPECT_EQ(end, cut == 1 ? server : -1); // one connection
+        EXPECT_EQ(requests_in(request_on(server)), 4) << "cut " << cut;
+        for (std::size_t at = 0; at < answers.size(); at += cut)
+            answer(server, std::string_view(answers).substr(at, cut));
+        for (int i = 0; i < 4; ++i) {
+            ASSERT_TRUE(calls[i].finished()) << "cut " << cut << " call " << i;
+            const auto r = calls[i].work.result();
+            ASSERT_TRUE(r) << r.error().message();
+            EXPECT_EQ(r->body(), "body " + std::to_string(i));
+        }
+    }
+}
+
+TEST_F(client_pipeline_test, a_post_waits_for_the_connection_to_itself_and_what_follows_waits_for_it) {
+    call first = get();
+    auto post = client->request(http::method::post, "http://127.0.0.1:8080/p", {}, "data");
+    post.start();
+    mem.wire->run();
+    call behind = get(); // a GET after the waiting POST does not overtake it
+    const int end = mem.wire->accept();
+    EXPECT_EQ(requests_in(request_on(end)), 1);
+    answer(end, hello);
+    ASSERT_TRUE(first.finished());
+    const std::string sent = request_on(end);
+    EXPECT_TRUE(sent.starts_with("POST /p ")) << sent;
+    EXPECT_EQ(requests_in(sent), 1); // nothing pipelined behind the POST
+    answer(end, hello);
+    ASSERT_TRUE(post.done());
+    EXPECT_TRUE(post.result());
+    EXPECT_TRUE(request_on(end).starts_with("GET /x "));
+    answer(end, hello);
+    ASSERT_TRUE(behind.finished());
+}
+
+TEST_F(client_pipeline_test, a_close_after_the_first_answer_sends_the_rest_again) {
+    std::vector<call> calls;
+    for (int i = 0; i < 3; ++i)
+        calls.push_back(get("http://127.0.0.1:8080/" + std::to_string(i)));
+    const int end = mem.wire->accept();
+    EXPECT_EQ(requests_in(request_on(end)), 3);
+    mem.wire->put(end, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nConnection: close\r\n\r\nA");
+    mem.wire->close_peer(end);
+    mem.wire->run();
+    ASSERT_TRUE(calls[0].finished());
+    EXPECT_EQ(calls[0].work.result()->body(), "A");
+    // The two behind had no byte of their answer: each is sent again on a new connection.
+    const int again = mem.wire->accept();
+    ASSERT_GE(again, 0);
+    EXPECT_EQ(requests_in(request_on(again)), 2);
+    answer(again, answer_with("B") + answer_with("C"));
+    ASSERT_TRUE(calls[1].finished() && calls[2].finished());
+    EXPECT_EQ(calls[1].work.result()->body(), "B");
+    EXPECT_EQ(calls[2].work.result()->body(), "C");
+}
+
+TEST_F(client_pipeline_test, a_stream_read_to_its_end_lets_the_answer_behind_it_through) {
+    // The streamed answer and the one pipelined behind it arrive in one piece, the stream's reader
+    // taking its body in small reads.
+    task<void> streaming;
+    stream_reading reading;
+    streaming = read_stream(*client, 3, reading);
+    streaming.start();
+    mem.wire->run();
+    call behind = get();
+    const int end = mem.wire->accept();
+    EXPECT_EQ(requests_in(request_on(end)), 2);
+    const std::string body = pattern(70000);
+    answer(end, "HTTP/1.1 200 OK\r\nContent-Length: 70000\r\n\r\n" + body + std::string(hello));
+    ASSERT_TRUE(reading.ended);
+    EXPECT_EQ(reading.got, body);
+    EXPECT_FALSE(reading.error);
+    ASSERT_TRUE(behind.finished());
+    EXPECT_EQ(behind.work.result()->body(), "hello");
+}
+
 } // namespace

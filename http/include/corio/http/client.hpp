@@ -55,6 +55,10 @@ struct resolved_host;
 struct client_config {
     unsigned connections_per_origin = 16; ///< connections one shard keeps to one origin at most
     unsigned max_waiting = 1024;          ///< calls a shard queues per origin for a connection; past it: pool_full
+    /// Requests one connection carries at once. Above 1, a pool at its connection limit pipelines
+    /// GET and HEAD requests without a body (RFC 9112 9.3.2: only what may be repeated) behind those
+    /// in flight; answers come in order, so a slow one delays those behind it. Default 1: none.
+    unsigned pipeline_depth = 1;
     std::chrono::milliseconds connect_timeout{2000};   ///< from the start of a connect to its end
     std::chrono::milliseconds head_timeout{10000};     ///< from the request written to the response head parsed
     std::chrono::milliseconds exchange_timeout{30000}; ///< from the call to the whole response received
