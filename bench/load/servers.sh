@@ -12,6 +12,7 @@
 #   hyper, fasthttp  the peers ../shared/reference/peers/build.sh builds into $CORIO_PEERS
 #              (default /tmp/corio-peers): hyper + tokio on one thread, fasthttp with GOMAXPROCS=1
 #   gateway      examples/gateway --threads 1 in front of an upstream hello
+#   gateway_pipelined  the same with --upstream-pipeline 8 (GETs pipelined on its 16 upstream connections)
 #   nginx_proxy  Debian nginx, one worker, proxy_pass to the same upstream with an
 #                `upstream { keepalive 256; }` block (HTTP/1.1 keep-alive to the upstream)
 # The two proxies share one upstream: hello --threads 1 pinned to CPU 1 (beside the load
@@ -24,7 +25,7 @@
 #   server_stop NAME; servers_stop_all           # the caller's EXIT trap calls servers_stop_all
 #   server_cpu_ticks PID; server_rss_kib PID; server_hwm_reset PID; server_hwm_kib PID
 
-servers_known="corio nginx h2o reference corio_epoll reference_epoll hyper fasthttp gateway nginx_proxy upstream"
+servers_known="corio nginx h2o reference corio_epoll reference_epoll hyper fasthttp gateway gateway_pipelined nginx_proxy upstream"
 declare -A server_pid server_port
 _servers_root= _servers_build= _servers_work= _servers_port_base=18080
 
@@ -107,12 +108,17 @@ _upstream_start() {
     fi
 }
 
-_start_gateway() {
-    local gateway="$_servers_build/examples/gateway/gateway"
+_start_gateway() { # PORT [GATEWAY FLAGS...]
+    local gateway="$_servers_build/examples/gateway/gateway" port=$1
+    shift
     [ -x "$gateway" ] || { echo "servers.sh: $gateway not built" >&2; return 1; }
     _upstream_start
-    taskset -c 0 "$gateway" --upstream "http://127.0.0.1:${server_port[upstream]}" --address 127.0.0.1 --port "$1" --threads 1 \
-        >"$_servers_work/gateway.log" 2>&1 &
+    taskset -c 0 "$gateway" --upstream "http://127.0.0.1:${server_port[upstream]}" --address 127.0.0.1 --port "$port" \
+        --threads 1 "$@" >"$_servers_work/gateway.log" 2>&1 &
+}
+
+_start_gateway_pipelined() {
+    _start_gateway "$1" --upstream-pipeline 8
 }
 
 _start_nginx_proxy() {

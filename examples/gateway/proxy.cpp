@@ -47,13 +47,39 @@ bool listed(std::string_view connection, std::string_view name) noexcept {
     return false;
 }
 
-// A field that concerns one connection, not the message; or one the sender frames itself.
+// True for a hop-by-hop field: one that concerns one connection, not the message (or one the sender
+// frames itself), or one that `connection` (the Connection field's value) lists.
 bool hop_by_hop(std::string_view name, std::string_view connection) noexcept {
-    for (const std::string_view h :
-         {"connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization", "te", "trailer",
-          "transfer-encoding", "upgrade", "content-length"})
-        if (same_name(name, h)) return true;
-    return listed(connection, name);
+    bool named = false;
+    switch (name.size()) { // only the names of that length are compared
+    case 2:
+        named = same_name(name, "te");
+        break;
+    case 7:
+        named = same_name(name, "trailer") || same_name(name, "upgrade");
+        break;
+    case 10:
+        named = same_name(name, "connection") || same_name(name, "keep-alive");
+        break;
+    case 14:
+        named = same_name(name, "content-length");
+        break;
+    case 16:
+        named = same_name(name, "proxy-connection");
+        break;
+    case 17:
+        named = same_name(name, "transfer-encoding");
+        break;
+    case 18:
+        named = same_name(name, "proxy-authenticate");
+        break;
+    case 19:
+        named = same_name(name, "proxy-authorization");
+        break;
+    default:
+        break;
+    }
+    return named || (!connection.empty() && listed(connection, name));
 }
 
 response failure(status code, std::string_view why) {
@@ -124,7 +150,9 @@ corio::task<response> forward(const upstream& to, request& req) {
     // HEAD goes upstream as GET: the server drops the body but sends its Content-Length, which an
     // answer to HEAD (without a body to measure) could not give.
     const corio::http::method m = req.method() == corio::http::method::head ? corio::http::method::get : req.method();
-    std::string url = to.base + std::string(req.target());
+    std::string url;
+    url.reserve(to.base.size() + req.target().size());
+    url.append(to.base).append(req.target());
     // A body (the server has checked its framing) streams to the upstream as it arrives.
     std::optional<std::uint64_t> length;
     if (const auto field = req.header("content-length")) {

@@ -2,6 +2,7 @@
 #include <corio/http/client.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cstdlib>
 
 #include <corio/core/log.hpp>
@@ -36,19 +37,26 @@ bool same_name(std::string_view a, std::string_view b) noexcept {
            });
 }
 
+// The bytes of a token (RFC 9110 5.6.2), which a field name is.
+constexpr std::array<bool, 256> token_bytes = [] {
+    std::array<bool, 256> t{};
+    for (int c = '0'; c <= '9'; ++c)
+        t[static_cast<std::size_t>(c)] = true;
+    for (int c = 'a'; c <= 'z'; ++c)
+        t[static_cast<std::size_t>(c)] = t[static_cast<std::size_t>(c - 'a' + 'A')] = true;
+    for (const char c : std::string_view("!#$%&'*+-.^_`|~"))
+        t[static_cast<unsigned char>(c)] = true;
+    return t;
+}();
+
 // A field the client can send: a token for a name, no CR, LF or NUL in the value (they would let a
 // caller's data add fields or a second request), and none of the fields that frame the message,
 // which the client writes itself.
 bool sendable(const std::pair<std::string, std::string>& field) noexcept {
     const auto& [name, value] = field;
     if (name.empty()) return false;
-    for (const char c : name) {
-        const auto u = static_cast<unsigned char>(c);
-        if (u <= 0x20 || u >= 0x7f || c == ':' || c == '"' || c == '(' || c == ')' || c == ',' || c == '/' ||
-            c == ';' || c == '<' || c == '=' || c == '>' || c == '?' || c == '@' || c == '[' || c == '\\' || c == ']' ||
-            c == '{' || c == '}')
-            return false;
-    }
+    for (const char c : name)
+        if (!token_bytes[static_cast<unsigned char>(c)]) return false;
     for (const char c : value)
         if (c == '\r' || c == '\n' || c == '\0') return false;
     return !same_name(name, "content-length") && !same_name(name, "transfer-encoding") &&

@@ -2,9 +2,9 @@
 #include "client_connection.hpp"
 
 #include <cerrno>
+#include <charconv>
+#include <cstring>
 #include <utility>
-
-#include <fmt/format.h>
 
 #include <corio/http/client_error.hpp>
 
@@ -62,32 +62,47 @@ void client_connection::send_head(client_exchange& ex, method m, const client_ur
     ++_exchanges;
     // Only requests without a body that may safely be repeated share the connection (RFC 9112 9.3.2).
     _exclusive = _exclusive || body.how != request_framing::kind::none || (m != method::get && m != method::head);
-    write(method_name(m));
-    write(" ");
-    write(url.target);
-    write(" HTTP/1.1\r\n");
+    // The head in one reservation of the output, each piece copied once.
+    const std::string_view verb = method_name(m);
     bool has_host = false;
+    std::size_t size = verb.size() + 1 + url.target.size() + 11 + 2;
     for (const auto& [name, value] : headers) {
         has_host = has_host || (name.size() == 4 && (name[0] | 0x20) == 'h' && (name[1] | 0x20) == 'o' &&
                                 (name[2] | 0x20) == 's' && (name[3] | 0x20) == 't');
-        write(name);
-        write(": ");
-        write(value);
-        write("\r\n");
+        size += name.size() + 2 + value.size() + 2;
+    }
+    if (!has_host) size += 6 + url.authority.size() + 2;
+    constexpr std::size_t framing_room = 48; // "Content-Length: <20 digits>\r\n" or the chunked line
+    char* const start = reserve(size + framing_room);
+    char* at = start;
+    const auto put = [&at](std::string_view piece) {
+        std::memcpy(at, piece.data(), piece.size());
+        at += piece.size();
+    };
+    put(verb);
+    put(" ");
+    put(url.target);
+    put(" HTTP/1.1\r\n");
+    for (const auto& [name, value] : headers) {
+        put(name);
+        put(": ");
+        put(value);
+        put("\r\n");
     }
     if (!has_host) {
-        write("Host: ");
-        write(url.authority);
-        write("\r\n");
+        put("Host: ");
+        put(url.authority);
+        put("\r\n");
     }
     if (body.how == request_framing::kind::length) {
-        char length[32];
-        const auto end = fmt::format_to_n(length, sizeof length, "Content-Length: {}\r\n", body.length);
-        write({length, end.out});
+        put("Content-Length: ");
+        at = std::to_chars(at, at + 20, body.length).ptr;
+        put("\r\n");
     } else if (body.how == request_framing::kind::chunked) {
-        write("Transfer-Encoding: chunked\r\n");
+        put("Transfer-Encoding: chunked\r\n");
     }
-    write("\r\n");
+    put("\r\n");
+    commit(static_cast<std::size_t>(at - start));
     _chunked_body = body.how == request_framing::kind::chunked;
     _uploading = true;
     ex.sending();

@@ -15,11 +15,13 @@ result<client_url> parse_client_url(std::string_view text) {
     }
     text.remove_prefix(scheme.size());
     // A target byte the request line cannot carry (controls, space) would let a URL inject fields.
-    for (const char c : text) {
+    std::size_t slash = std::string_view::npos; // where the authority ends
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
         if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return bad;
+        if ((c == '/' || c == '?') && slash == std::string_view::npos) slash = i;
     }
     client_url url;
-    const std::size_t slash = text.find_first_of("/?");
     url.authority = text.substr(0, slash);
     url.target = slash == std::string_view::npos ? std::string_view("/") : text.substr(slash);
     if (url.target.front() == '?') return bad; // "http://h?q" has no path: write "http://h/?q"

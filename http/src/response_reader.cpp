@@ -45,6 +45,22 @@ bool response_reader::worth_parsing(std::span<const char> data) noexcept {
 }
 
 std::size_t response_reader::read_head(std::span<const char> data, bool last) {
+    // A head byte-identical to the last one parsed here (an upstream sends the same head again and
+    // again; hello's changes once a second, with its Date) means what that one meant: the parser
+    // keeps no state, so one memcmp stands for the parse.
+    const std::size_t known = _known_head.size();
+    if (known != 0 && _known_to_head == _to_head && data.size() >= known &&
+        std::memcmp(data.data(), _known_head.data(), known) == 0) {
+        client_response& out = *_out;
+        out._status = _known.status;
+        out._version_minor = _known.version_minor;
+        out._text = _known_text;
+        out._fields = _known_fields;
+        out._reason = _known_reason;
+        out._body.clear();
+        start_body(_known);
+        return known;
+    }
     if (!worth_parsing(data) && !last) return 0;
     response_head head;
     const response_outcome outcome = _parser->parse(data, _to_head, head);
@@ -77,6 +93,20 @@ std::size_t response_reader::read_head(std::span<const char> data, bool last) {
     out._fields.reserve(head.headers.size());
     for (const header_field& f : head.headers)
         out._fields.push_back({append(f.name), append(f.value)});
+    const head_facts facts{head.status, head.version_minor, head.keep_alive, head.framing, head.content_length};
+    if (outcome.consumed <= max_known_head) {
+        _known_head.assign(data.data(), outcome.consumed);
+        _known_to_head = _to_head;
+        _known = facts;
+        _known_text = out._text;
+        _known_fields = out._fields;
+        _known_reason = out._reason;
+    }
+    start_body(facts);
+    return outcome.consumed;
+}
+
+void response_reader::start_body(const head_facts& head) {
     _keep_alive = head.keep_alive;
     switch (head.framing) {
     case response_body_framing::none:
@@ -88,7 +118,7 @@ std::size_t response_reader::read_head(std::span<const char> data, bool last) {
             fail(failure::too_large);
             break;
         }
-        out._body.reserve(_prefetch == 0 ? head.content_length : std::min(head.content_length, _prefetch));
+        _out->_body.reserve(_prefetch == 0 ? head.content_length : std::min(head.content_length, _prefetch));
         _decoder.reset(body_decoder::framing::length, head.content_length);
         _state = state::body;
         break;
@@ -100,7 +130,6 @@ std::size_t response_reader::read_head(std::span<const char> data, bool last) {
         _state = state::until_close;
         break;
     }
-    return outcome.consumed;
 }
 
 std::size_t response_reader::read_body(std::span<const char> data, std::uint64_t limit) {

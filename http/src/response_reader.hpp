@@ -5,13 +5,16 @@
 // offers the unconsumed rest again with more bytes (tcp_connection's spill block), so the reader
 // itself holds no input. It never consumes bytes past the end of the response. For a streamed
 // response (client::open()) it stops after the head and the first bytes of the body; the rest is
-// read piece by piece into the caller's buffers with read_into().
+// read piece by piece into the caller's buffers with read_into(). A head byte-identical to the last
+// one it parsed is recognized with one memcmp, not parsed again.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
+#include <vector>
 
 #include <corio/http/client_response.hpp>
 
@@ -78,8 +81,21 @@ public:
     std::optional<std::uint64_t> content_length() const noexcept { return _length; }
 
 private:
+    // What a parsed head says about the response and its body.
+    struct head_facts {
+        std::uint16_t status = 0;
+        std::uint8_t version_minor = 1;
+        bool keep_alive = false;
+        response_body_framing framing = response_body_framing::none;
+        std::uint64_t content_length = 0;
+    };
+    // Heads remembered for the memcmp match are short ones only (a few hundred bytes per connection).
+    static constexpr std::size_t max_known_head = 512;
+
     // `last`: no more bytes will come (parse even when worth_parsing says it would tell nothing new).
     std::size_t read_head(std::span<const char> data, bool last = false);
+    // The body that `head` announces follows.
+    void start_body(const head_facts& head);
     // True when parsing `data` (the head so far, offered again from its start) can tell more than
     // the last try: a blank line has arrived since, the head has doubled, or it passes the limit.
     bool worth_parsing(std::span<const char> data) noexcept;
@@ -102,6 +118,13 @@ private:
     bool _keep_alive = false;
     std::size_t _scanned = 0;     // head bytes searched for a blank line
     std::size_t _parsed_size = 0; // head bytes at the last parse
+    // The last head parsed (when short), what it said and the copy of it the response was given.
+    std::string _known_head;
+    head_facts _known;
+    std::string _known_text;
+    std::vector<client_response::field> _known_fields;
+    client_response::span _known_reason;
+    bool _known_to_head = false;
 };
 
 } // namespace corio::http::detail

@@ -96,6 +96,38 @@ TEST_F(client_connection_test, a_kept_alive_connection_carries_the_next_call) {
     EXPECT_EQ(second.work.result()->status(), 204);
 }
 
+TEST_F(client_connection_test, a_head_seen_before_means_what_it_meant_and_no_more) {
+    // The second answer's head is byte for byte the first's (recognized without a parse); the third
+    // differs only past the first's length; the fourth is the first's head answering a HEAD.
+    call first = get();
+    const int end = mem.wire->accept();
+    request_on(end);
+    answer(end, hello);
+    ASSERT_TRUE(first.finished());
+    call second = get();
+    answer(end, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nworld");
+    ASSERT_TRUE(second.finished());
+    const auto answered = second.work.result();
+    ASSERT_TRUE(answered);
+    EXPECT_EQ(answered->body(), "world");
+    EXPECT_EQ(answered->header("content-length"), "5");
+    call third = get();
+    answer(end, "HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n" + std::string(50, 'x'));
+    ASSERT_TRUE(third.finished());
+    EXPECT_EQ(third.work.result()->body(), std::string(50, 'x'));
+    auto head = client->request(http::method::head, "http://127.0.0.1:8080/x");
+    head.start();
+    mem.wire->run();
+    answer(end, "HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n");
+    ASSERT_TRUE(head.done());
+    EXPECT_EQ(head.result()->body(), "");
+    call fifth = get(); // the same head, answering a GET again: its body follows
+    answer(end, "HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n" + std::string(50, 'y'));
+    ASSERT_TRUE(fifth.finished());
+    EXPECT_EQ(fifth.work.result()->body(), std::string(50, 'y'));
+    EXPECT_EQ(mem.wire->accept(), -1); // one connection carried them all
+}
+
 TEST_F(client_connection_test, garbage_is_malformed) {
     call c = get();
     const int end = mem.wire->accept();
