@@ -6,7 +6,9 @@
 // clients: once answered whole, once in the pieces, and once in the pieces with the body streamed
 // (client::open, read 7 bytes at a time). Each must finish (no hang), with the same outcome (status
 // and body, or the same error; the stream has no body limit, so a body too large to buffer is not
-// compared), and the pool must serve a good answer right after.
+// compared), and the pool must serve a good answer right after. Last, the answer is given twice on
+// one keep-alive connection: the second time its head is recognized without a parse (the reader's
+// memcmp of the last head), and the call must end exactly as the first did.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -121,6 +123,43 @@ std::string call(harness& h, std::string_view answer, std::string_view cuts, boo
     return result;
 }
 
+// The answer given whole to two calls in turn on one connection (when the first leaves it kept alive).
+void call_twice(harness& h, std::string_view answer) {
+    http::client_config config;
+    config.max_head_bytes = 1024;
+    config.max_headers = 16;
+    config.max_body_bytes = 4096;
+    std::optional<http::client> client(std::in_place, config);
+    client->run_over(*h.wire);
+    // Calls left unfinished go (their frames with them) while the client is still there.
+    std::optional<task<result<http::client_response>>> first(client->get("http://127.0.0.1:8080/fuzz"));
+    std::optional<task<result<http::client_response>>> second;
+    first->start();
+    h.wire->run();
+    const int end = h.wire->accept();
+    check(end >= 0);
+    h.wire->put(end, answer);
+    h.wire->run();
+    if (first->done() && !h.wire->closed(end) && !h.wire->output_ended(end)) {
+        const std::string once = outcome(*first);
+        second.emplace(client->get("http://127.0.0.1:8080/again"));
+        second->start();
+        h.wire->run();
+        if (h.wire->accept() < 0) { // on the same connection
+            h.wire->put(end, answer);
+            h.wire->run();
+            check(second->done());
+            check(outcome(*second) == once);
+        }
+    }
+    first.reset();
+    second.reset();
+    h.wire->run(); // what closing them left in flight completes while the connections are there
+    h.self->run_exit_hooks();
+    client.reset();
+    h.wire->run();
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -135,5 +174,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check(whole == pieces);
     const std::string stream = call(h, answer, split, true);
     check(stream == whole || whole == "error: " + make_error_code(http::client_errc::too_large).message());
+    call_twice(h, answer);
     return 0;
 }
