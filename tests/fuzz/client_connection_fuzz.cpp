@@ -42,6 +42,15 @@ std::string outcome(task<result<http::client_response>>& call) {
     return std::to_string(r->status()) + " " + r->body();
 }
 
+// Small limits, so that inputs reach them.
+http::client_config small_limits() {
+    http::client_config config;
+    config.max_head_bytes = 1024;
+    config.max_headers = 16;
+    config.max_body_bytes = 4096;
+    return config;
+}
+
 // A streamed call: the head, then the body read a few bytes at a time, into `out` ("status body" or
 // the error's message). Without coverage instrumentation: clang 14 cannot emit the coverage tables of
 // this coroutine ("cannot represent a difference across sections"); the client code it calls is
@@ -75,11 +84,7 @@ CORIO_NO_COVERAGE task<void> streamed(http::client& client, std::string& out) {
 // `cuts` gives, then closes; returns the outcome, after checking that a good answer follows on the
 // same client.
 std::string call(harness& h, std::string_view answer, std::string_view cuts, bool stream = false) {
-    http::client_config config;
-    config.max_head_bytes = 1024;
-    config.max_headers = 16;
-    config.max_body_bytes = 4096;
-    std::optional<http::client> client(std::in_place, config);
+    std::optional<http::client> client(std::in_place, small_limits());
     client->run_over(*h.wire);
     std::string streamed_outcome;
     auto first = stream ? task<result<http::client_response>>() : client->get("http://127.0.0.1:8080/fuzz");
@@ -125,11 +130,7 @@ std::string call(harness& h, std::string_view answer, std::string_view cuts, boo
 
 // The answer given whole to two calls in turn on one connection (when the first leaves it kept alive).
 void call_twice(harness& h, std::string_view answer) {
-    http::client_config config;
-    config.max_head_bytes = 1024;
-    config.max_headers = 16;
-    config.max_body_bytes = 4096;
-    std::optional<http::client> client(std::in_place, config);
+    std::optional<http::client> client(std::in_place, small_limits());
     client->run_over(*h.wire);
     // Calls left unfinished go (their frames with them) while the client is still there.
     std::optional<task<result<http::client_response>>> first(client->get("http://127.0.0.1:8080/fuzz"));
