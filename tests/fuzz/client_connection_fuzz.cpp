@@ -8,7 +8,8 @@
 // and body, or the same error; the stream has no body limit, so a body too large to buffer is not
 // compared), and the pool must serve a good answer right after. Last, the answer is given twice on
 // one keep-alive connection: the second time its head is recognized without a parse (the reader's
-// memcmp of the last head), and the call must end exactly as the first did.
+// memcmp of the last head), and the call must end exactly as the first did. And two calls are
+// pipelined on one connection: the first must end as it did alone, and both must end.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -80,6 +81,39 @@ CORIO_NO_COVERAGE task<void> streamed(http::client& client, std::string& out) {
     out = std::to_string(s->head().status()) + " " + body;
 }
 
+// Answers the oldest connection the client dialled with `answer`, in the pieces `cuts` gives, then
+// closes it.
+void answer_dial(harness& h, std::string_view answer, std::string_view cuts) {
+    const int end = h.wire->accept();
+    check(end >= 0);
+    std::size_t at = 0;
+    for (std::size_t i = 0; i <= cuts.size() && at < answer.size(); ++i) {
+        const std::size_t step = i < cuts.size() ? static_cast<unsigned char>(cuts[i]) % 64 + 1 : answer.size();
+        const std::size_t n = std::min(step, answer.size() - at);
+        h.wire->put(end, answer.substr(at, n));
+        h.wire->run();
+        at += n;
+    }
+    h.wire->close_peer(end);
+    h.wire->run();
+}
+
+// The pool is healthy: the next call gets a connection of its own and its answer. Then the client
+// goes (its part of the shard first).
+void end_healthy(harness& h, std::optional<http::client>& client) {
+    auto next = client->get("http://127.0.0.1:8080/after");
+    next.start();
+    h.wire->run();
+    const int end = h.wire->accept();
+    check(end >= 0);
+    h.wire->put(end, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    h.wire->run();
+    check(outcome(next) == "200 ok");
+    h.self->run_exit_hooks();
+    client.reset();
+    h.wire->run();
+}
+
 // Makes a call (streamed or not) and answers every connection it dials with `answer` in the pieces
 // `cuts` gives, then closes; returns the outcome, after checking that a good answer follows on the
 // same client.
@@ -98,34 +132,34 @@ std::string call(harness& h, std::string_view answer, std::string_view cuts, boo
     h.wire->run();
     // A retry (the connection closed before any byte of the answer) dials again: answer it the same.
     for (int attempt = 0; attempt < 2 && !done(); ++attempt) {
-        const int end = h.wire->accept();
-        check(end >= 0);
-        std::size_t at = 0;
-        for (std::size_t i = 0; i <= cuts.size() && at < answer.size(); ++i) {
-            const std::size_t step = i < cuts.size() ? static_cast<unsigned char>(cuts[i]) % 64 + 1 : answer.size();
-            const std::size_t n = std::min(step, answer.size() - at);
-            h.wire->put(end, answer.substr(at, n));
-            h.wire->run();
-            at += n;
-        }
-        h.wire->close_peer(end);
-        h.wire->run();
+        answer_dial(h, answer, cuts);
     }
     check(done());
     const std::string result = stream ? streamed_outcome : outcome(first);
-    // The pool is healthy: the next call gets a connection of its own and its answer.
-    auto second = client->get("http://127.0.0.1:8080/after");
+    end_healthy(h, client);
+    return result;
+}
+
+// Two GETs pipelined on one connection (one connection per origin, two requests on it), each dial
+// answered as above: both calls end (no hang), the first as a call of its own would (`alone`); what
+// follows the first answer is the second's, or the second is sent again on a new connection.
+void call_pipelined(harness& h, std::string_view answer, std::string_view cuts, const std::string& alone) {
+    http::client_config config = small_limits();
+    config.connections_per_origin = 1;
+    config.pipeline_depth = 2;
+    std::optional<http::client> client(std::in_place, config);
+    client->run_over(*h.wire);
+    auto first = client->get("http://127.0.0.1:8080/fuzz");
+    auto second = client->get("http://127.0.0.1:8080/behind");
+    first.start();
     second.start();
     h.wire->run();
-    const int end = h.wire->accept();
-    check(end >= 0);
-    h.wire->put(end, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
-    h.wire->run();
-    check(outcome(second) == "200 ok");
-    h.self->run_exit_hooks(); // the client's part of the shard goes
-    client.reset();
-    h.wire->run();
-    return result;
+    // Each call may be retried once, the second only once the first's connection is gone: 3 dials.
+    for (int dial = 0; dial < 3 && !(first.done() && second.done()); ++dial)
+        answer_dial(h, answer, cuts);
+    check(first.done() && second.done());
+    check(outcome(first) == alone);
+    end_healthy(h, client);
 }
 
 // The answer given whole to two calls in turn on one connection (when the first leaves it kept alive).
@@ -176,5 +210,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::string stream = call(h, answer, split, true);
     check(stream == whole || whole == "error: " + make_error_code(http::client_errc::too_large).message());
     call_twice(h, answer);
+    call_pipelined(h, answer, split, whole);
     return 0;
 }
