@@ -2,9 +2,11 @@
 // client_connection: one keep-alive connection of an origin's pool, a net::tcp_connection (the same
 // receive buffers, spill block and batched sends as the server's connections). It writes the
 // request of the exchange it carries and reads the response into it with a response_reader; between
-// exchanges it sits idle in its pool holding no buffer. Input while idle (an unsolicited 408, junk),
-// a response followed by extra bytes, or any failure closes it: only a connection whose last
-// response ended cleanly and allowed keep-alive goes back to the pool. A streamed request body is
+// exchanges it sits idle in its pool holding no buffer. With pipelining it carries several
+// exchanges, their answers read in the order their requests went. Input while idle (an unsolicited
+// 408, junk), a response followed by bytes no request waits for, or any failure closes it (the
+// exchanges behind fail as closed, to be retried): only a connection whose last response ended
+// cleanly and allowed keep-alive goes back to the pool. A streamed request body is
 // written piece by piece after the head; a streamed response body is read by its client_stream as
 // the caller asks, reading paused in between, and the connection goes back to the pool at its end.
 #pragma once

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # The gateway example in front of the hello example, as a user runs them: the upstream's exact
 # answers through the proxy (GET, HEAD, 404, 405), 502 while the upstream is down, and answers
-# again once it is back on the same port; a missing --upstream is refused with exit status 2.
+# again once it is back on the same port, also when it dies and comes back under load (ab); a
+# missing --upstream is refused with exit status 2.
 # Usage: gateway_process_test.sh PATH/TO/gateway PATH/TO/hello
 set -Eeuo pipefail
 gateway=$1
@@ -75,6 +76,27 @@ curl -s "$url/plaintext" | grep -q 'refused'
 start_hello "$upstream"
 [ "$(port_of "$hello_log")" = "$upstream" ] || { echo "hello did not come back on port $upstream"; exit 1; }
 [ "$(curl -sf "$url/plaintext")" = "Hello, World!" ]
+
+# Under load: the upstream killed (SIGKILL) a second into a 3-second ab run and started again a
+# second later. ab's clients stay connected to the gateway: answers in flight and those sent while
+# the upstream is down are 502s (Non-2xx; ab counts their other length as failed), none breaks a
+# connection, and 200s come back without a restart of the gateway.
+if command -v ab >/dev/null; then
+    ab -q -k -r -t 3 -n 10000000 -c 16 "$url/plaintext" >"$gateway_log.ab" 2>&1 &
+    ab_pid=$!
+    sleep 1
+    kill -KILL $hello_pid
+    wait $hello_pid 2>/dev/null || true
+    sleep 1
+    start_hello "$upstream"
+    wait $ab_pid || { cat "$gateway_log.ab"; exit 1; }
+    grep -q '^Non-2xx responses: *[1-9]' "$gateway_log.ab" || { echo "no 502 while the upstream was down"; cat "$gateway_log.ab"; exit 1; }
+    grep -qE '\(Connect: 0, Receive: 0, Length: [0-9]+, Exceptions: 0\)|^Failed requests: *0$' "$gateway_log.ab" ||
+        { echo "connections broke"; cat "$gateway_log.ab"; exit 1; }
+    rm -f "$gateway_log.ab"
+    [ "$(port_of "$hello_log")" = "$upstream" ] || { echo "hello did not come back on port $upstream"; exit 1; }
+    [ "$(curl -sf "$url/plaintext")" = "Hello, World!" ]
+fi
 
 kill -TERM $gateway_pid
 for _ in $(seq 50); do kill -0 $gateway_pid 2>/dev/null || break; sleep 0.1; done
