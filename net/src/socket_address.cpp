@@ -104,6 +104,16 @@ result<socket_address> socket_address::peer_of(int fd) {
     return a;
 }
 
+socket_address socket_address::ipv4(std::uint32_t address, std::uint16_t port) noexcept {
+    socket_address a;
+    auto* in = reinterpret_cast<sockaddr_in*>(&a._storage);
+    in->sin_family = AF_INET;
+    in->sin_port = port;
+    in->sin_addr.s_addr = address;
+    a._length = sizeof(sockaddr_in);
+    return a;
+}
+
 // The address without the port at `at` (IPv6 in brackets when `bracketed`); returns its end. By hand
 // rather than with inet_ntop (which formats through snprintf) for IPv4: the access log writes one
 // per line, and a proxy one per request (X-Forwarded-For).

@@ -48,6 +48,8 @@ void socket_transport::shutdown_write(int fd) noexcept {
 }
 
 void socket_transport::close(int fd) noexcept {
+    // The descriptor's number may come back with the next accept: its peer is forgotten first.
+    if (fd >= 0 && static_cast<std::size_t>(fd) < _peers.size()) _peers[static_cast<std::size_t>(fd)].known = false;
     // The armed receive and an in-flight send hold their own file references, and the port of a
     // closed connection is free for the next accept at once.
     ::close(fd);
@@ -62,7 +64,16 @@ void socket_transport::limit_unsent(int fd, std::uint32_t bytes) noexcept {
 }
 
 result<socket_address> socket_transport::peer_address(int fd) const {
-    return socket_address::peer_of(fd);
+    const auto at = static_cast<std::size_t>(fd);
+    if (fd >= 0 && at < _peers.size() && _peers[at].known)
+        return socket_address::ipv4(_peers[at].address, _peers[at].port);
+    result<socket_address> peer = socket_address::peer_of(fd);
+    if (peer && fd >= 0 && peer->family() == AF_INET) {
+        if (at >= _peers.size()) _peers.resize(at + 1);
+        const auto* in = reinterpret_cast<const sockaddr_in*>(peer->data());
+        _peers[at] = {in->sin_addr.s_addr, in->sin_port, true};
+    }
+    return peer;
 }
 
 } // namespace corio::net

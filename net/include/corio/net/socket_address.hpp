@@ -35,6 +35,8 @@ public:
     static result<socket_address> local_of(int fd);
     /// The address a connected socket's peer has (getpeername: one system call).
     static result<socket_address> peer_of(int fd);
+    /// An IPv4 address and port (both in network byte order, as a sockaddr_in holds them).
+    static socket_address ipv4(std::uint32_t address, std::uint16_t port) noexcept;
 
     /// The port in host byte order.
     std::uint16_t port() const noexcept;
