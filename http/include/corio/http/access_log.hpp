@@ -7,9 +7,9 @@
 // whose head never ended has "-" (text) or null (JSON) for method and target. Time is UTC to the
 // second, bytes the body's, latency from the loop turn that received the request to the answer.
 // Lines collect in a per-shard buffer written out when it passes 32 KiB, a second after its first
-// line, and when the shard stops: the one system call per line is getpeername for the client's
-// address (corio does not keep it per connection: 16 bytes more in every idle one). Off unless a
-// service adds it.
+// line, and when the shard stops. The client's address costs one getpeername per connection (an
+// IPv4 peer is remembered by the shard's sockets, not in the connection: that would cost every idle
+// one 16 bytes; an IPv6 peer is asked per line). Off unless a service adds it.
 #pragma once
 
 #include <cstdint>

@@ -171,8 +171,9 @@ public:
     std::optional<std::string_view> header(std::string_view name) const noexcept;
     /// The buffered body (de-chunked), empty when there is none or the route streams it.
     std::string_view body() const noexcept { return _body; }
-    /// The client's address as the connection's socket has it (asks the kernel each call: one
-    /// getpeername); behind a proxy, the proxy's. An error once the connection has gone.
+    /// The client's address as the connection's socket has it (one getpeername per connection for
+    /// an IPv4 peer, which the shard's sockets then remember; per call for IPv6); behind a proxy,
+    /// the proxy's. An error once the connection has gone.
     result<net::socket_address> peer() const {
         if (_transport == nullptr) return system_error(ENOTCONN);
         return _transport->peer_address(_peer_handle);
