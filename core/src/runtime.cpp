@@ -288,7 +288,18 @@ void runtime::join() {
     _mesh.reset();
 }
 
+stop_signals_blocked::stop_signals_blocked() noexcept {
+    const sigset_t signals = termination_signals();
+    pthread_sigmask(SIG_BLOCK, &signals, &_previous);
+}
+
+stop_signals_blocked::~stop_signals_blocked() {
+    // A second signal that came during the drain is delivered now, with its default action.
+    pthread_sigmask(SIG_SETMASK, &_previous, nullptr);
+}
+
 int runtime::run(service& work) {
+    const stop_signals_blocked held;
     if (auto started = start(work); !started) {
         log(log_level::error, _error);
         return 1;

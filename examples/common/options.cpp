@@ -233,6 +233,7 @@ int serve(std::string_view name, corio::http::server& server, const options& opt
     backstopped.stop_timeout_ms =
         static_cast<std::uint32_t>(std::max<std::uint64_t>(backstopped.stop_timeout_ms, drain_ms));
     corio::runtime runtime(backstopped);
+    const corio::stop_signals_blocked held; // a signal before wait_for_signal() waits for it
     if (auto started = runtime.start(server); !started) {
         std::fprintf(stderr, "%.*s: %s\n", name_size, name.data(), runtime.error_message().c_str());
         return 1;

@@ -4,6 +4,8 @@
 // SIGINT/SIGTERM. Typical use: `corio::runtime rt(config); return rt.run(my_server);`.
 #pragma once
 
+#include <signal.h>
+
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -36,6 +38,21 @@ namespace detail {
 class shard_mesh;
 }
 
+/// Blocks SIGINT and SIGTERM in the calling thread while it lives, then restores the mask. Held
+/// from before runtime::start() until after wait_for_signal() (run() holds one), a signal that
+/// arrives in between waits for wait_for_signal() rather than ending the process by its default
+/// action before the shards drain; the shard threads start with both blocked.
+class stop_signals_blocked {
+public:
+    stop_signals_blocked() noexcept;
+    ~stop_signals_blocked();
+    stop_signals_blocked(const stop_signals_blocked&) = delete;
+    stop_signals_blocked& operator=(const stop_signals_blocked&) = delete;
+
+private:
+    sigset_t _previous;
+};
+
 /// A set of shards running services; stops and joins them when destroyed. A shard whose service
 /// has drained keeps its loop (and so submit_to calls to it) running until every shard has drained.
 class runtime {
@@ -53,10 +70,11 @@ public:
     /// Waits until every shard thread has ended.
     void join();
     /// After start(): waits for SIGINT or SIGTERM (read through a signalfd; shard threads block
-    /// both) or for the shards to end, then stops and joins. Returns 0, the process exit status.
-    /// Under systemd (see systemd_notify.hpp) it sends READY=1 first (every shard listens by
-    /// then), WATCHDOG=1 at half of $WATCHDOG_USEC while the service is live(), and STOPPING=1
-    /// when the signal arrives, before the drain starts.
+    /// both) or for the shards to end, then stops and joins. One that arrives between start() and
+    /// this call ends the process unless a stop_signals_blocked was made before start(). Returns 0, the process exit
+    /// status. Under systemd (see systemd_notify.hpp) it sends READY=1 first (every shard listens by then), WATCHDOG=1
+    /// at half of $WATCHDOG_USEC while the service is live(), and STOPPING=1 when the signal arrives, before the drain
+    /// starts.
     int wait_for_signal();
     /// start(), one line through the log sink ("listening on 127.0.0.1 port 8080, 4 shards,
     /// backend io_uring (...)"; see log.hpp to route or silence it), then wait_for_signal(); returns 1 (after
