@@ -26,7 +26,8 @@ public:
     /// Runs `loop`'s turn hooks in run() (the loop itself need not run).
     explicit loopback(corio::reactor& loop) noexcept : _loop(loop) {}
 
-    /// A new end: the handle to construct its connection with.
+    /// A new end: the handle to construct its connection with. The handle of an end whose
+    /// connection has closed (and whose peer has too) is given again, as a kernel reuses a descriptor.
     int open();
     /// How connect() answers from now on: connected, refused (-ECONNREFUSED), or never (until cancelled).
     enum class dialing : std::uint8_t { answer, refuse, hang };
