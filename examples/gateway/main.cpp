@@ -9,8 +9,10 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include <corio/http/server.hpp>
 #include <corio/net/socket_address.hpp>
@@ -19,18 +21,15 @@
 #include "proxy.hpp"
 
 int main(int argc, char** argv) {
-    std::string base;
+    std::optional<corio::http::origin> base;
     corio::http::client_config config;
-    std::uint64_t max_body = gateway::upstream{}.max_body_bytes;
+    std::uint64_t max_body = gateway::default_max_body_bytes;
     const corio::examples::extra_flag flags[] = {
         {"--upstream", "URL", "where to forward: http://HOST:PORT (required; a host name is resolved at start-up)",
          [&](std::string_view v) {
-             if (!v.starts_with("http://") || v.size() == 7) return false;
-             while (v.ends_with('/'))
-                 v.remove_suffix(1);
-             if (v.find('/', 7) != std::string_view::npos) return false; // an origin, not a path
-             base = std::string(v);
-             return true;
+             corio::result<corio::http::origin> parsed = corio::http::origin::parse(v); // an origin, not a path
+             if (parsed) base = std::move(*parsed);
+             return parsed.has_value();
          }},
         {"--upstream-timeout", "MS",
          "longest wait for the upstream's whole answer before 504 (default " +
@@ -64,18 +63,13 @@ int main(int argc, char** argv) {
     if (auto exit_status = corio::examples::parse_command_line(
             argc, argv, {"gateway", "Forwards every request to --upstream"}, options, flags))
         return *exit_status;
-    if (base.empty()) {
+    if (!base) {
         std::fputs("gateway: --upstream http://HOST:PORT is required (the server to forward to)\n", stderr);
         return 2;
     }
     corio::http::client upstream_calls(config);
     // A host name is resolved once, here, before the shards run (they never block on a resolver).
-    std::string_view host = std::string_view(base).substr(7);
-    if (host.starts_with('[')) {
-        host = host.substr(1, host.find(']') - 1);
-    } else {
-        host = host.substr(0, host.find(':'));
-    }
+    const std::string_view host = base->host();
     if (!corio::net::socket_address::parse(host, 80) && host != "localhost") {
         if (auto resolved = upstream_calls.add_host(host); !resolved) {
             std::fprintf(stderr, "gateway: cannot resolve the upstream host '%.*s': %s\n",
@@ -83,7 +77,7 @@ int main(int argc, char** argv) {
             return 2;
         }
     }
-    const gateway::upstream to{base, &upstream_calls, max_body};
+    const gateway::upstream to{*base, &upstream_calls, max_body};
     corio::http::server server(gateway::routes(to), options.server);
     return corio::examples::serve("gateway", server, options);
 }

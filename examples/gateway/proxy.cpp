@@ -15,6 +15,9 @@
 #include <string_view>
 #include <system_error>
 #include <utility>
+#include <vector>
+
+#include <corio/core/ascii.hpp>
 
 namespace gateway {
 
@@ -24,14 +27,53 @@ using corio::http::request;
 using corio::http::response;
 using corio::http::status;
 
-bool same_name(std::string_view a, std::string_view b) noexcept {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
-               return lower(x) == lower(y);
-           });
+// What the gateway does with a header field, by its name.
+enum class role : std::uint8_t {
+    pass,              // forwarded as it is
+    drop,              // hop-by-hop (RFC 9110 7.6.1), or this server's own
+    content_length,    // frames the request body: sent again by the client
+    transfer_encoding, // likewise
+    forwarded_for,     // a request's X-Forwarded-For: the client's address is appended
+    content_type,      // a response's: goes through response::set_content_type
+};
+
+// The role of field `name` of a request (`in_request`) or of a response. Hop-by-hop fields
+// concern one connection, not the message; Expect: 100-continue is answered here (when the body
+// is first read); a response's Server and Date are this server's own. Only the names of `name`'s
+// length are compared.
+role role_of(std::string_view name, bool in_request) noexcept {
+    const auto is = [name](std::string_view lower) { return corio::equal_ignoring_case(name, lower); };
+    switch (name.size()) {
+    case 2:
+        return is("te") ? role::drop : role::pass;
+    case 4:
+        return !in_request && is("date") ? role::drop : role::pass;
+    case 6:
+        return is(in_request ? "expect" : "server") ? role::drop : role::pass;
+    case 7:
+        return is("trailer") || is("upgrade") ? role::drop : role::pass;
+    case 10:
+        return is("connection") || is("keep-alive") ? role::drop : role::pass;
+    case 12:
+        return !in_request && is("content-type") ? role::content_type : role::pass;
+    case 14:
+        return is("content-length") ? role::content_length : role::pass;
+    case 15:
+        return in_request && is("x-forwarded-for") ? role::forwarded_for : role::pass;
+    case 16:
+        return is("proxy-connection") ? role::drop : role::pass;
+    case 17:
+        return is("transfer-encoding") ? role::transfer_encoding : role::pass;
+    case 18:
+        return is("proxy-authenticate") ? role::drop : role::pass;
+    case 19:
+        return is("proxy-authorization") ? role::drop : role::pass;
+    default:
+        return role::pass;
+    }
 }
 
-// True when `connection` (a Connection field's value) lists `name`.
+// True when `connection` (a Connection field's value) lists `name`: that field is hop-by-hop too.
 bool listed(std::string_view connection, std::string_view name) noexcept {
     while (!connection.empty()) {
         const std::size_t comma = connection.find(',');
@@ -40,46 +82,11 @@ bool listed(std::string_view connection, std::string_view name) noexcept {
             token.remove_prefix(1);
         while (!token.empty() && (token.back() == ' ' || token.back() == '\t'))
             token.remove_suffix(1);
-        if (same_name(token, name)) return true;
+        if (corio::equal_ignoring_case(token, name)) return true;
         if (comma == std::string_view::npos) break;
         connection.remove_prefix(comma + 1);
     }
     return false;
-}
-
-// True for a hop-by-hop field: one that concerns one connection, not the message (or one the sender
-// frames itself), or one that `connection` (the Connection field's value) lists.
-bool hop_by_hop(std::string_view name, std::string_view connection) noexcept {
-    bool named = false;
-    switch (name.size()) { // only the names of that length are compared
-    case 2:
-        named = same_name(name, "te");
-        break;
-    case 7:
-        named = same_name(name, "trailer") || same_name(name, "upgrade");
-        break;
-    case 10:
-        named = same_name(name, "connection") || same_name(name, "keep-alive");
-        break;
-    case 14:
-        named = same_name(name, "content-length");
-        break;
-    case 16:
-        named = same_name(name, "proxy-connection");
-        break;
-    case 17:
-        named = same_name(name, "transfer-encoding");
-        break;
-    case 18:
-        named = same_name(name, "proxy-authenticate");
-        break;
-    case 19:
-        named = same_name(name, "proxy-authorization");
-        break;
-    default:
-        break;
-    }
-    return named || (!connection.empty() && listed(connection, name));
 }
 
 response failure(status code, std::string_view why) {
@@ -131,43 +138,38 @@ corio::task<void> pass_on(corio::http::client_stream& from, corio::http::body_wr
 }
 
 corio::task<response> forward(const upstream& to, request& req) {
+    // The client's fields go on as views of its request (which outlives the call), less the
+    // hop-by-hop ones and those the client frames itself.
     const std::string_view connection = req.header("connection").value_or("");
-    corio::http::header_list fields;
+    std::vector<corio::http::header_field> fields;
     fields.reserve(req.headers().size() + 1);
-    // X-Forwarded-For: the addresses the request came through, then its client's (one field).
-    std::string forwarded_for;
+    std::string forwarded_for; // the addresses the request came through, then its client's (one field)
+    std::optional<std::uint64_t> length;
+    bool chunked = false;
     for (const corio::http::header_field& f : req.headers()) {
-        // Expect: 100-continue is answered here, when the body is first read.
-        if (hop_by_hop(f.name, connection) || same_name(f.name, "expect")) continue;
-        if (same_name(f.name, "x-forwarded-for")) {
-            forwarded_for.append(forwarded_for.empty() ? "" : ", ").append(f.value);
-            continue;
+        const role r = role_of(f.name, true);
+        if (r == role::content_length && !length) {
+            std::uint64_t n = 0; // the server has checked the body's framing
+            std::from_chars(f.value.data(), f.value.data() + f.value.size(), n);
+            length = n;
         }
-        fields.emplace_back(f.name, f.value);
+        chunked = chunked || r == role::transfer_encoding;
+        if (r == role::forwarded_for) forwarded_for.append(forwarded_for.empty() ? "" : ", ").append(f.value);
+        if (r != role::pass || (!connection.empty() && listed(connection, f.name))) continue;
+        fields.push_back(f);
     }
     if (const auto client = req.peer()) forwarded_for.append(forwarded_for.empty() ? "" : ", ").append(client->host());
-    if (!forwarded_for.empty()) fields.emplace_back("X-Forwarded-For", std::move(forwarded_for));
+    if (!forwarded_for.empty()) fields.push_back({"X-Forwarded-For", forwarded_for});
     // HEAD goes upstream as GET: the server drops the body but sends its Content-Length, which an
     // answer to HEAD (without a body to measure) could not give.
     const corio::http::method m = req.method() == corio::http::method::head ? corio::http::method::get : req.method();
-    std::string url;
-    url.reserve(to.base.size() + req.target().size());
-    url.append(to.base).append(req.target());
-    // A body (the server has checked its framing) streams to the upstream as it arrives.
-    std::optional<std::uint64_t> length;
-    if (const auto field = req.header("content-length")) {
-        std::uint64_t n = 0;
-        std::from_chars(field->data(), field->data() + field->size(), n);
-        length = n;
-    }
-    const bool chunked = req.header("transfer-encoding").has_value();
-    corio::result<corio::http::client_stream> answer;
-    if (chunked || (length && *length != 0)) {
-        request_source body(req, chunked ? std::nullopt : length);
-        answer = co_await to.calls->open(m, std::move(url), std::move(fields), body);
-    } else {
-        answer = co_await to.calls->open(m, std::move(url), std::move(fields));
-    }
+    // A body streams to the upstream as it arrives.
+    request_source body(req, chunked ? std::nullopt : length);
+    // (Not a conditional inside co_await: GCC 12 destroys such a temporary twice.)
+    corio::task<corio::result<corio::http::client_stream>> call =
+        chunked || (length && *length != 0) ? to.calls->open(to.at, m, req.target(), fields, body)
+                                            : to.calls->open(to.at, m, req.target(), fields);
+    corio::result<corio::http::client_stream> answer = co_await std::move(call);
     if (!answer) {
         if (auto refused = body_failure(answer.error())) co_return std::move(*refused);
         if (corio::http::is_timeout(answer.error()))
@@ -178,22 +180,18 @@ corio::task<response> forward(const upstream& to, request& req) {
     // when the upstream gave one.
     const auto code = static_cast<status>(answer->head().status());
     std::shared_ptr<corio::http::client_stream> from;
-    response res(code);
-    if (!answer->complete()) {
-        from = std::make_shared<corio::http::client_stream>(std::move(*answer));
-        res = response::stream([from](corio::http::body_writer& out) { return pass_on(*from, out); }, "", code,
-                               from->content_length());
-    }
+    if (!answer->complete()) from = std::make_shared<corio::http::client_stream>(std::move(*answer));
+    response res = from ? response::stream([from](corio::http::body_writer& out) { return pass_on(*from, out); }, "",
+                                           code, from->content_length())
+                        : response(code);
     const corio::http::client_response& head = from ? from->head() : answer->head();
     const std::string_view upstream_connection = head.header("connection").value_or("");
     for (std::size_t i = 0; i < head.header_count(); ++i) {
         const corio::http::header_field f = head.header_at(i);
-        // Server and Date are this server's own; Content-Type goes through set_content_type.
-        if (hop_by_hop(f.name, upstream_connection) || same_name(f.name, "server") || same_name(f.name, "date"))
-            continue;
-        if (same_name(f.name, "content-type")) {
+        const role r = role_of(f.name, false);
+        if (r == role::content_type) {
             res.set_content_type(f.value);
-        } else {
+        } else if (r == role::pass && (upstream_connection.empty() || !listed(upstream_connection, f.name))) {
             res.add_header(f.name, f.value);
         }
     }

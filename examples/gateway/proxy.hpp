@@ -10,18 +10,20 @@
 #pragma once
 
 #include <cstdint>
-#include <string>
 
 #include <corio/http/client.hpp>
 #include <corio/http/router.hpp>
 
 namespace gateway {
 
+/// The largest request body forwarded unless told otherwise: 1 GiB.
+inline constexpr std::uint64_t default_max_body_bytes = 1ull << 30;
+
 /// What the proxy forwards to.
 struct upstream {
-    std::string base;           ///< "http://127.0.0.1:8081" (no trailing slash): the request target is appended
-    corio::http::client* calls; ///< the pool; outlives the server
-    std::uint64_t max_body_bytes = 1ull << 30; ///< largest request body forwarded (413 past it)
+    corio::http::origin at;                                ///< where: the request's target goes to this origin
+    corio::http::client* calls;                            ///< the pool; outlives the server
+    std::uint64_t max_body_bytes = default_max_body_bytes; ///< largest request body forwarded (413 past it)
 };
 
 /// The route table: GET (and so HEAD), POST, PUT, DELETE, PATCH on `/*rest` forwarded to `to`.

@@ -3,8 +3,11 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <cstdlib>
+#include <cstring>
 
+#include <corio/core/ascii.hpp>
 #include <corio/core/log.hpp>
 #include <corio/core/shard.hpp>
 
@@ -30,13 +33,6 @@ void destroy_part(void* context) {
     delete part;
 }
 
-bool same_name(std::string_view a, std::string_view b) noexcept {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
-               return lower(x) == lower(y);
-           });
-}
-
 // The bytes of a token (RFC 9110 5.6.2), which a field name is.
 constexpr std::array<bool, 256> token_bytes = [] {
     std::array<bool, 256> t{};
@@ -52,15 +48,61 @@ constexpr std::array<bool, 256> token_bytes = [] {
 // A field the client can send: a token for a name, no CR, LF or NUL in the value (they would let a
 // caller's data add fields or a second request), and none of the fields that frame the message,
 // which the client writes itself.
-bool sendable(const std::pair<std::string, std::string>& field) noexcept {
-    const auto& [name, value] = field;
-    if (name.empty()) return false;
+// True when no byte of `value` is CR, LF or NUL; eight bytes at a time.
+bool clean_value(std::string_view value) noexcept {
+    constexpr std::uint64_t ones = 0x0101010101010101;
+    const auto any_zero = [](std::uint64_t w) { return ((w - ones) & ~w & (0x80 * ones)) != 0; };
+    std::size_t i = 0;
+    for (; i + 8 <= value.size(); i += 8) {
+        std::uint64_t w;
+        std::memcpy(&w, value.data() + i, sizeof w);
+        if (any_zero(w) || any_zero(w ^ ('\r' * ones)) || any_zero(w ^ ('\n' * ones))) return false;
+    }
+    for (; i < value.size(); ++i)
+        if (value[i] == '\r' || value[i] == '\n' || value[i] == '\0') return false;
+    return true;
+}
+
+bool sendable(std::string_view name, std::string_view value) noexcept {
+    if (name.empty() || !clean_value(value)) return false;
     for (const char c : name)
         if (!token_bytes[static_cast<unsigned char>(c)]) return false;
-    for (const char c : value)
-        if (c == '\r' || c == '\n' || c == '\0') return false;
-    return !same_name(name, "content-length") && !same_name(name, "transfer-encoding") &&
-           !same_name(name, "connection");
+    switch (name.size()) { // only the names of that length are compared
+    case 10:
+        return !equal_ignoring_case(name, "connection");
+    case 14:
+        return !equal_ignoring_case(name, "content-length");
+    case 17:
+        return !equal_ignoring_case(name, "transfer-encoding");
+    default:
+        return true;
+    }
+}
+
+bool all_sendable(const detail::call_fields& fields) noexcept {
+    for (const auto& [name, value] : fields.owned)
+        if (!sendable(name, value)) return false;
+    for (const header_field& f : fields.lent)
+        if (!sendable(f.name, f.value)) return false;
+    return true;
+}
+
+// A target the request line can carry: a path (and query) without controls or spaces, which would
+// let it inject fields.
+bool sendable_target(std::string_view target) noexcept {
+    if (target.empty() || target.front() != '/') return false;
+    for (const char c : target)
+        if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return false;
+    return true;
+}
+
+detail::client_url url_at(const origin& to, std::string_view target) noexcept {
+    return {to.host(), to.port(), target, to.authority()};
+}
+
+result<client_response> head_of(result<client_stream> done) {
+    if (!done) return tl::unexpected(done.error());
+    return done->take_head();
 }
 
 bool idempotent(method m) noexcept {
@@ -110,15 +152,46 @@ detail::client_shard& client::make_local(net::transport* over) {
 }
 
 task<result<client_response>> client::request(method m, std::string url, header_list headers, std::string body) {
-    result<client_stream> done = co_await call(m, std::move(url), std::move(headers), std::move(body), nullptr, false);
-    if (!done) co_return tl::unexpected(done.error());
-    co_return done->take_head();
+    co_return head_of(co_await call_owning(m, std::move(url), std::move(headers), std::move(body), nullptr, false));
 }
 
 task<result<client_response>> client::request(method m, std::string url, header_list headers, body_source& body) {
-    result<client_stream> done = co_await call(m, std::move(url), std::move(headers), {}, &body, false);
-    if (!done) co_return tl::unexpected(done.error());
-    co_return done->take_head();
+    co_return head_of(co_await call_owning(m, std::move(url), std::move(headers), {}, &body, false));
+}
+
+task<result<client_stream>> client::open(method m, std::string url, header_list headers, std::string body) {
+    return call_owning(m, std::move(url), std::move(headers), std::move(body), nullptr, true);
+}
+
+task<result<client_stream>> client::open(method m, std::string url, header_list headers, body_source& body) {
+    return call_owning(m, std::move(url), std::move(headers), {}, &body, true);
+}
+
+task<result<client_response>> client::request(const origin& to, method m, std::string_view target,
+                                              std::span<const header_field> headers, std::string_view body) {
+    co_return head_of(co_await call(m, url_at(to, target), {{}, headers}, body, nullptr, false));
+}
+
+task<result<client_response>> client::request(const origin& to, method m, std::string_view target,
+                                              std::span<const header_field> headers, body_source& body) {
+    co_return head_of(co_await call(m, url_at(to, target), {{}, headers}, {}, &body, false));
+}
+
+task<result<client_stream>> client::open(const origin& to, method m, std::string_view target,
+                                         std::span<const header_field> headers, std::string_view body) {
+    return call(m, url_at(to, target), {{}, headers}, body, nullptr, true);
+}
+
+task<result<client_stream>> client::open(const origin& to, method m, std::string_view target,
+                                         std::span<const header_field> headers, body_source& body) {
+    return call(m, url_at(to, target), {{}, headers}, {}, &body, true);
+}
+
+task<result<client_stream>> client::call_owning(method m, std::string url, header_list headers, std::string body,
+                                                body_source* source, bool stream) {
+    const result<detail::client_url> to = detail::parse_client_url(url);
+    if (!to) co_return tl::unexpected(to.error());
+    co_return co_await call(m, *to, {headers, {}}, body, source, stream);
 }
 
 namespace {
@@ -151,14 +224,13 @@ task<std::error_code> upload(detail::client_exchange& ex, body_source& source) {
 
 } // namespace
 
-task<result<client_stream>> client::call(method m, std::string url, header_list headers, std::string body,
-                                         body_source* source, bool stream) {
-    const result<detail::client_url> target = detail::parse_client_url(url);
-    if (!target) co_return tl::unexpected(target.error());
-    if (m == method::connect || m == method::other || !std::all_of(headers.begin(), headers.end(), sendable))
+task<result<client_stream>> client::call(method m, detail::client_url url, detail::call_fields headers,
+                                         std::string_view body, body_source* source, bool stream) {
+    if (!sendable_target(url.target)) co_return tl::unexpected(make_error_code(client_errc::bad_url));
+    if (m == method::connect || m == method::other || !all_sendable(headers))
         co_return tl::unexpected(make_error_code(client_errc::bad_request));
     detail::client_shard& part = local();
-    const result<detail::origin_pool*> pool = part.origin(target->host, target->port);
+    const result<detail::origin_pool*> pool = part.origin(url.host, url.port);
     if (!pool) co_return tl::unexpected(pool.error());
     const std::uint64_t deadline =
         part.home().reactor().now_ms() + static_cast<std::uint64_t>(_config.exchange_timeout.count());
@@ -170,10 +242,10 @@ task<result<client_stream>> client::call(method m, std::string url, header_list 
         co_await ex;
         if (ex.error) co_return tl::unexpected(ex.error);
         if (source == nullptr) {
-            ex.connection()->send(ex, m, *target, headers, body, prefetch);
+            ex.connection()->send(ex, m, url, headers, body, prefetch);
         } else {
             const std::optional<std::uint64_t> size = source->size();
-            ex.connection()->send_head(ex, m, *target, headers,
+            ex.connection()->send_head(ex, m, url, headers,
                                        size ? detail::request_framing{detail::request_framing::kind::length, *size}
                                             : detail::request_framing{detail::request_framing::kind::chunked},
                                        prefetch);

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <utility>
 
+#include <corio/core/ascii.hpp>
 #include <corio/http/client_error.hpp>
 
 #include "client_exchange.hpp"
@@ -33,7 +34,7 @@ client_connection::~client_connection() {
     if (_pool != nullptr) _pool->detach(*this);
 }
 
-void client_connection::send(client_exchange& ex, method m, const client_url& url, const header_list& headers,
+void client_connection::send(client_exchange& ex, method m, const client_url& url, const call_fields& headers,
                              std::string_view body, std::uint64_t prefetch) {
     // A body always goes with its length; so does an empty one where the method usually has one
     // (RFC 9110 8.6: a POST without Content-Length has no body to a server, but some want the field).
@@ -46,7 +47,7 @@ void client_connection::send(client_exchange& ex, method m, const client_url& ur
     end_body();
 }
 
-void client_connection::send_head(client_exchange& ex, method m, const client_url& url, const header_list& headers,
+void client_connection::send_head(client_exchange& ex, method m, const client_url& url, const call_fields& headers,
                                   request_framing body, std::uint64_t prefetch) {
     ex.to_head = m == method::head;
     ex.prefetch = prefetch;
@@ -66,11 +67,14 @@ void client_connection::send_head(client_exchange& ex, method m, const client_ur
     const std::string_view verb = method_name(m);
     bool has_host = false;
     std::size_t size = verb.size() + 1 + url.target.size() + 11 + 2;
-    for (const auto& [name, value] : headers) {
-        has_host = has_host || (name.size() == 4 && (name[0] | 0x20) == 'h' && (name[1] | 0x20) == 'o' &&
-                                (name[2] | 0x20) == 's' && (name[3] | 0x20) == 't');
+    const auto measure = [&](std::string_view name, std::string_view value) {
+        has_host = has_host || (name.size() == 4 && equal_ignoring_case(name, "host"));
         size += name.size() + 2 + value.size() + 2;
-    }
+    };
+    for (const auto& [name, value] : headers.owned)
+        measure(name, value);
+    for (const header_field& f : headers.lent)
+        measure(f.name, f.value);
     if (!has_host) size += 6 + url.authority.size() + 2;
     constexpr std::size_t framing_room = 48; // "Content-Length: <20 digits>\r\n" or the chunked line
     char* const start = reserve(size + framing_room);
@@ -83,12 +87,16 @@ void client_connection::send_head(client_exchange& ex, method m, const client_ur
     put(" ");
     put(url.target);
     put(" HTTP/1.1\r\n");
-    for (const auto& [name, value] : headers) {
+    const auto field = [&put](std::string_view name, std::string_view value) {
         put(name);
         put(": ");
         put(value);
         put("\r\n");
-    }
+    };
+    for (const auto& [name, value] : headers.owned)
+        field(name, value);
+    for (const header_field& f : headers.lent)
+        field(f.name, f.value);
     if (!has_host) {
         put("Host: ");
         put(url.authority);

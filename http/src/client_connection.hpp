@@ -45,10 +45,10 @@ public:
 
     /// Writes the request of `ex` (m, the URL's target and authority, `headers`, `body`) and waits
     /// for its response; with `prefetch` (not 0) the response body streams (response_reader::reset).
-    void send(client_exchange& ex, method m, const client_url& url, const header_list& headers, std::string_view body,
+    void send(client_exchange& ex, method m, const client_url& url, const call_fields& headers, std::string_view body,
               std::uint64_t prefetch = 0);
     /// Writes the head of `ex`'s request, whose body follows in write_body() calls and end_body().
-    void send_head(client_exchange& ex, method m, const client_url& url, const header_list& headers,
+    void send_head(client_exchange& ex, method m, const client_url& url, const call_fields& headers,
                    request_framing body, std::uint64_t prefetch = 0);
     /// Writes the next piece of the request body (not empty).
     void write_body(std::string_view piece);

@@ -2,6 +2,7 @@
 #include "client_url.hpp"
 
 #include <corio/http/client_error.hpp>
+#include <corio/http/origin.hpp>
 
 namespace corio::http::detail {
 
@@ -60,3 +61,19 @@ result<client_url> parse_client_url(std::string_view text) {
 }
 
 } // namespace corio::http::detail
+
+namespace corio::http {
+
+result<origin> origin::parse(std::string_view base) {
+    const result<detail::client_url> url = detail::parse_client_url(base);
+    // Only "http://host[:port]" or "http://host[:port]/": a path here would be dropped unseen.
+    if (!url || url->target != "/") return tl::unexpected(make_error_code(client_errc::bad_url));
+    origin o;
+    o._authority = url->authority;
+    o._host_at = static_cast<std::uint32_t>(url->host.data() - url->authority.data());
+    o._host_size = static_cast<std::uint32_t>(url->host.size());
+    o._port = url->port;
+    return o;
+}
+
+} // namespace corio::http

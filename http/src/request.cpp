@@ -5,17 +5,11 @@
 #include <array>
 #include <cstring>
 
+#include <corio/core/ascii.hpp>
+
 namespace corio::http {
 
 namespace {
-bool iequals(std::string_view a, std::string_view b) noexcept {
-    if (a.size() != b.size()) return false;
-    const auto lower = [](char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c | 0x20) : c; };
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        if (lower(a[i]) != lower(b[i])) return false;
-    }
-    return true;
-}
 int hex_value(char c) noexcept {
     if (c >= '0' && c <= '9') return c - '0';
     const char lower = static_cast<char>(c | 0x20);
@@ -125,7 +119,7 @@ std::string_view method_name(method m) noexcept {
 
 std::optional<std::string_view> request::header(std::string_view name) const noexcept {
     for (const header_field& h : _headers) {
-        if (iequals(h.name, name)) return h.value;
+        if (equal_ignoring_case(h.name, name)) return h.value;
     }
     return std::nullopt;
 }

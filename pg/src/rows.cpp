@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // rows over libpq's PGresult; one of the two files that include libpq-fe.h (connection.cpp is the other).
+#include <corio/core/ascii.hpp>
 #include <corio/core/log.hpp>
 #include <corio/pg/rows.hpp>
 
@@ -105,15 +106,8 @@ result<int> rows::column_index(std::string_view name) const {
     const int n = columns();
     for (int i = 0; i < n; ++i)
         if (column_name(i) == name) return i;
-    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-    for (int i = 0; i < n; ++i) {
-        const std::string_view candidate = column_name(i);
-        if (candidate.size() != name.size()) continue;
-        bool same = true;
-        for (std::size_t k = 0; k < name.size() && same; ++k)
-            same = lower(candidate[k]) == lower(name[k]);
-        if (same) return i;
-    }
+    for (int i = 0; i < n; ++i)
+        if (equal_ignoring_case(column_name(i), name)) return i;
     return tl::unexpected(detail::missing_column(name));
 }
 

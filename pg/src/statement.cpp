@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include <corio/core/ascii.hpp>
+
 namespace corio::pg {
 
 namespace {
@@ -24,9 +26,7 @@ namespace detail {
 
 namespace {
 bool starts_with_word(std::string_view text, std::string_view word) noexcept {
-    if (text.size() < word.size()) return false;
-    for (std::size_t i = 0; i < word.size(); ++i)
-        if (std::tolower(static_cast<unsigned char>(text[i])) != word[i]) return false;
+    if (!starts_with_ignoring_case(text, word)) return false;
     return text.size() == word.size() || !std::isalnum(static_cast<unsigned char>(text[word.size()]));
 }
 } // namespace

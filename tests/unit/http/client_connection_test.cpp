@@ -91,6 +91,70 @@ TEST_F(client_connection_test, a_call_gets_its_answer_however_it_is_cut) {
     }
 }
 
+TEST_F(client_connection_test, a_call_at_an_origin_sends_its_borrowed_fields_and_body) {
+    const auto to = http::origin::parse("http://127.0.0.1:8080/");
+    ASSERT_TRUE(to);
+    EXPECT_EQ(to->host(), "127.0.0.1");
+    EXPECT_EQ(to->port(), 8080);
+    EXPECT_EQ(to->authority(), "127.0.0.1:8080");
+    const std::string value = "a value longer than eight bytes";
+    const http::header_field fields[] = {{"X-One", value}, {"host", "example.test"}};
+    auto work = client->request(*to, http::method::post, "/in?q=1", fields, "body!");
+    work.start();
+    mem.wire->run();
+    const int end = mem.wire->accept();
+    ASSERT_GE(end, 0);
+    // The caller's Host field replaces the origin's; the body goes with its length.
+    EXPECT_EQ(request_on(end), "POST /in?q=1 HTTP/1.1\r\nX-One: a value longer than eight bytes\r\nhost: "
+                               "example.test\r\nContent-Length: 5\r\n\r\nbody!");
+    answer(end, hello);
+    ASSERT_TRUE(work.done());
+    const auto r = work.result();
+    ASSERT_TRUE(r) << r.error().message();
+    EXPECT_EQ(r->body(), "hello");
+}
+
+TEST_F(client_connection_test, an_origin_is_only_scheme_host_and_port) {
+    for (const char* base : {"http://127.0.0.1:8080/x", "http://h:1//", "http://h:1?q", "https://h", "http://"})
+        EXPECT_FALSE(http::origin::parse(base)) << base;
+    const auto v6 = http::origin::parse("http://[::1]:81");
+    ASSERT_TRUE(v6);
+    EXPECT_EQ(v6->host(), "::1");
+    EXPECT_EQ(v6->authority(), "[::1]:81");
+    const auto plain = http::origin::parse("HTTP://example.test");
+    ASSERT_TRUE(plain);
+    EXPECT_EQ(plain->port(), 80);
+}
+
+TEST_F(client_connection_test, what_would_change_the_message_is_refused_before_anything_is_sent) {
+    const auto to = http::origin::parse("http://127.0.0.1:8080");
+    ASSERT_TRUE(to);
+    const auto refused = [&](std::string_view target, std::span<const http::header_field> fields) {
+        auto work = client->request(*to, http::method::get, target, fields);
+        work.start();
+        mem.wire->run();
+        EXPECT_TRUE(work.done());
+        return work.done() && !work.result() ? work.result().error() : std::error_code();
+    };
+    using namespace std::string_view_literals;
+    for (const std::string_view target : {""sv, "x"sv, "/a b"sv, "/a\r\nX: y"sv, "/a\0"sv})
+        EXPECT_EQ(refused(target, {}), client_errc::bad_url) << target;
+    // CR, LF or NUL at every place of a value long enough to be checked eight bytes at a time.
+    for (const char bad : {'\r', '\n', '\0'}) {
+        for (std::size_t at = 0; at < 19; ++at) {
+            std::string value(19, 'v');
+            value[at] = bad;
+            const http::header_field field{"X-Value", value};
+            EXPECT_EQ(refused("/", {&field, 1}), client_errc::bad_request) << int(bad) << " at " << at;
+        }
+    }
+    for (const std::string_view name : {"", "Bad Name", "Content-Length", "TRANSFER-ENCODING", "connection"}) {
+        const http::header_field field{name, "1"};
+        EXPECT_EQ(refused("/", {&field, 1}), client_errc::bad_request) << name;
+    }
+    EXPECT_EQ(mem.wire->accept(), -1); // no connection was made for any of them
+}
+
 TEST_F(client_connection_test, a_kept_alive_connection_carries_the_next_call) {
     const int end = first_call_answered();
     ASSERT_GE(end, 0);

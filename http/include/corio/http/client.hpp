@@ -21,6 +21,10 @@
 // its connection broke before any byte of the answer came (a keep-alive connection the server closed
 // while the request was on its way); nothing else is retried, nor a body streamed from a body_source.
 //
+// A service calling one upstream often can name it once as an origin (origin.hpp) and give each
+// call its target, header fields and body as views: nothing is copied or parsed per call but what
+// goes on the wire (the views must stay valid until the call's task ends).
+//
 // Large bodies stream both ways: open() returns once the response head is in and the body is read
 // as it arrives (client_stream.hpp); a body_source gives the request body piece by piece as the
 // connection takes it (sent with its Content-Length, or chunked when its size is not known).
@@ -41,6 +45,7 @@
 #include <corio/http/client_error.hpp>
 #include <corio/http/client_response.hpp>
 #include <corio/http/client_stream.hpp>
+#include <corio/http/origin.hpp>
 #include <corio/http/request.hpp>
 #include <corio/net/transport.hpp>
 
@@ -48,6 +53,7 @@ namespace corio::http {
 
 namespace detail {
 class client_shard;
+struct client_url;
 struct resolved_host;
 } // namespace detail
 
@@ -88,6 +94,14 @@ public:
 /// Header fields to send: name and value, owned.
 using header_list = std::vector<std::pair<std::string, std::string>>;
 
+namespace detail {
+/// The header fields of one call: the caller's owned list, or views it lends.
+struct call_fields {
+    std::span<const std::pair<std::string, std::string>> owned;
+    std::span<const header_field> lent;
+};
+} // namespace detail
+
 /// A pool of HTTP/1.1 connections per shard and origin. Must outlive the runtime whose shards use it.
 class client {
 public:
@@ -114,13 +128,28 @@ public:
     task<result<client_response>> request(method m, std::string url, header_list headers, body_source& body);
     /// Like request(), but the result comes once the response head is in: its body is read as it
     /// arrives (client_stream::read_body), however large.
-    task<result<client_stream>> open(method m, std::string url, header_list headers = {}, std::string body = {}) {
-        return call(m, std::move(url), std::move(headers), std::move(body), nullptr, true);
-    }
+    task<result<client_stream>> open(method m, std::string url, header_list headers = {}, std::string body = {});
     /// open() with the request body read from `body` as it is sent (`body` must outlive the call).
-    task<result<client_stream>> open(method m, std::string url, header_list headers, body_source& body) {
-        return call(m, std::move(url), std::move(headers), {}, &body, true);
+    task<result<client_stream>> open(method m, std::string url, header_list headers, body_source& body);
+
+    /// `GET target` ("/path?query") at `to`. `to` and `target` are borrowed: they must stay valid
+    /// until the task ends.
+    task<result<client_response>> get(const origin& to, std::string_view target) {
+        return request(to, method::get, target, {}, {});
     }
+    /// request() at `to`, with everything borrowed, not copied: `to`, `target`, `headers` and `body`
+    /// must stay valid until the task ends (co_await it where it is made).
+    task<result<client_response>> request(const origin& to, method m, std::string_view target,
+                                          std::span<const header_field> headers = {}, std::string_view body = {});
+    /// request() at `to`, borrowing its arguments, with the body read from `body`.
+    task<result<client_response>> request(const origin& to, method m, std::string_view target,
+                                          std::span<const header_field> headers, body_source& body);
+    /// open() at `to`, borrowing its arguments as request() at an origin does.
+    task<result<client_stream>> open(const origin& to, method m, std::string_view target,
+                                     std::span<const header_field> headers = {}, std::string_view body = {});
+    /// open() at `to`, borrowing its arguments, with the body read from `body`.
+    task<result<client_stream>> open(const origin& to, method m, std::string_view target,
+                                     std::span<const header_field> headers, body_source& body);
 
     /// Runs the calling shard's connections of this client over `over` instead of sockets (`over`
     /// must outlive the shard's use of the client): over a net::loopback, a test answers the calls
@@ -135,9 +164,13 @@ public:
 
 private:
     detail::client_shard& make_local(net::transport* over);
-    // Every call: `body`, or `source` when not null; with `stream`, the result comes with the head.
-    task<result<client_stream>> call(method m, std::string url, header_list headers, std::string body,
-                                     body_source* source, bool stream);
+    // Every call, its arguments borrowed: `body`, or `source` when not null; with `stream`, the
+    // result comes with the head.
+    task<result<client_stream>> call(method m, detail::client_url url, detail::call_fields headers,
+                                     std::string_view body, body_source* source, bool stream);
+    // A call by URL, owning its arguments.
+    task<result<client_stream>> call_owning(method m, std::string url, header_list headers, std::string body,
+                                            body_source* source, bool stream);
 
     client_config _config;
     std::vector<detail::resolved_host> _hosts; // filled by add_host() before the shards run, read-only after
