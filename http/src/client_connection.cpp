@@ -56,8 +56,8 @@ void client_connection::send_head(client_exchange& ex, method m, const client_ur
         _reader.reset(ex.stream._head, ex.to_head, prefetch);
     } else { // pipelined: its answer comes after those of the requests before it
         ex.next = nullptr;
-        *_behind_tail = &ex;
-        _behind_tail = &ex.next;
+        (_last != nullptr ? _last->next : _behind) = &ex;
+        _last = &ex;
     }
     ++_in_flight;
     ++_exchanges;
@@ -129,22 +129,15 @@ void client_connection::end_body() {
     if (_chunked_body) write_last_chunk(*this);
     flush();
     _uploading = false;
-    client_exchange* last = _behind != nullptr ? last_behind() : _ex;
+    client_exchange* last = _last != nullptr ? _last : _ex;
     if (last != nullptr) last->sent();
-}
-
-client_exchange* client_connection::last_behind() const noexcept {
-    client_exchange* ex = _behind;
-    while (ex->next != nullptr)
-        ex = ex->next;
-    return ex;
 }
 
 client_exchange* client_connection::pop_behind() noexcept {
     client_exchange* ex = _behind;
     if (ex == nullptr) return nullptr;
     _behind = ex->next;
-    if (_behind == nullptr) _behind_tail = &_behind;
+    if (_behind == nullptr) _last = nullptr;
     ex->next = nullptr;
     return ex;
 }
@@ -164,14 +157,13 @@ void client_connection::drop_exchange(client_exchange& gone) noexcept {
     if (_ex == &gone) {
         _ex = nullptr;
     } else {
-        for (client_exchange** at = &_behind; *at != nullptr; at = &(*at)->next) {
-            if (*at != &gone) continue;
-            *at = gone.next;
+        client_exchange* before = nullptr;
+        for (client_exchange* at = _behind; at != nullptr; before = at, at = at->next) {
+            if (at != &gone) continue;
+            (before != nullptr ? before->next : _behind) = gone.next;
+            if (_last == &gone) _last = before;
             break;
         }
-        _behind_tail = &_behind;
-        while (*_behind_tail != nullptr)
-            _behind_tail = &(*_behind_tail)->next;
     }
     --_in_flight;
     close_now();

@@ -99,7 +99,6 @@ private:
     // Every exchange in flight fails: the one being answered with `head`, those behind with `behind`.
     void fail_all(std::error_code head, std::error_code behind) noexcept;
     client_exchange* pop_behind() noexcept;
-    client_exchange* last_behind() const noexcept;
     // The streamed body is read into the waiting reads from `data`; returns the bytes used.
     std::size_t stream_input(std::span<char> data);
     // The streamed body ended (`e` empty: all of it was read); the stream lets go of the connection,
@@ -113,10 +112,10 @@ private:
     const client_config* _config;
     client_exchange* _ex = nullptr;     // its answer is being read
     client_exchange* _behind = nullptr; // pipelined behind it, through their `next`
-    client_exchange** _behind_tail = &_behind;
-    unsigned _in_flight = 0;          // _ex and those behind it
-    client_stream* _stream = nullptr; // reading the body of the last response
-    stream_read* _read = nullptr;     // the stream's read waiting for input
+    client_exchange* _last = nullptr;   // the last of those behind
+    unsigned _in_flight = 0;            // _ex and those behind it
+    client_stream* _stream = nullptr;   // reading the body of the last response
+    stream_read* _read = nullptr;       // the stream's read waiting for input
     response_reader _reader;
     unsigned _exchanges = 0;
     bool _chunked_body = false; // the request body is being sent chunked

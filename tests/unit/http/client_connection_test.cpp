@@ -687,6 +687,34 @@ TEST_F(client_pipeline_test, a_close_after_the_first_answer_sends_the_rest_again
     EXPECT_EQ(calls[2].work.result()->body(), "C");
 }
 
+TEST_F(client_pipeline_test, a_call_given_up_closes_the_connection_and_the_others_go_again) {
+    for (const std::size_t gone : {1u, 2u}) { // one in the middle of those behind, and the last
+        std::vector<call> calls;
+        for (int i = 0; i < 3; ++i)
+            calls.push_back(get("http://127.0.0.1:8080/" + std::to_string(i)));
+        const int end = mem.wire->accept();
+        ASSERT_GE(end, 0);
+        EXPECT_EQ(requests_in(request_on(end)), 3);
+        calls.erase(calls.begin() + static_cast<std::ptrdiff_t>(gone)); // its frame goes
+        mem.wire->run();
+        EXPECT_TRUE(mem.wire->closed(end));
+        // No byte of their answers had come: both others are sent again on a new connection.
+        const int again = mem.wire->accept();
+        ASSERT_GE(again, 0);
+        const std::string sent = request_on(again);
+        EXPECT_EQ(requests_in(sent), 2);
+        // Each is answered with its own target, in the order they were sent again.
+        const std::string last = gone == 1 ? "/2" : "/1";
+        const bool first_first = sent.find("GET /0 ") < sent.find("GET " + last + " ");
+        answer(again, first_first ? answer_with("/0") + answer_with(last) : answer_with(last) + answer_with("/0"));
+        ASSERT_TRUE(calls[0].finished() && calls[1].finished());
+        EXPECT_EQ(calls[0].work.result()->body(), "/0");
+        EXPECT_EQ(calls[1].work.result()->body(), last);
+        mem.wire->close_peer(again);
+        mem.wire->run();
+    }
+}
+
 TEST_F(client_pipeline_test, a_stream_read_to_its_end_lets_the_answer_behind_it_through) {
     // The streamed answer and the one pipelined behind it arrive in one piece, the stream's reader
     // taking its body in small reads.
