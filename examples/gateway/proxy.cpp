@@ -137,6 +137,34 @@ corio::task<void> pass_on(corio::http::client_stream& from, corio::http::body_wr
     }
 }
 
+// The producer of an answer to HEAD, which the server never runs.
+corio::task<void> no_body(corio::http::body_writer&) {
+    co_return;
+}
+
+// The Content-Length an upstream's answer gives, if any.
+std::optional<std::uint64_t> length_of(const corio::http::client_response& head) {
+    const std::optional<std::string_view> field = head.header("content-length");
+    std::uint64_t n = 0;
+    if (!field || std::from_chars(field->data(), field->data() + field->size(), n).ec != std::errc())
+        return std::nullopt;
+    return n;
+}
+
+// The response to `m` before its fields: streaming the body from `from`, or none for HEAD (with
+// the upstream's framing: the server sends a streamed response's length, or chunked, with an
+// answer to HEAD and runs no producer), or without a body yet (one that came whole with the head).
+response framed(std::shared_ptr<corio::http::client_stream> from, const corio::http::client_response& head,
+                corio::http::method m, status code) {
+    if (from) {
+        const std::optional<std::uint64_t> length = from->content_length();
+        return response::stream([from](corio::http::body_writer& out) { return pass_on(*from, out); }, "", code,
+                                length);
+    }
+    if (m == corio::http::method::head) return response::stream(no_body, "", code, length_of(head));
+    return response(code);
+}
+
 corio::task<response> forward(const upstream& to, request& req) {
     // The client's fields go on as views of its request (which outlives the call), less the
     // hop-by-hop ones and those the client frames itself.
@@ -160,9 +188,7 @@ corio::task<response> forward(const upstream& to, request& req) {
     }
     if (const auto client = req.peer()) forwarded_for.append(forwarded_for.empty() ? "" : ", ").append(client->host());
     if (!forwarded_for.empty()) fields.push_back({"X-Forwarded-For", forwarded_for});
-    // HEAD goes upstream as GET: the server drops the body but sends its Content-Length, which an
-    // answer to HEAD (without a body to measure) could not give.
-    const corio::http::method m = req.method() == corio::http::method::head ? corio::http::method::get : req.method();
+    const corio::http::method m = req.method();
     // A body streams to the upstream as it arrives.
     request_source body(req, chunked ? std::nullopt : length);
     // (Not a conditional inside co_await: GCC 12 destroys such a temporary twice.)
@@ -181,10 +207,8 @@ corio::task<response> forward(const upstream& to, request& req) {
     const auto code = static_cast<status>(answer->head().status());
     std::shared_ptr<corio::http::client_stream> from;
     if (!answer->complete()) from = std::make_shared<corio::http::client_stream>(std::move(*answer));
-    response res = from ? response::stream([from](corio::http::body_writer& out) { return pass_on(*from, out); }, "",
-                                           code, from->content_length())
-                        : response(code);
     const corio::http::client_response& head = from ? from->head() : answer->head();
+    response res = framed(std::move(from), head, m, code);
     const std::string_view upstream_connection = head.header("connection").value_or("");
     for (std::size_t i = 0; i < head.header_count(); ++i) {
         const corio::http::header_field f = head.header_at(i);
@@ -195,7 +219,7 @@ corio::task<response> forward(const upstream& to, request& req) {
             res.add_header(f.name, f.value);
         }
     }
-    if (!from) res.set_body(head.body());
+    if (!res.streamed()) res.set_body(head.body());
     co_return res;
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # The gateway example in front of Debian's nginx (skipped where nginx is not installed): a 3 MiB
-# file and a small one come through byte for byte (Content-Length bodies), HEAD keeps the length,
+# file and a small one come through byte for byte (Content-Length bodies), HEAD keeps the length
+# (asked upstream as HEAD: no body fetched, the upstream connection kept),
 # a chunked answer (nginx's gzip of a text file) arrives decoded and equal, 404 passes through,
 # ETag / Last-Modified reach the client, and nginx sees the client in X-Forwarded-For (after the
 # addresses the request brought). Bodies stream through with bounded memory: a 256 MiB download
@@ -34,7 +35,8 @@ pid $dir/nginx.pid;
 error_log $dir/error.log;
 events { worker_connections 256; }
 http {
-    access_log off;
+    log_format sizes '\$request_method \$uri \$status \$body_bytes_sent \$connection';
+    access_log $dir/access.log sizes;
     client_body_temp_path $dir; proxy_temp_path $dir; fastcgi_temp_path $dir; uwsgi_temp_path $dir; scgi_temp_path $dir;
     gzip on; gzip_types text/plain; gzip_min_length 1; gzip_http_version 1.0;
     server {
@@ -61,6 +63,12 @@ curl -sf "$url/large.bin" -o "$dir/large.got"
 cmp "$dir/www/large.bin" "$dir/large.got"
 [ "$(curl -sf "$url/small.txt")" = "small file" ]
 curl -sfI "$url/large.bin" | grep -qi '^content-length: 3145728'
+# HEAD goes upstream as HEAD: the length comes through, no byte of the body is sent, and the
+# upstream connection is kept for the next request.
+[ "$(curl -sfI "$url/huge.bin" "$url/huge.bin" | grep -ci '^content-length: 268435456')" = 2 ]
+grep '^HEAD /huge.bin ' "$dir/access.log" | tail -2 >"$dir/heads"
+[ "$(awk '$3 == 200 && $4 == 0' "$dir/heads" | wc -l)" = 2 ] || { cat "$dir/heads"; exit 1; }
+[ "$(awk '{ print $5 }' "$dir/heads" | sort -u | wc -l)" = 1 ] || { echo "HEAD closed the upstream connection"; cat "$dir/heads"; exit 1; }
 curl -sf -D "$dir/head" -o /dev/null "$url/small.txt"
 grep -qi '^etag: ' "$dir/head" && grep -qi '^last-modified: ' "$dir/head"
 # The gateway asks nginx without Accept-Encoding unless the client sends it: ask for gzip, so that
