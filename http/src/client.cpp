@@ -45,9 +45,6 @@ constexpr std::array<bool, 256> token_bytes = [] {
     return t;
 }();
 
-// A field the client can send: a token for a name, no CR, LF or NUL in the value (they would let a
-// caller's data add fields or a second request), and none of the fields that frame the message,
-// which the client writes itself.
 // True when no byte of `value` is CR, LF or NUL; eight bytes at a time.
 bool clean_value(std::string_view value) noexcept {
     constexpr std::uint64_t ones = 0x0101010101010101;
@@ -63,6 +60,9 @@ bool clean_value(std::string_view value) noexcept {
     return true;
 }
 
+// A field the client can send: a token for a name, no CR, LF or NUL in the value (they would let a
+// caller's data add fields or a second request), and none of the fields that frame the message,
+// which the client writes itself.
 bool sendable(std::string_view name, std::string_view value) noexcept {
     if (name.empty() || !clean_value(value)) return false;
     for (const char c : name)
