@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "body_decoder.hpp"
 
+#include "byte_classes.hpp"
+
 #include <algorithm>
 #include <cstring>
 #include <limits>
@@ -35,11 +37,6 @@ enum phase : std::uint8_t {
     finished,
     failed,
 };
-
-constexpr bool is_tchar(unsigned char c) noexcept {
-    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
-    return c != 0 && std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
-}
 
 constexpr int hex_value(unsigned char c) noexcept {
     if (c >= '0' && c <= '9') return c - '0';
@@ -160,10 +157,10 @@ body_decoder::step body_decoder::run(std::span<const char> in, std::span<char> o
             }
             break;
         case ext_name_first:
-            if (is_tchar(c)) next = ext_name;
+            if (detail::token_bytes[c]) next = ext_name;
             break;
         case ext_name:
-            if (is_tchar(c))
+            if (detail::token_bytes[c])
                 next = ext_name;
             else if (c == '=')
                 next = ext_value_first;
@@ -175,11 +172,11 @@ body_decoder::step body_decoder::run(std::span<const char> in, std::span<char> o
         case ext_value_first:
             if (c == '"')
                 next = ext_quoted;
-            else if (is_tchar(c))
+            else if (detail::token_bytes[c])
                 next = ext_value;
             break;
         case ext_value:
-            if (is_tchar(c))
+            if (detail::token_bytes[c])
                 next = ext_value;
             else if (c == '\r')
                 next = size_lf;
@@ -209,13 +206,13 @@ body_decoder::step body_decoder::run(std::span<const char> in, std::span<char> o
             // A line starting with SP or HTAB would be an obs-fold (or whitespace before a name).
             if (c == '\r') {
                 next = end_lf;
-            } else if (is_tchar(c)) {
+            } else if (detail::token_bytes[c]) {
                 _name = match_name(0, c);
                 next = trailer_name;
             }
             break;
         case trailer_name:
-            if (is_tchar(c)) {
+            if (detail::token_bytes[c]) {
                 _name = match_name(_name, c);
                 next = trailer_name;
             } else if (c == ':' && !is_framing_name(_name)) {

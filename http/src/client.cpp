@@ -2,15 +2,14 @@
 #include <corio/http/client.hpp>
 
 #include <algorithm>
-#include <array>
 #include <cstdint>
 #include <cstdlib>
-#include <cstring>
 
 #include <corio/core/ascii.hpp>
 #include <corio/core/log.hpp>
 #include <corio/core/shard.hpp>
 
+#include "byte_classes.hpp"
 #include "client_connection.hpp"
 #include "client_exchange.hpp"
 #include "client_shard.hpp"
@@ -33,27 +32,13 @@ void destroy_part(void* context) {
     delete part;
 }
 
-// The bytes of a token (RFC 9110 5.6.2), which a field name is.
-constexpr std::array<bool, 256> token_bytes = [] {
-    std::array<bool, 256> t{};
-    for (int c = '0'; c <= '9'; ++c)
-        t[static_cast<std::size_t>(c)] = true;
-    for (int c = 'a'; c <= 'z'; ++c)
-        t[static_cast<std::size_t>(c)] = t[static_cast<std::size_t>(c - 'a' + 'A')] = true;
-    for (const char c : std::string_view("!#$%&'*+-.^_`|~"))
-        t[static_cast<unsigned char>(c)] = true;
-    return t;
-}();
-
 // True when no byte of `value` is CR, LF or NUL; eight bytes at a time.
 bool clean_value(std::string_view value) noexcept {
-    constexpr std::uint64_t ones = 0x0101010101010101;
-    const auto any_zero = [](std::uint64_t w) { return ((w - ones) & ~w & (0x80 * ones)) != 0; };
+    using namespace detail::swar;
     std::size_t i = 0;
     for (; i + 8 <= value.size(); i += 8) {
-        std::uint64_t w;
-        std::memcpy(&w, value.data() + i, sizeof w);
-        if (any_zero(w) || any_zero(w ^ ('\r' * ones)) || any_zero(w ^ ('\n' * ones))) return false;
+        const std::uint64_t w = load(value.data() + i);
+        if ((below(w, 1) | equal(w, '\r') | equal(w, '\n')) != 0) return false;
     }
     for (; i < value.size(); ++i)
         if (value[i] == '\r' || value[i] == '\n' || value[i] == '\0') return false;
@@ -66,7 +51,7 @@ bool clean_value(std::string_view value) noexcept {
 bool sendable(std::string_view name, std::string_view value) noexcept {
     if (name.empty() || !clean_value(value)) return false;
     for (const char c : name)
-        if (!token_bytes[static_cast<unsigned char>(c)]) return false;
+        if (!detail::is_token_byte(c)) return false;
     switch (name.size()) { // only the names of that length are compared
     case 10:
         return !equal_ignoring_case(name, "connection");

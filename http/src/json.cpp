@@ -8,6 +8,8 @@
 
 #include <corio/core/log.hpp>
 
+#include "byte_classes.hpp"
+
 namespace corio::http {
 
 void json_writer::separate() {
@@ -109,15 +111,10 @@ std::uint64_t load(const char* p, std::size_t n) noexcept {
     return v;
 }
 
-// True when one of the eight bytes of `w` is a '"', a '\\' or a control character below 0x20: the
-// usual SWAR tests (a byte below n: (w - n..n) & ~w & 0x80..80, exact as to whether there is one;
-// a byte equal to c: a zero byte in w ^ c..c).
+// True when one of the eight bytes of `w` is a '"', a '\\' or a control character below 0x20.
 bool escape_in(std::uint64_t w) noexcept {
-    constexpr std::uint64_t ones = 0x0101010101010101ULL;
-    constexpr std::uint64_t highs = 0x8080808080808080ULL;
-    const std::uint64_t quote = w ^ (ones * '"');
-    const std::uint64_t backslash = w ^ (ones * '\\');
-    return ((((w - ones * 0x20) & ~w) | ((quote - ones) & ~quote) | ((backslash - ones) & ~backslash)) & highs) != 0;
+    using namespace detail::swar;
+    return (below(w, 0x20) | equal(w, '"') | equal(w, '\\')) != 0;
 }
 
 // True when a JSON string of `text` needs an escape; eight bytes per test, the last word

@@ -1,34 +1,19 @@
 // SPDX-License-Identifier: MIT
 #include "request_scan.hpp"
 
-#include <array>
+#include "byte_classes.hpp"
+
 #include <bit>
-#include <cstring>
 
 namespace corio::http {
 
-static_assert(std::endian::native == std::endian::little, "request_scan reads words little-endian");
-
 namespace {
 
-// Byte classes over a 64-bit word, SWAR style. Each returns the high bit of every byte in the class;
-// a borrow or carry can mark bytes above a marked one, never below it, so the lowest mark is exact,
-// which is all the scan needs (where the run of ordinary bytes ends).
-constexpr std::uint64_t ones = 0x0101010101010101ULL;
-constexpr std::uint64_t highs = 0x8080808080808080ULL;
-
-/// Bytes below `n` (n <= 0x80).
-constexpr std::uint64_t below(std::uint64_t x, std::uint8_t n) noexcept {
-    return (x - ones * n) & ~x & highs;
-}
-/// Bytes above `n` (n < 0x80), and every byte of 0x80 or more.
-constexpr std::uint64_t above(std::uint64_t x, std::uint8_t n) noexcept {
-    return ((x + ones * (0x7f - n)) | x) & highs;
-}
-/// Bytes equal to `c`.
-constexpr std::uint64_t equal(std::uint64_t x, std::uint8_t c) noexcept {
-    return below(x ^ (ones * c), 1);
-}
+using detail::swar::above;
+using detail::swar::below;
+using detail::swar::equal;
+using detail::swar::load;
+using detail::swar::word;
 
 /// Field values: anything but printable ASCII and SP (a tab, obs-text and CR end the run).
 constexpr std::uint64_t value_stop(std::uint64_t x) noexcept {
@@ -37,12 +22,6 @@ constexpr std::uint64_t value_stop(std::uint64_t x) noexcept {
 /// Targets: anything but printable ASCII without '#' (a fragment, SP or a control byte ends the run).
 constexpr std::uint64_t target_stop(std::uint64_t x) noexcept {
     return below(x, 0x21) | above(x, 0x7e) | equal(x, '#');
-}
-
-std::uint64_t load(const char* p) noexcept {
-    std::uint64_t x;
-    std::memcpy(&x, p, sizeof x);
-    return x;
 }
 
 /// The first byte in [p, end) that `stop` marks, or end.
@@ -58,18 +37,6 @@ const char* run_end(const char* p, const char* end) noexcept {
     return end;
 }
 
-// RFC 9110 5.6.2 tchar, the bytes of a field name (llhttp's table in strict mode is the same).
-constexpr std::array<bool, 256> token_table = [] {
-    std::array<bool, 256> t{};
-    for (int c = '0'; c <= '9'; ++c)
-        t[c] = true;
-    for (int c = 'a'; c <= 'z'; ++c)
-        t[c] = t[c - 'a' + 'A'] = true;
-    for (char c : std::string_view("!#$%&'*+-.^_`|~"))
-        t[static_cast<unsigned char>(c)] = true;
-    return t;
-}();
-
 bool named(std::string_view name, std::string_view lower) noexcept {
     // Or-ing 0x20 lower-cases a letter and maps no other byte to one.
     for (std::size_t i = 0; i < lower.size(); ++i) {
@@ -82,10 +49,12 @@ bool equal_ignoring_case(std::string_view value, std::string_view lower) noexcep
     return value.size() == lower.size() && named(value, lower);
 }
 
-// The methods the scan knows, by their first four bytes ("GET ", "POST", ...).
+// The methods the scan knows, each matched with its SP as a masked word ("GET ", "OPTIONS ").
 struct known_method {
     std::string_view name;
     http::method method;
+    std::uint64_t with_space = word(name) | std::uint64_t{' '} << (8 * name.size());
+    std::uint64_t mask = name.size() == 7 ? ~std::uint64_t{0} : (std::uint64_t{1} << (8 * (name.size() + 1))) - 1;
 };
 constexpr known_method known_methods[] = {
     {"GET", method::get},        {"POST", method::post},   {"PUT", method::put},         {"HEAD", method::head},
@@ -118,11 +87,12 @@ field_name classify_field_name(std::string_view name) noexcept {
 bool scan_request_head(std::string_view data, head_fields& fields, scanned_head& out) noexcept {
     const char* p = data.data();
     const char* const end = p + data.size();
-    // Method and one SP.
+    // Method and one SP. Fewer than 8 bytes are no whole request: llhttp says what they lack.
+    if (end - p < 8) return false;
+    const std::uint64_t first = load(p);
     const known_method* known = nullptr;
     for (const known_method& m : known_methods) {
-        if (static_cast<std::size_t>(end - p) > m.name.size() && std::memcmp(p, m.name.data(), m.name.size()) == 0 &&
-            p[m.name.size()] == ' ') {
+        if ((first & m.mask) == m.with_space) {
             known = &m;
             break;
         }
@@ -135,8 +105,9 @@ bool scan_request_head(std::string_view data, head_fields& fields, scanned_head&
     if (p == end || *p != '/') return false;
     const char* target = p;
     p = run_end<target_stop>(p, end);
-    if (end - p < 11 || std::memcmp(p, " HTTP/1.", 8) != 0 || (p[8] != '1' && p[8] != '0') || p[9] != '\r' ||
-        p[10] != '\n')
+    // Two words: " HTTP/1." and "TP/1.X\r\n", whose byte 5 (the minor version) or-ed with 1 is '1'
+    // exactly when it is '0' or '1'.
+    if (end - p < 11 || load(p) != word(" HTTP/1.") || (load(p + 3) | std::uint64_t{1} << 40) != word("TP/1.1\r\n"))
         return false;
     out.target = {target, static_cast<std::size_t>(p - target)};
     out.version_minor = static_cast<std::uint8_t>(p[8] - '0');
@@ -150,7 +121,7 @@ bool scan_request_head(std::string_view data, head_fields& fields, scanned_head&
             break;
         }
         const char* name = p;
-        while (p < end && token_table[static_cast<unsigned char>(*p)])
+        while (p < end && detail::is_token_byte(*p))
             ++p;
         if (p == name || p == end || *p != ':') return false;
         const std::string_view field(name, static_cast<std::size_t>(p - name));

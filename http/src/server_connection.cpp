@@ -259,8 +259,7 @@ std::size_t server_connection::on_data(std::span<char> data) {
             return offset;
         }
         const std::span<char> input = data.subspan(offset);
-        parse_outcome parsed;
-        if (!_chunked_body) parsed = st.parser.parse(input, st.scratch, true);
+        parse_outcome parsed = _chunked_body ? parse_outcome{} : st.parser.parse(input, st.scratch, true);
         std::size_t raw_size = parsed.consumed;
         const bool streams = parsed.route.target != nullptr && parsed.route.target->options.stream_body;
         if (_chunked_body ||
