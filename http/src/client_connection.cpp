@@ -169,16 +169,20 @@ void client_connection::drop_exchange(client_exchange& gone) noexcept {
     close_now();
 }
 
-void client_connection::fail_all(std::error_code head, std::error_code behind) noexcept {
+void client_connection::end_all(std::error_code head, std::error_code behind) noexcept {
+    // Each finish() resumes its caller at once, and a failed call may be tried again: the failed
+    // ones go in the order they were sent, and before a head that got its answer, whose caller may
+    // start new calls. The connection lets go of them all first.
     client_exchange* first = std::exchange(_ex, nullptr);
-    while (client_exchange* ex = pop_behind()) {
-        --_in_flight;
+    client_exchange* next = std::exchange(_behind, nullptr);
+    _last = nullptr;
+    _in_flight = 0;
+    if (first != nullptr && head) first->finish(head);
+    while (client_exchange* ex = next) {
+        next = std::exchange(ex->next, nullptr);
         ex->finish(behind);
     }
-    if (first != nullptr) {
-        --_in_flight;
-        first->finish(head);
-    }
+    if (first != nullptr && !head) first->finish(head);
 }
 
 void client_connection::drop_stream() noexcept {
@@ -209,12 +213,11 @@ void client_connection::on_timer(timer& t) {
     c.close_now();
 }
 
-void client_connection::close_now() noexcept {
+void client_connection::close_now(std::error_code head) noexcept {
     if (_pool != nullptr) std::exchange(_pool, nullptr)->detach(*this);
     abort();
     // Requests pipelined behind had no byte of their answer: they may be tried again elsewhere.
-    const std::error_code closed = make_error_code(client_errc::closed);
-    fail_all(closed, closed);
+    end_all(head, make_error_code(client_errc::closed));
 }
 
 void client_connection::next_in_line() noexcept {
@@ -227,15 +230,12 @@ void client_connection::next_in_line() noexcept {
 }
 
 void client_connection::complete(std::error_code e, bool reusable) {
+    if (!reusable || _uploading) return close_now(e);
     client_exchange* ex = std::exchange(_ex, nullptr);
     --_in_flight;
-    if (!reusable || _uploading) {
-        close_now();
-    } else {
-        next_in_line();
-        // May start waiters' exchanges on this connection at once (or pipeline them behind).
-        if (_pool != nullptr) _pool->give_back(*this);
-    }
+    next_in_line();
+    // May start waiters' exchanges on this connection at once (or pipeline them behind).
+    if (_pool != nullptr) _pool->give_back(*this);
     if (ex != nullptr) ex->finish(e);
 }
 
@@ -365,7 +365,7 @@ void client_connection::on_failed(int error) {
     static_cast<void>(error); // ECONNRESET, EPIPE, ETIMEDOUT (keep-alive probes): the connection broke
     if (_stream != nullptr) return end_stream(make_error_code(client_errc::reset), false);
     if (_pool != nullptr) std::exchange(_pool, nullptr)->detach(*this);
-    fail_all(make_error_code(client_errc::reset), make_error_code(client_errc::closed));
+    end_all(make_error_code(client_errc::reset), make_error_code(client_errc::closed));
 }
 
 } // namespace corio::http::detail

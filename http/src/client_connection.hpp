@@ -73,8 +73,9 @@ public:
     void wait_read(stream_read& r) noexcept;
     /// The pool let go of the connection (it is closing, or the pool is going away).
     void leave_pool() noexcept { _pool = nullptr; }
-    /// Leaves the pool and closes at once.
-    void close_now() noexcept;
+    /// Leaves the pool and closes at once; the exchange being answered ends with `head`, those
+    /// behind it with client_errc::closed (they may be tried again).
+    void close_now(std::error_code head = make_error_code(client_errc::closed)) noexcept;
     /// The connection went idle in its pool: it closes after client_config::idle_timeout.
     void went_idle() noexcept;
     /// The pool takes it out of the idle list.
@@ -96,8 +97,9 @@ private:
     void complete(std::error_code e, bool reusable);
     // The next pipelined exchange's answer is read from now on (if there is one).
     void next_in_line() noexcept;
-    // Every exchange in flight fails: the one being answered with `head`, those behind with `behind`.
-    void fail_all(std::error_code head, std::error_code behind) noexcept;
+    // Every exchange in flight ends: the one being answered with `head` (success: its answer came),
+    // those behind with `behind`.
+    void end_all(std::error_code head, std::error_code behind) noexcept;
     client_exchange* pop_behind() noexcept;
     // The streamed body is read into the waiting reads from `data`; returns the bytes used.
     std::size_t stream_input(std::span<char> data);

@@ -703,15 +703,44 @@ TEST_F(client_pipeline_test, a_call_given_up_closes_the_connection_and_the_other
         ASSERT_GE(again, 0);
         const std::string sent = request_on(again);
         EXPECT_EQ(requests_in(sent), 2);
-        // Each is answered with its own target, in the order they were sent again.
+        // In the order they were first sent, each answered with its own target.
         const std::string last = gone == 1 ? "/2" : "/1";
-        const bool first_first = sent.find("GET /0 ") < sent.find("GET " + last + " ");
-        answer(again, first_first ? answer_with("/0") + answer_with(last) : answer_with(last) + answer_with("/0"));
+        EXPECT_LT(sent.find("GET /0 "), sent.find("GET " + last + " ")) << sent;
+        answer(again, answer_with("/0") + answer_with(last));
         ASSERT_TRUE(calls[0].finished() && calls[1].finished());
         EXPECT_EQ(calls[0].work.result()->body(), "/0");
         EXPECT_EQ(calls[1].work.result()->body(), last);
         mem.wire->close_peer(again);
         mem.wire->run();
+    }
+}
+
+TEST_F(client_pipeline_test, a_close_before_any_answer_sends_them_all_again_in_their_order) {
+    std::vector<call> calls;
+    for (int i = 0; i < 4; ++i)
+        calls.push_back(get("http://127.0.0.1:8080/" + std::to_string(i)));
+    const int end = mem.wire->accept();
+    ASSERT_GE(end, 0);
+    EXPECT_EQ(requests_in(request_on(end)), 4);
+    mem.wire->close_peer(end);
+    mem.wire->run();
+    const int again = mem.wire->accept();
+    ASSERT_GE(again, 0);
+    const std::string sent = request_on(again);
+    ASSERT_EQ(requests_in(sent), 4) << sent;
+    std::size_t at = 0;
+    for (int i = 0; i < 4; ++i) {
+        const std::size_t found = sent.find("GET /" + std::to_string(i) + " ");
+        EXPECT_EQ(found, at) << sent;
+        at = sent.find("\r\n\r\n", found) + 4;
+    }
+    std::string answers;
+    for (int i = 0; i < 4; ++i)
+        answers += answer_with("/" + std::to_string(i));
+    answer(again, answers);
+    for (int i = 0; i < 4; ++i) {
+        ASSERT_TRUE(calls[i].finished());
+        EXPECT_EQ(calls[i].work.result()->body(), "/" + std::to_string(i));
     }
 }
 
