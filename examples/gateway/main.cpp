@@ -15,7 +15,6 @@
 #include <utility>
 
 #include <corio/http/server.hpp>
-#include <corio/net/socket_address.hpp>
 
 #include "options.hpp"
 #include "proxy.hpp"
@@ -70,12 +69,10 @@ int main(int argc, char** argv) {
     corio::http::client upstream_calls(config);
     // A host name is resolved once, here, before the shards run (they never block on a resolver).
     const std::string_view host = base->host();
-    if (!corio::net::socket_address::parse(host, 80) && host != "localhost") {
-        if (auto resolved = upstream_calls.add_host(host); !resolved) {
-            std::fprintf(stderr, "gateway: cannot resolve the upstream host '%.*s': %s\n",
-                         static_cast<int>(host.size()), host.data(), resolved.error().message().c_str());
-            return 2;
-        }
+    if (auto resolved = upstream_calls.add_host(host); !resolved) {
+        std::fprintf(stderr, "gateway: cannot resolve the upstream host '%.*s': %s\n", static_cast<int>(host.size()),
+                     host.data(), resolved.error().message().c_str());
+        return 2;
     }
     const gateway::upstream to{*base, &upstream_calls, max_body};
     corio::http::server server(gateway::routes(to), options.server);

@@ -102,6 +102,8 @@ client::client(client_config config) : _config(config) {}
 client::~client() = default;
 
 result<void> client::add_host(std::string_view host) {
+    // What the shards take as it is: a numeric address, and `localhost` (the loopback address).
+    if (host == "localhost" || net::socket_address::parse(host, 80)) return {};
     result<net::socket_address> address = net::socket_address::resolve(host, 80);
     if (!address) return tl::unexpected(address.error());
     _hosts.push_back({std::string(host), *address});

@@ -155,6 +155,18 @@ TEST_F(client_connection_test, what_would_change_the_message_is_refused_before_a
     EXPECT_EQ(mem.wire->accept(), -1); // no connection was made for any of them
 }
 
+TEST_F(client_connection_test, numeric_hosts_and_localhost_need_no_resolving) {
+    for (const char* host : {"127.0.0.1", "::1", "localhost"})
+        EXPECT_TRUE(client->add_host(host)) << host;
+    call c = get("http://localhost:8080/x"); // the loopback address, as without add_host
+    const int end = mem.wire->accept();
+    ASSERT_GE(end, 0);
+    request_on(end);
+    answer(end, hello);
+    ASSERT_TRUE(c.finished());
+    EXPECT_TRUE(c.work.result());
+}
+
 TEST_F(client_connection_test, a_kept_alive_connection_carries_the_next_call) {
     const int end = first_call_answered();
     ASSERT_GE(end, 0);

@@ -112,8 +112,9 @@ public:
     client& operator=(const client&) = delete;
 
     /// Resolves `host` now (blocking getaddrinfo: call it before the runtime starts, never on a
-    /// shard); URLs naming it then connect to that address. A name that does not resolve is an
-    /// error of net::resolver_category() naming why.
+    /// shard); URLs naming it then connect to that address. A numeric address or `localhost` needs
+    /// no resolving (nothing is done). A name that does not resolve is an error of
+    /// net::resolver_category() naming why.
     result<void> add_host(std::string_view host);
 
     /// `GET url` (http://host[:port][/target]) with no extra fields: the whole response, or why
