@@ -24,6 +24,66 @@ namespace {
 thread_local mi_heap_t* current_heap = nullptr;
 thread_local std::uint64_t alloc_count = 0;
 
+#ifndef CORIO_HEAP_USES_MALLOC
+// Blocks of up to 4 KiB freed with their size, waiting on their shard thread (one list per 64-byte
+// class) for the next allocation of their class. Coroutine frames and exchanges come and go with
+// every request: through mimalloc each pair cost about 150 instructions, and a page emptied and
+// refilled cost a decommit and page faults (with decommit_delay 0, below: a gateway under steady
+// load made 0.5 page faults and 0.05 madvise calls per request). At most 256 KiB wait; the
+// give-back timer returns them. Small sizes are allocated rounded up to their class, so that any
+// block of a class serves any allocation of it.
+class block_cache {
+public:
+    static constexpr std::size_t granule = 64;
+    static constexpr std::size_t largest = 4096;
+    static constexpr std::size_t limit_bytes = 256 << 10;
+
+    /// True for the sizes the cache holds (1 byte to 4 KiB).
+    static bool holds(std::size_t size) noexcept { return size - 1 < largest; }
+    /// `size` rounded up to its class.
+    static std::size_t rounded(std::size_t size) noexcept { return (size + granule - 1) & ~(granule - 1); }
+
+    /// A waiting block of `size` (rounded), or null.
+    void* take(std::size_t size) noexcept {
+        free_block*& head = _heads[size / granule - 1];
+        free_block* b = head;
+        if (b == nullptr) return nullptr;
+        head = b->next;
+        _bytes -= size;
+        return b;
+    }
+    /// Keeps `block` of `size` (rounded) for reuse; false when the cache is full.
+    bool keep(void* block, std::size_t size) noexcept {
+        if (_bytes + size > limit_bytes) return false;
+        auto* b = static_cast<free_block*>(block);
+        free_block*& head = _heads[size / granule - 1];
+        b->next = head;
+        head = b;
+        _bytes += size;
+        return true;
+    }
+    /// Every waiting block back to mimalloc.
+    void drain() noexcept {
+        for (free_block*& head : _heads) {
+            while (free_block* b = head) {
+                head = b->next;
+                mi_free(b);
+            }
+        }
+        _bytes = 0;
+    }
+
+private:
+    struct free_block {
+        free_block* next;
+    };
+    free_block* _heads[largest / granule] = {};
+    std::size_t _bytes = 0;
+};
+
+constinit thread_local block_cache cache;
+#endif
+
 // mimalloc 2.0 decommits a free span of a segment only once its delay (25 ms by default) has
 // passed and the segment is used again: after a burst, an idle shard would keep the pages resident
 // for good (measured: 100 bytes per idle connection more after a burst of 10,000 connections).
@@ -58,6 +118,12 @@ void* shard_alloc(std::size_t size) {
 #ifdef CORIO_HEAP_USES_MALLOC
     void* p = std::malloc(size);
 #else
+    if (block_cache::holds(size)) {
+        size = block_cache::rounded(size);
+        if (current_heap != nullptr) {
+            if (void* waiting = cache.take(size)) return waiting;
+        }
+    }
     void* p = current_heap ? mi_heap_malloc(current_heap, size) : mi_malloc(size);
 #endif
     if (p == nullptr) out_of_memory(size);
@@ -72,6 +138,17 @@ void shard_free(void* pointer) noexcept {
 #endif
 }
 
+void shard_free(void* pointer, std::size_t size) noexcept {
+#ifndef CORIO_HEAP_USES_MALLOC
+    if (pointer != nullptr && current_heap != nullptr && block_cache::holds(size) &&
+        cache.keep(pointer, block_cache::rounded(size)))
+        return;
+#else
+    static_cast<void>(size);
+#endif
+    shard_free(pointer);
+}
+
 std::uint64_t shard_alloc_count() noexcept {
     return alloc_count;
 }
@@ -79,6 +156,7 @@ std::uint64_t shard_alloc_count() noexcept {
 void shard_heap_give_back() noexcept {
 #ifndef CORIO_HEAP_USES_MALLOC
     if (current_heap != nullptr) {
+        cache.drain();
         mi_heap_collect(current_heap, true);
     } else {
         mi_collect(true);
@@ -118,6 +196,9 @@ heap_scope::heap_scope() {
 // mi_heap_delete (not destroy): blocks still alive migrate to the default heap instead of
 // being freed under a coroutine frame or buffer that another thread may yet release.
 heap_scope::~heap_scope() {
+#ifndef CORIO_HEAP_USES_MALLOC
+    cache.drain();
+#endif
     mi_heap_delete(current_heap);
     current_heap = nullptr;
 }

@@ -28,7 +28,8 @@ void report(std::string_view what, std::string_view path, const char* detail) {
 
 } // namespace
 
-exchange::exchange(server_connection& c, bool close) noexcept : _conn(&c), _close(close) {}
+exchange::exchange(server_connection& c, bool close, std::size_t block_bytes) noexcept
+    : _conn(&c), _block_bytes(block_bytes), _close(close) {}
 
 exchange::~exchange() = default;
 
@@ -42,8 +43,8 @@ void exchange::start_async(server_connection& c, const request& req, std::span<c
     };
     const std::size_t body_outside = inside(req.body()) ? 0 : req.body().size();
     const std::size_t decoded = req._decoded.size(); // percent-decoded text, in the parser's scratch
-    void* memory = shard_alloc(sizeof(exchange) + headers.size_bytes() + raw.size() + body_outside + decoded);
-    auto* x = new (memory) exchange(c, close);
+    const std::size_t block_bytes = sizeof(exchange) + headers.size_bytes() + raw.size() + body_outside + decoded;
+    auto* x = new (shard_alloc(block_bytes)) exchange(c, close, block_bytes);
     auto* fields = reinterpret_cast<header_field*>(x + 1);
     char* bytes = reinterpret_cast<char*>(fields + headers.size());
     std::memcpy(bytes, raw.data(), raw.size());
@@ -97,7 +98,7 @@ void exchange::start_async(server_connection& c, const request& req, std::span<c
 }
 
 void exchange::start_stream(server_connection& c, response&& res, int version_minor, bool head, bool close) {
-    auto* x = new (shard_alloc(sizeof(exchange))) exchange(c, close);
+    auto* x = new (shard_alloc(sizeof(exchange))) exchange(c, close, sizeof(exchange));
     x->_request._version_minor = static_cast<std::uint8_t>(version_minor);
     x->_request._method = head ? method::head : method::get;
     x->launch(drive(*x, nullptr, std::move(res)));
@@ -121,8 +122,9 @@ bool exchange::resume(std::coroutine_handle<> h) {
 }
 
 void exchange::destroy() noexcept {
+    const std::size_t block_bytes = _block_bytes;
     this->~exchange();
-    shard_free(this);
+    shard_free(this, block_bytes);
 }
 
 void exchange::cancel() noexcept {

@@ -56,7 +56,7 @@ private:
     friend class corio::http::body_write;
     friend class corio::http::body_writer;
 
-    exchange(server_connection& c, bool close) noexcept;
+    exchange(server_connection& c, bool close, std::size_t block_bytes) noexcept;
     ~exchange();
     // Runs the handler (if any), then sends its response (or `res`), then tells the connection.
     static task<void> drive(exchange& x, const endpoint* target, response res);
@@ -69,6 +69,7 @@ private:
     bool room_to_write() const noexcept;
 
     server_connection* _conn;
+    std::size_t _block_bytes; // the exchange's block: it, then its copy of the request's bytes
     request _request;
     std::coroutine_handle<> _driver;
     request_body _body;              // a body streamed to the handler, if any

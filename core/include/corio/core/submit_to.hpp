@@ -160,7 +160,7 @@ struct call_of final : cross_call {
     static void destroy_call(cross_call& c) noexcept {
         auto* self = static_cast<call_of*>(&c);
         self->~call_of();
-        shard_free(self);
+        shard_free(self, sizeof(call_of));
     }
 };
 

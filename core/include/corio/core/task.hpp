@@ -26,7 +26,7 @@ struct promise_base {
     bool detached = false;
 
     static void* operator new(std::size_t size) { return shard_alloc(size); }
-    static void operator delete(void* pointer) noexcept { shard_free(pointer); }
+    static void operator delete(void* pointer, std::size_t size) noexcept { shard_free(pointer, size); }
 
     std::suspend_always initial_suspend() noexcept { return {}; }
 
