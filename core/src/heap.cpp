@@ -87,8 +87,10 @@ constinit thread_local block_cache cache;
 // mimalloc 2.0 decommits a free span of a segment only once its delay (25 ms by default) has
 // passed and the segment is used again: after a burst, an idle shard would keep the pages resident
 // for good (measured: 100 bytes per idle connection more after a burst of 10,000 connections).
-// Decommitting at once costs a madvise per freed span, which the steady load (no allocation per
-// request) does not meet. MIMALLOC_DECOMMIT_DELAY in the environment still decides.
+// Decommitting at once costs a madvise per freed span (and page faults when it is used again),
+// which the steady load does not meet: the sync path allocates nothing per request, and the
+// blocks an async request allocates wait in the block cache above instead of emptying pages.
+// MIMALLOC_DECOMMIT_DELAY in the environment still decides.
 bool configure_mimalloc() noexcept {
     if (std::getenv("MIMALLOC_DECOMMIT_DELAY") == nullptr) mi_option_set(mi_option_decommit_delay, 0);
     return true;
