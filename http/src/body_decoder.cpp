@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include "body_decoder.hpp"
 
-#include "byte_classes.hpp"
-
 #include <algorithm>
 #include <cstring>
 #include <limits>
 #include <string_view>
+
+#include "byte_classes.hpp"
 
 namespace corio::http {
 

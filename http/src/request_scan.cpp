@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "request_scan.hpp"
 
-#include "byte_classes.hpp"
-
 #include <bit>
+
+#include "byte_classes.hpp"
 
 namespace corio::http {
 
